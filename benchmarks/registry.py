@@ -1,0 +1,145 @@
+"""The estimators the benchmark knows about.
+
+A learner joins the benchmark with one ``register`` call at the bottom of this file::
+
+    register(
+        "LMNN",
+        mlearn_estimator("LMNN"),
+        supervised=True,
+        params={"n_neighbors": 3, "random_state": 0},
+        peer=PeerCounterpart("metric_learn", "LMNN", {"n_neighbors": 3, "random_state": 0}),
+    )
+
+The Euclidean baseline (no learned metric) is not an entry: ``run.py`` scores it for every
+dataset, so that every learner's accuracy is compared against it in the same run.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any, NamedTuple
+
+EUCLIDEAN = "euclidean"
+
+
+class PeerCounterpart(NamedTuple):
+    """Where the peer library keeps the same learner, as plain data for a JSON request.
+
+    Attributes
+    ----------
+    module : str
+        Importable module path in the peer interpreter, e.g. ``"metric_learn"``.
+    class_name : str
+        Estimator class in that module, e.g. ``"Covariance"``.
+    kwargs : dict
+        Constructor keyword arguments, JSON-serialisable.
+    """
+
+    module: str
+    class_name: str
+    kwargs: dict
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One registered estimator.
+
+    Attributes
+    ----------
+    name : str
+        Name used on the command line and in the results table.
+    make_estimator : callable
+        ``make_estimator(**params)`` returns a fresh, unfitted mlearn estimator. It imports
+        mlearn itself, so that listing the registry never needs mlearn.
+    supervised : bool
+        True when the estimator is fitted as ``fit(X, y)``, False for ``fit(X)``.
+    params : dict
+        Keyword arguments passed to ``make_estimator``.
+    peer : PeerCounterpart or None
+        The peer library's counterpart, or None when it has none.
+    """
+
+    name: str
+    make_estimator: Callable[..., Any]
+    supervised: bool
+    params: dict = field(default_factory=dict)
+    peer: PeerCounterpart | None = None
+
+    def new_estimator(self):
+        """Return a fresh mlearn estimator built with this entry's params."""
+        return self.make_estimator(**self.params)
+
+
+_REGISTRY: dict[str, Benchmark] = {}
+
+
+def register(name, make_estimator, *, supervised, params=None, peer=None):
+    """Add an estimator to the benchmark.
+
+    Parameters
+    ----------
+    name : str
+        Unique name; ``"euclidean"`` is reserved for the baseline.
+    make_estimator : callable
+        Factory returning a fresh mlearn estimator from keyword params, see
+        `mlearn_estimator`.
+    supervised : bool
+        Whether the estimator is fitted with labels, ``fit(X, y)``.
+    params : dict, optional
+        Keyword arguments for ``make_estimator``.
+    peer : PeerCounterpart, optional
+        The peer library's counterpart.
+
+    Returns
+    -------
+    Benchmark
+        The registered entry.
+    """
+    if name == EUCLIDEAN or name in _REGISTRY:
+        raise ValueError(f"benchmark name {name!r} is reserved or already registered")
+    entry = Benchmark(name, make_estimator, supervised, dict(params or {}), peer)
+    _REGISTRY[name] = entry
+    return entry
+
+
+def registered_names():
+    """Return the registered estimator names in registration order."""
+    return list(_REGISTRY)
+
+
+def get_benchmark(name):
+    """Return the entry registered under ``name``; raise ValueError naming the known ones."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        known = ", ".join(registered_names())
+        raise ValueError(f"unknown estimator {name!r}; registered: {known}") from None
+
+
+def mlearn_estimator(class_name):
+    """Return a factory for ``mlearn.<class_name>`` that imports mlearn only when called.
+
+    Parameters
+    ----------
+    class_name : str
+        Public estimator class of mlearn, e.g. ``"Covariance"``.
+
+    Returns
+    -------
+    callable
+        ``make(**params)`` returning ``mlearn.<class_name>(**params)``.
+    """
+
+    def make(**params):
+        return getattr(import_module("mlearn"), class_name)(**params)
+
+    make.__name__ = f"make_{class_name}"
+    return make
+
+
+register(
+    "Covariance",
+    mlearn_estimator("Covariance"),
+    supervised=False,
+    peer=PeerCounterpart("metric_learn", "Covariance", {}),
+)

@@ -1,0 +1,11 @@
+"""mlearn: metric learning with the scikit-learn API.
+
+Learn a distance d(x, x') = ‖L x − L x'‖ (M = LᵀL ⪰ 0) from labels or from weak
+supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
+"""
+
+from .covariance import Covariance
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["Covariance"]

@@ -1,0 +1,262 @@
+"""Optimisers shared by the learners.
+
+- :func:`minimize_lbfgs`: scipy's L-BFGS-B on one fused ``loss_and_grad``
+  callable (the shape of scikit-learn's NCA), with ``n_iter``, a verbose table
+  and a ``ConvergenceWarning`` at ``max_iter``.
+- :func:`proximal_gradient`: accelerated proximal gradient (FISTA, Beck &
+  Teboulle 2009) with backtracking on the step and a monotone restart, for
+  objectives f(x) + g(x) with f smooth and g simple. Projected gradient is the
+  special case where g is the indicator of a convex set and the proximal
+  operator is the projection.
+- Proximal operators: soft thresholding (L1), its non-negative variant, and the
+  nuclear norm on the PSD cone (an eigenvalue soft threshold, through
+  :mod:`mlearn.psd`).
+"""
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+
+from .psd import project_psd
+
+__all__ = [
+    "OptimizeResult",
+    "minimize_lbfgs",
+    "proximal_gradient",
+    "soft_threshold",
+    "soft_threshold_nonnegative",
+    "prox_nuclear_psd",
+]
+
+
+@dataclass
+class OptimizeResult:
+    """Outcome of a shared optimiser.
+
+    Attributes
+    ----------
+    x : ndarray
+        The best iterate found.
+    fun : float
+        Objective value at ``x``.
+    n_iter : int
+        Iterations taken.
+    n_evals : int
+        Objective (and gradient) evaluations.
+    converged : bool
+        Whether the tolerance was met before ``max_iter``.
+    """
+
+    x: np.ndarray
+    fun: float
+    n_iter: int
+    n_evals: int
+    converged: bool
+
+
+class ProgressTable:
+    """Per-iteration table printed when ``verbose`` is on (off by default)."""
+
+    def __init__(self, name, verbose, columns=("objective",)):
+        self.verbose = verbose
+        self.name = name
+        self.columns = columns
+        self.start = time.perf_counter()
+        if verbose:
+            head = f"[{name}] {'iter':>6} " + " ".join(f"{c:>14}" for c in columns)
+            print(head + f" {'time (s)':>10}", flush=True)
+
+    def row(self, iteration, *values):
+        if self.verbose:
+            cells = " ".join(f"{v:>14.6g}" for v in values)
+            elapsed = time.perf_counter() - self.start
+            print(f"[{self.name}] {iteration:>6} {cells} {elapsed:>10.3f}", flush=True)
+
+
+def warn_not_converged(name, max_iter):
+    """Emit scikit-learn's ConvergenceWarning for a solver that hit ``max_iter``."""
+    warnings.warn(
+        f"{name} did not converge in max_iter={max_iter} iterations; the best iterate is "
+        f"kept. Increase max_iter or loosen tol.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
+def minimize_lbfgs(
+    loss_and_grad, x0, *, max_iter=100, tol=1e-5, bounds=None, verbose=0, name="L-BFGS"
+):
+    """Minimise a smooth function given as one fused loss-and-gradient callable.
+
+    Parameters
+    ----------
+    loss_and_grad : callable
+        ``loss_and_grad(x) -> (loss, gradient)`` with x and gradient 1-D.
+    x0 : ndarray
+        Starting point (any shape; optimised flattened, returned in float64).
+    max_iter : int
+        Maximum number of L-BFGS iterations.
+    tol : float
+        Stop when the projected gradient's largest entry falls below ``tol``
+        (scipy's ``gtol``; its ``ftol`` keeps the default, as in
+        scikit-learn's NCA).
+    bounds : sequence of (low, high) or None
+        Box constraints (L-BFGS-B handles them exactly).
+    verbose : int
+        Print an iteration table if > 0.
+    name : str
+        Estimator name for messages.
+
+    Returns
+    -------
+    OptimizeResult
+    """
+    x0 = np.asarray(x0, dtype=np.float64).ravel()
+    table = ProgressTable(name, verbose, ("objective",))
+    evals = 0
+    last = {"loss": np.inf}
+
+    def fun(x):
+        nonlocal evals
+        evals += 1
+        loss, grad = loss_and_grad(x)
+        last["loss"] = float(loss)
+        return float(loss), np.asarray(grad, dtype=np.float64).ravel()
+
+    iteration = 0
+
+    def callback(intermediate_result):
+        nonlocal iteration
+        iteration += 1
+        table.row(iteration, last["loss"])
+
+    result = minimize(
+        fun,
+        x0,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        callback=callback,
+        options={"maxiter": max_iter, "gtol": tol},
+    )
+    # status 1 is "iteration limit"; 0 is convergence, 2 a line search stalled at the
+    # noise floor, which is convergence in every practical sense.
+    converged = result.status != 1
+    if not converged:
+        warn_not_converged(name, max_iter)
+    return OptimizeResult(result.x, float(result.fun), int(result.nit), evals, converged)
+
+
+def proximal_gradient(
+    smooth_loss_and_grad,
+    prox,
+    x0,
+    *,
+    nonsmooth=None,
+    step=1.0,
+    max_iter=1000,
+    tol=1e-6,
+    accelerated=True,
+    verbose=0,
+    name="proximal gradient",
+):
+    """Minimise f(x) + g(x) by (accelerated) proximal gradient with backtracking.
+
+    Each iteration takes x⁺ = prox(y − t∇f(y), t) from the extrapolated point
+    y, halving the step t until the quadratic upper bound
+    f(x⁺) ≤ f(y) + ⟨∇f(y), x⁺ − y⟩ + ‖x⁺ − y‖²/(2t) holds, and grows t by
+    1.5× after an accepted step. If the objective increases, the momentum is
+    reset (O'Donoghue & Candès 2015), so the objective is monotone.
+
+    Parameters
+    ----------
+    smooth_loss_and_grad : callable
+        ``f(x) -> (value, gradient)``, gradient of x's shape.
+    prox : callable
+        ``prox(v, t) -> argmin_x g(x) + ‖x − v‖²/(2t)``; a projection for
+        constrained problems.
+    x0 : ndarray
+        Feasible starting point (any shape).
+    nonsmooth : callable or None
+        ``g(x) -> float``, the non-smooth term, for the reported objective;
+        None means g is 0 on the feasible set (an indicator).
+    step : float
+        Initial step size t.
+    max_iter : int
+    tol : float
+        Stop when ‖x_{k+1} − x_k‖ ≤ tol·max(1, ‖x_k‖) or the objective's
+        relative decrease is below tol.
+    accelerated : bool
+        Use Nesterov momentum (FISTA); False gives plain (projected) gradient.
+    verbose : int
+    name : str
+
+    Returns
+    -------
+    OptimizeResult
+    """
+    g = (lambda x: 0.0) if nonsmooth is None else nonsmooth
+    table = ProgressTable(name, verbose, ("objective", "step"))
+    x = np.array(x0, dtype=np.result_type(x0, np.float32), copy=True)
+    f_x, _ = smooth_loss_and_grad(x)
+    obj = f_x + g(x)
+    y, momentum = x.copy(), 1.0
+    evals, converged, n_iter = 1, False, 0
+    for n_iter in range(1, max_iter + 1):
+        f_y, grad_y = smooth_loss_and_grad(y)
+        evals += 1
+        while True:
+            x_new = prox(y - step * grad_y, step)
+            diff = x_new - y
+            f_new, _ = smooth_loss_and_grad(x_new)
+            evals += 1
+            bound = f_y + np.vdot(grad_y, diff) + np.vdot(diff, diff) / (2 * step)
+            if f_new <= bound + 1e-12 * abs(f_y) or step < 1e-20:
+                break
+            step /= 2
+        obj_new = f_new + g(x_new)
+        if obj_new > obj and accelerated and momentum > 1.0:
+            # Restart: drop the momentum and retry from x with a plain step.
+            y, momentum = x.copy(), 1.0
+            continue
+        move = np.linalg.norm(x_new - x)
+        scale = max(1.0, np.linalg.norm(x))
+        decrease = (obj - obj_new) / max(abs(obj), 1e-300)
+        table.row(n_iter, obj_new, step)
+        if accelerated:
+            momentum_new = (1 + np.sqrt(1 + 4 * momentum**2)) / 2
+            y = x_new + ((momentum - 1) / momentum_new) * (x_new - x)
+            momentum = momentum_new
+        else:
+            y = x_new
+        x, obj = x_new, obj_new
+        step *= 1.5
+        if move <= tol * scale or 0 <= decrease < tol:
+            converged = True
+            break
+    if not converged:
+        warn_not_converged(name, max_iter)
+    return OptimizeResult(x, float(obj), n_iter, evals, converged)
+
+
+def soft_threshold(x, t):
+    """Proximal operator of t‖x‖₁: sign(x)·max(|x| − t, 0)."""
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0)
+
+
+def soft_threshold_nonnegative(x, t):
+    """Proximal operator of t‖x‖₁ + indicator(x ≥ 0): max(x − t, 0)."""
+    return np.maximum(x - t, 0)
+
+
+def prox_nuclear_psd(M, t):
+    """Proximal operator of t‖M‖_* + indicator(M ⪰ 0): eigenvalues max(λ − t, 0).
+
+    On the PSD cone the nuclear norm is the trace, so this is the eigenvalue
+    soft threshold computed by :func:`mlearn.psd.project_psd` with ``shrink=t``.
+    """
+    return project_psd(M, shrink=t)

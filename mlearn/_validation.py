@@ -1,0 +1,202 @@
+"""Input checks shared by every public entry point.
+
+Everything here either returns validated, never-aliased-for-writing arrays or
+raises a ``ValueError`` whose message names the problem (DESIGN.md, "Bad
+input"). Tuples (pairs, triplets, quadruplets) are turned into the form every
+solver takes: a feature matrix X and an integer index array of shape
+(n_tuples, tuple_size) into its rows.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+
+TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
+
+
+def _float_dtype(dtype):
+    return dtype if dtype in (np.float32, np.float64) else np.float64
+
+
+def check_points(X, *, name="X", min_samples=1):
+    """Validate a 2-D matrix of points: numeric, finite, non-empty; float32 kept."""
+    X = check_array(
+        X,
+        dtype=[np.float64, np.float32],
+        ensure_min_samples=min_samples,
+        input_name=name,
+    )
+    return X
+
+
+def check_preprocessor(preprocessor):
+    """Validate the ``preprocessor`` parameter: None, a 2-D array of points, or a callable.
+
+    Returns
+    -------
+    preprocessor : None, ndarray of shape (n_points, n_features), or callable
+    """
+    if preprocessor is None or callable(preprocessor):
+        return preprocessor
+    return check_points(preprocessor, name="preprocessor")
+
+
+def check_tuples(tuples, tuple_size, *, preprocessor=None):
+    """Validate tuples and return them as (X, indices) for a solver.
+
+    Tuples come either as a 3-D array of points of shape
+    (n_tuples, tuple_size, n_features), or, when a preprocessor is given, as a
+    2-D integer array of shape (n_tuples, tuple_size) of indices into the
+    preprocessor's points (an array, or a callable that maps an array of
+    indices to their points).
+
+    Parameters
+    ----------
+    tuples : array-like
+    tuple_size : int
+        2 for pairs, 3 for triplets, 4 for quadruplets.
+    preprocessor : None, ndarray or callable, default=None
+        As returned by :func:`check_preprocessor`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_points, n_features), float32 or float64
+    indices : ndarray of shape (n_tuples, tuple_size), intp
+        Rows of X that form each tuple.
+    """
+    kind = TUPLE_NAMES[tuple_size]
+    if hasattr(tuples, "dtype") and hasattr(tuples, "ndim"):
+        arr = np.asarray(tuples)
+    else:
+        try:
+            arr = np.asarray(tuples)
+        except ValueError as exc:  # ragged nested lists
+            raise ValueError(f"{kind} must form a regular array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{kind} must be numeric (points, or indices with a preprocessor); "
+            f"got dtype {arr.dtype}."
+        )
+    if arr.ndim == 3:
+        return _points_tuples(arr, tuple_size, kind)
+    if arr.ndim == 2:
+        if preprocessor is None:
+            raise ValueError(
+                f"{kind} given as a 2-D array of shape {arr.shape} need a preprocessor "
+                f"(the points they index); otherwise pass a 3-D array of shape "
+                f"(n_{kind}, {tuple_size}, n_features)."
+            )
+        return _index_tuples(arr, tuple_size, kind, preprocessor)
+    raise ValueError(
+        f"{kind} must be a 3-D array of shape (n_{kind}, {tuple_size}, n_features), or a "
+        f"2-D array of indices of shape (n_{kind}, {tuple_size}) with a preprocessor; "
+        f"got an array of shape {arr.shape}."
+    )
+
+
+def _check_tuple_count(arr, tuple_size, kind):
+    if arr.shape[0] == 0:
+        raise ValueError(f"No {kind} given: the array of {kind} is empty (shape {arr.shape}).")
+    if arr.shape[1] != tuple_size:
+        raise ValueError(
+            f"{kind} must have {tuple_size} elements each (axis 1), got {arr.shape[1]} "
+            f"(shape {arr.shape})."
+        )
+
+
+def _points_tuples(arr, tuple_size, kind):
+    _check_tuple_count(arr, tuple_size, kind)
+    n, t, d = arr.shape
+    if d == 0:
+        raise ValueError(f"{kind} have 0 features (shape {arr.shape}).")
+    X = check_points(arr.reshape(n * t, d), name=kind)
+    indices = np.arange(n * t, dtype=np.intp).reshape(n, t)
+    return X, indices
+
+
+def _index_tuples(arr, tuple_size, kind, preprocessor):
+    _check_tuple_count(arr, tuple_size, kind)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
+            raise ValueError(
+                f"{kind} given with a preprocessor must be integer indices; got non-integer "
+                f"values of dtype {arr.dtype}."
+            )
+    indices = arr.astype(np.intp)
+    if callable(preprocessor):
+        unique, inverse = np.unique(indices, return_inverse=True)
+        X = check_points(preprocessor(unique), name="preprocessor output")
+        if X.shape[0] != unique.shape[0]:
+            raise ValueError(
+                f"The preprocessor returned {X.shape[0]} points for {unique.shape[0]} indices."
+            )
+        return X, inverse.reshape(indices.shape).astype(np.intp)
+    n_points = preprocessor.shape[0]
+    bad = (indices < 0) | (indices >= n_points)
+    if np.any(bad):
+        raise ValueError(
+            f"{kind} contain indices out of range for the preprocessor's {n_points} points: "
+            f"e.g. {indices[bad][0]} (valid: 0 to {n_points - 1})."
+        )
+    return preprocessor, indices
+
+
+def check_pair_labels(y, n_pairs):
+    """Validate pair labels: one label per pair, each −1 (dissimilar) or +1 (similar)."""
+    if y is None:
+        raise ValueError("Pair labels y are required: +1 for similar pairs, -1 for dissimilar.")
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"Pair labels y must be 1-D, got shape {y.shape}.")
+    if y.shape[0] != n_pairs:
+        raise ValueError(f"Got {n_pairs} pairs but {y.shape[0]} pair labels.")
+    if y.dtype.kind not in "biuf" or not np.all(np.isin(y, (-1, 1))):
+        values = np.unique(y.astype(object) if y.dtype.kind not in "biuf" else y)
+        raise ValueError(
+            f"Pair labels must be -1 (dissimilar) or +1 (similar); got values {values[:5]}."
+        )
+    return y.astype(np.int8)
+
+
+def check_class_labels(y, n_samples, *, min_classes=2, min_per_class=1):
+    """Validate class labels for a supervised learner.
+
+    Returns
+    -------
+    classes : ndarray
+        The distinct labels, sorted.
+    y_encoded : ndarray of shape (n_samples,), intp
+        Labels encoded as 0 .. n_classes − 1.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels.")
+    check_classification_targets(y)
+    if type_of_target(y) not in ("binary", "multiclass"):
+        raise ValueError(f"y must be 1-D class labels, got {type_of_target(y)} targets.")
+    classes, y_encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"y has {classes.shape[0]} class(es); at least {min_classes} classes are needed "
+            f"to learn which points belong together."
+        )
+    if np.any(counts < min_per_class):
+        small = classes[counts < min_per_class]
+        raise ValueError(
+            f"Every class needs at least {min_per_class} samples; class(es) {list(small[:5])} "
+            f"have only {counts[counts < min_per_class].min()}."
+        )
+    return classes, y_encoded.astype(np.intp)
+
+
+def check_positive_int(value, name, *, minimum=1):
+    """Return ``value`` as an int if it is an integer ≥ minimum, else raise ValueError."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)

@@ -1,0 +1,383 @@
+"""What every Mahalanobis learner can do, and what kind of supervision it takes.
+
+A fitted learner holds ``components_`` = L of shape (n_components, n_features);
+its metric is M = LᵀL and its distance d(x, x') = ‖L(x − x')‖. Everything that
+follows from L lives in :class:`MahalanobisMixin`. The supervision mixins add
+the face of each kind of learner:
+
+- :class:`SupervisedMixin`: ``fit(X, y)`` with class labels;
+- :class:`PairsMixin`: ``fit(pairs, y)`` with y = +1 (similar) / −1
+  (dissimilar), and ``decision_function``/``predict``/``score``/
+  ``calibrate_threshold`` on pairs;
+- :class:`TripletsMixin`: ``fit(triplets)``, where (a, p, n) says a is closer
+  to p than to n; ``predict`` and ``score`` on triplets;
+- :class:`QuadrupletsMixin`: ``fit(quadruplets)``, where (a, b, c, d) says
+  d(a, b) < d(c, d).
+
+Tuples lie along axis 0, as a 3-D array (n_tuples, tuple_size, n_features)
+or, with the ``preprocessor`` parameter, as a 2-D array of indices, so
+scikit-learn's splitters, ``cross_val_score`` and ``GridSearchCV`` split them
+like samples. Nothing here is algorithm-specific.
+"""
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.metrics import roc_auc_score
+from sklearn.utils import gen_batches
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import (
+    TUPLE_NAMES,
+    check_class_labels,
+    check_pair_labels,
+    check_preprocessor,
+    check_tuples,
+)
+from .psd import metric_from_components
+
+__all__ = [
+    "MahalanobisDistance",
+    "MahalanobisMixin",
+    "SupervisedMixin",
+    "PairsMixin",
+    "TripletsMixin",
+    "QuadrupletsMixin",
+]
+
+
+class MahalanobisDistance:
+    """The learned distance d(u, v) = ‖L(u − v)‖ as a picklable callable.
+
+    Usable wherever scikit-learn takes a callable metric, e.g.
+    ``KNeighborsClassifier(metric=learner.get_metric())``. (Transforming the
+    data and using the Euclidean metric gives the same neighbours much faster.)
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_components, n_features)
+        The linear map L.
+    """
+
+    def __init__(self, components):
+        self.components = np.asarray(components)
+
+    def __call__(self, u, v):
+        diff = np.asarray(u, dtype=self.components.dtype) - np.asarray(v)
+        return float(np.linalg.norm(self.components @ diff))
+
+    def __repr__(self):
+        k, d = self.components.shape
+        return f"MahalanobisDistance(n_components={k}, n_features={d})"
+
+
+def rows_per_block(row_bytes, n_rows):
+    """Rows per block so that a block of ``row_bytes``-sized rows fits scikit-learn's
+    ``working_memory`` (MiB, ``sklearn.set_config``); at least 1, at most ``n_rows``."""
+    budget = get_config()["working_memory"] * 2**20
+    return int(min(max(budget // max(row_bytes, 1), 1), max(n_rows, 1)))
+
+
+def _paired_distances(X, first, second, L):
+    """Row norms ‖L(X[first] − X[second])‖, in blocks bounded by ``working_memory``."""
+    out = np.empty(first.shape[0], dtype=X.dtype)
+    # Each block holds a difference matrix and its image under L.
+    block_rows = rows_per_block(X.itemsize * (X.shape[1] + L.shape[0]), first.shape[0])
+    Lt = L.T.astype(X.dtype, copy=False)
+    for block in gen_batches(first.shape[0], block_rows):
+        diff = X[first[block]] - X[second[block]]
+        out[block] = np.linalg.norm(diff @ Lt, axis=1)
+    return out
+
+
+class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """Everything that follows from a learned linear map L (``components_``).
+
+    Subclasses set ``components_`` (and ``n_features_in_``) in ``fit``.
+    """
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def transform(self, X):
+        """Embed X in the learned space: X Lᵀ.
+
+        Euclidean distances between transformed points are the learned
+        Mahalanobis distances between the original points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_embedded : ndarray of shape (n_samples, n_components)
+            Same float dtype as X (float32 stays float32).
+        """
+        check_is_fitted(self, "components_")
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return X @ self.components_.T.astype(X.dtype, copy=False)
+
+    def get_mahalanobis_matrix(self):
+        """Return the learned metric M = LᵀL, of shape (n_features, n_features)."""
+        check_is_fitted(self, "components_")
+        return metric_from_components(self.components_)
+
+    def get_metric(self):
+        """Return the learned distance as a callable ``metric(u, v)``.
+
+        Returns
+        -------
+        metric : MahalanobisDistance
+            A picklable callable computing ‖L(u − v)‖ for two 1-D points.
+        """
+        check_is_fitted(self, "components_")
+        return MahalanobisDistance(self.components_.copy())
+
+    def _validate_tuples(self, tuples, tuple_size, *, reset):
+        """Return (X, indices) for tuples; set or check ``n_features_in_``."""
+        preprocessor = check_preprocessor(getattr(self, "preprocessor", None))
+        X, indices = check_tuples(tuples, tuple_size, preprocessor=preprocessor)
+        if reset:
+            self.n_features_in_ = X.shape[1]
+        elif X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"{TUPLE_NAMES[tuple_size]} have {X.shape[1]} features, but "
+                f"{type(self).__name__} is expecting {self.n_features_in_} features as input."
+            )
+        return X, indices
+
+    def _tuple_distances(self, tuples, tuple_size, columns):
+        """Learned distances between the given columns of each tuple."""
+        check_is_fitted(self, "components_")
+        X, indices = self._validate_tuples(tuples, tuple_size, reset=False)
+        return [
+            _paired_distances(X, indices[:, a], indices[:, b], self.components_)
+            for a, b in columns
+        ]
+
+    def pair_distance(self, pairs):
+        """Learned distance between the two points of each pair.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or (n_pairs, 2) indices
+            Indices need the ``preprocessor`` parameter (weakly supervised learners).
+
+        Returns
+        -------
+        distances : ndarray of shape (n_pairs,)
+        """
+        (distances,) = self._tuple_distances(pairs, 2, [(0, 1)])
+        return distances
+
+    def pair_score(self, pairs):
+        """Similarity of each pair: the negated learned distance (higher = more similar)."""
+        return -self.pair_distance(pairs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class SupervisedMixin:
+    """Face of learners that fit on points X with class labels y."""
+
+    def _validate_supervised(self, X, y, *, min_per_class=1):
+        """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``."""
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+        self.classes_, y_encoded = check_class_labels(
+            y, X.shape[0], min_per_class=min_per_class
+        )
+        return X, y_encoded
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class _TuplesMixin:
+    """Shared by the pairs, triplets and quadruplets faces."""
+
+    _tuple_size = None
+
+    def _validate_fit_tuples(self, tuples):
+        return self._validate_tuples(tuples, self._tuple_size, reset=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+class PairsMixin(_TuplesMixin):
+    """Face of learners that fit on pairs labelled +1 (similar) or −1 (dissimilar).
+
+    A pair is predicted similar when its learned distance is at most
+    ``threshold_``. Fitting sets ``threshold_`` to the value that maximises
+    accuracy on the training pairs; :meth:`calibrate_threshold` resets it.
+    """
+
+    _tuple_size = 2
+
+    def _validate_fit_pairs(self, pairs, y):
+        X, indices = self._validate_fit_tuples(pairs)
+        return X, indices, check_pair_labels(y, indices.shape[0])
+
+    def _fit_threshold(self, X, indices, y):
+        """Set ``threshold_`` to maximise accuracy on the training pairs."""
+        distances = _paired_distances(X, indices[:, 0], indices[:, 1], self.components_)
+        self.threshold_ = _best_threshold(distances, y, "accuracy", beta=1.0, min_rate=None)
+
+    def decision_function(self, pairs):
+        """Confidence that each pair is similar: ``threshold_`` minus its distance.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+            Positive for pairs predicted similar.
+        """
+        check_is_fitted(self, "threshold_")
+        return self.threshold_ - self.pair_distance(pairs)
+
+    def predict(self, pairs):
+        """Predict +1 (similar) where distance ≤ ``threshold_``, −1 otherwise."""
+        return np.where(self.decision_function(pairs) >= 0, 1, -1)
+
+    def score(self, pairs, y):
+        """Area under the ROC curve of :meth:`decision_function` for labels y (±1)."""
+        y = check_pair_labels(y, np.shape(pairs)[0])
+        if np.unique(y).shape[0] < 2:
+            raise ValueError("score needs both similar (+1) and dissimilar (-1) pairs.")
+        return roc_auc_score(y, self.decision_function(pairs))
+
+    def calibrate_threshold(
+        self, pairs, y, strategy="accuracy", *, min_rate=None, beta=1.0
+    ):
+        """Choose ``threshold_`` on labelled pairs (usually a validation set).
+
+        Parameters
+        ----------
+        pairs : array-like
+            Pairs as for :meth:`predict`.
+        y : array-like of shape (n_pairs,)
+            +1 for similar, −1 for dissimilar.
+        strategy : {'accuracy', 'f_beta', 'max_tpr', 'max_tnr'}, default='accuracy'
+            - 'accuracy': maximise accuracy;
+            - 'f_beta': maximise the F-beta score of the similar class;
+            - 'max_tpr': maximise the true positive rate subject to a true
+              negative rate ≥ ``min_rate``;
+            - 'max_tnr': maximise the true negative rate subject to a true
+              positive rate ≥ ``min_rate``.
+        min_rate : float in [0, 1], default=None
+            Required by 'max_tpr' and 'max_tnr'.
+        beta : float > 0, default=1.0
+            Weight of recall in the F-beta score.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "components_")
+        if strategy not in ("accuracy", "f_beta", "max_tpr", "max_tnr"):
+            raise ValueError(
+                f"strategy must be 'accuracy', 'f_beta', 'max_tpr' or 'max_tnr', got {strategy!r}."
+            )
+        if strategy in ("max_tpr", "max_tnr") and (min_rate is None or not 0 <= min_rate <= 1):
+            raise ValueError(f"strategy={strategy!r} needs min_rate in [0, 1], got {min_rate!r}.")
+        if strategy == "f_beta" and not beta > 0:
+            raise ValueError(f"beta must be > 0, got {beta!r}.")
+        distances = self.pair_distance(pairs)
+        y = check_pair_labels(y, distances.shape[0])
+        self.threshold_ = _best_threshold(distances, y, strategy, beta=beta, min_rate=min_rate)
+        return self
+
+
+def _best_threshold(distances, y, strategy, *, beta, min_rate):
+    """Distance threshold t (pairs with d ≤ t predicted similar) optimising ``strategy``.
+
+    Candidate cuts lie between consecutive distinct sorted distances, so every
+    distinct prediction is tried once; the chosen threshold is the midpoint of
+    its gap, which keeps it robust to small perturbations of the distances.
+    """
+    order = np.argsort(distances, kind="stable")
+    d = distances[order]
+    positive = (y[order] == 1).astype(np.float64)
+    n_pos, n = positive.sum(), d.shape[0]
+    n_neg = n - n_pos
+    # A cut after position k (k = 0..n) predicts the first k pairs similar; only cuts
+    # between distinct distances are realisable.
+    cuts = np.concatenate([[0], np.flatnonzero(np.diff(d) > 0) + 1, [n]])
+    tp = np.concatenate([[0.0], np.cumsum(positive)])[cuts]
+    fp = cuts - tp
+    tn, fn = n_neg - fp, n_pos - tp
+    tpr = tp / max(n_pos, 1)
+    tnr = tn / max(n_neg, 1)
+    if strategy == "accuracy":
+        objective = tp + tn
+    elif strategy == "f_beta":
+        b2 = beta**2
+        denom = (1 + b2) * tp + b2 * fn + fp
+        objective = np.divide((1 + b2) * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    elif strategy == "max_tpr":
+        objective = np.where(tnr >= min_rate, tpr, -np.inf)
+    else:
+        objective = np.where(tpr >= min_rate, tnr, -np.inf)
+    if not np.any(np.isfinite(objective)):
+        raise ValueError(f"No threshold reaches the requested min_rate={min_rate}.")
+    best = cuts[int(np.argmax(objective))]
+    span = max(d[-1] - d[0], 1.0)
+    if best == 0:
+        return float(d[0] - span)
+    if best == n:
+        return float(d[-1] + span)
+    return float((d[best - 1] + d[best]) / 2)
+
+
+class _RelativeTuplesMixin(_TuplesMixin):
+    """Tuples that state that one pair of their points is closer than another."""
+
+    # Columns of the pair stated closer, and of the pair stated farther.
+    _closer_pair = None
+    _farther_pair = None
+
+    def decision_function(self, tuples):
+        """Distance of the farther pair minus that of the closer: positive where it holds.
+
+        For triplets (a, p, n) this is d(a, n) − d(a, p); for quadruplets
+        (a, b, c, d) it is d(c, d) − d(a, b).
+        """
+        closer, farther = self._tuple_distances(
+            tuples, self._tuple_size, [self._closer_pair, self._farther_pair]
+        )
+        return farther - closer
+
+    def predict(self, tuples):
+        """+1 where the tuple's stated order holds under the learned metric, else −1."""
+        return np.where(self.decision_function(tuples) > 0, 1, -1)
+
+    def score(self, tuples, y=None):
+        """Accuracy of :meth:`predict`: against +1 (the order given) or against y."""
+        pred = self.predict(tuples)
+        target = np.ones_like(pred) if y is None else np.asarray(y)
+        return float(np.mean(pred == target))
+
+
+class TripletsMixin(_RelativeTuplesMixin):
+    """Face of learners that fit on triplets (a, p, n): a is closer to p than to n."""
+
+    _tuple_size = 3
+    _closer_pair = (0, 1)
+    _farther_pair = (0, 2)
+
+
+class QuadrupletsMixin(_RelativeTuplesMixin):
+    """Face of learners that fit on quadruplets (a, b, c, d): d(a, b) < d(c, d)."""
+
+    _tuple_size = 4
+    _closer_pair = (0, 1)
+    _farther_pair = (2, 3)

@@ -1,0 +1,387 @@
+"""Constraints built from class labels, as index arrays into X.
+
+Every generator returns integer indices, never copies of points: a solver
+takes (X, indices) and gathers what it needs. A label of −1 means
+"unlabelled": such points appear in no constraint. Random generators are seeded
+by ``random_state``; all of them use memory proportional to the number of
+points plus the number of constraints asked for (never to all pairs), so they
+work for 10⁶ points. When fewer constraints exist than were asked for, they
+return all that exist and warn.
+
+- :func:`similar_dissimilar_pairs`: balanced similar (+1) / dissimilar (−1) pairs;
+- :func:`knn_triplets`: (i, j, l) with j among the k nearest same-class points
+  of i (target neighbours) and l among the nearest other-class points
+  (impostors);
+- :func:`random_triplets`: (a, p, n) with p in a's class and n outside it;
+- :func:`quadruplets_from_labels`: (a, b, c, d) with (a, b) similar and (c, d)
+  dissimilar;
+- :func:`chunks_from_labels`: disjoint groups of same-class points.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
+
+from ._validation import check_points, check_positive_int
+
+__all__ = [
+    "similar_dissimilar_pairs",
+    "knn_triplets",
+    "random_triplets",
+    "quadruplets_from_labels",
+    "chunks_from_labels",
+]
+
+UNLABELLED = -1
+
+
+def _labelled_groups(y):
+    """Indices of labelled points, grouped by class (classes sorted)."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"Labels y must be 1-D, got shape {y.shape}.")
+    if y.shape[0] == 0:
+        raise ValueError("Labels y are empty.")
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError("Labels y contain NaN or infinity.")
+    labelled = np.flatnonzero(y != UNLABELLED) if y.dtype.kind in "biuf" else np.arange(len(y))
+    classes, inverse = np.unique(y[labelled], return_inverse=True)
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(len(classes) + 1))
+    return [labelled[order[bounds[c] : bounds[c + 1]]] for c in range(len(classes))]
+
+
+def _warn_fewer(kind, found, asked):
+    warnings.warn(
+        f"Only {found} {kind} exist in these labels, fewer than the {asked} asked for; "
+        f"returning all {found}.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def _sample_unique_rows(draw, n_wanted, rng, n_cols):
+    """Draw rows with ``draw(rng, size)`` until ``n_wanted`` distinct rows are found.
+
+    Callers use this only when at least twice as many distinct rows exist as are
+    wanted, so each round keeps at least half of its draws on average.
+    """
+    found = np.empty((0, n_cols), dtype=np.intp)
+    while found.shape[0] < n_wanted:
+        batch = draw(rng, 2 * (n_wanted - found.shape[0]) + 16)
+        found = np.unique(np.vstack([found, batch]), axis=0)
+    # np.unique sorts; a random subset keeps the sample uniform.
+    return found[rng.choice(found.shape[0], n_wanted, replace=False)]
+
+
+def _all_similar_pairs(groups):
+    pairs = []
+    for members in groups:
+        i, j = np.triu_indices(len(members), k=1)
+        pairs.append(np.column_stack([members[i], members[j]]))
+    return np.vstack(pairs) if pairs else np.empty((0, 2), dtype=np.intp)
+
+
+def _all_dissimilar_pairs(groups):
+    pairs = [
+        np.array(np.meshgrid(a, b, indexing="ij")).reshape(2, -1).T
+        for k, a in enumerate(groups)
+        for b in groups[k + 1 :]
+    ]
+    return np.vstack(pairs) if pairs else np.empty((0, 2), dtype=np.intp)
+
+
+def _draw_similar(groups):
+    sizes = np.array([len(g) for g in groups])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    points = np.concatenate(groups)
+    weights = sizes * (sizes - 1) / 2.0
+    weights = weights / weights.sum()
+
+    def draw(rng, size):
+        cls = rng.choice(len(groups), size=size, p=weights)
+        n = sizes[cls]
+        first = rng.integers(0, n)
+        # A uniform other member: shift by 1..n-1 positions around the class.
+        second = (first + rng.integers(1, n)) % n
+        pairs = np.column_stack([points[starts[cls] + first], points[starts[cls] + second]])
+        return np.sort(pairs, axis=1)
+
+    return draw
+
+
+def _draw_dissimilar(groups):
+    points = np.concatenate(groups)
+    labels = np.concatenate([np.full(len(g), c) for c, g in enumerate(groups)])
+
+    def draw(rng, size):
+        i = rng.integers(0, len(points), size=size)
+        j = rng.integers(0, len(points), size=size)
+        keep = labels[i] != labels[j]
+        return np.sort(np.column_stack([points[i[keep]], points[j[keep]]]), axis=1)
+
+    return draw
+
+
+def _pairs_of_kind(groups, n_wanted, rng, kind):
+    sizes = np.array([len(g) for g in groups], dtype=np.float64)
+    if kind == "similar":
+        available = int(np.sum(sizes * (sizes - 1) / 2))
+        enumerate_all, draw = _all_similar_pairs, _draw_similar
+    else:
+        available = int((sizes.sum() ** 2 - np.sum(sizes**2)) / 2)
+        enumerate_all, draw = _all_dissimilar_pairs, _draw_dissimilar
+    if n_wanted == 0:
+        return np.empty((0, 2), dtype=np.intp)
+    if available < n_wanted:
+        _warn_fewer(f"{kind} pairs", available, n_wanted)
+        n_wanted = available
+    if available <= 2 * n_wanted:
+        # Few enough to list: memory is bounded by twice the request.
+        every = enumerate_all(groups).astype(np.intp)
+        return every[rng.choice(every.shape[0], n_wanted, replace=False)]
+    return _sample_unique_rows(draw(groups), n_wanted, rng, 2)
+
+
+def similar_dissimilar_pairs(y, n_pairs, *, random_state=None):
+    """Balanced, distinct similar and dissimilar pairs drawn from class labels.
+
+    Half of the pairs (rounded up) join two points of the same class (label
+    +1), half join points of different classes (label −1), each kind drawn
+    uniformly without repetition; a pair is never a point with itself. Points
+    labelled −1 are unlabelled and left out.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points.
+    n_pairs : int
+        Number of pairs wanted.
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    pairs : ndarray of shape (n_pairs, 2), intp
+        Indices into X, in random order.
+    pair_labels : ndarray of shape (n_pairs,), int8
+        +1 for similar, −1 for dissimilar.
+
+    Examples
+    --------
+    >>> from mlearn.constraints import similar_dissimilar_pairs
+    >>> pairs, labels = similar_dissimilar_pairs([0, 0, 1, 1, 1], 4, random_state=0)
+    >>> pairs.shape, sorted(labels.tolist())
+    ((4, 2), [-1, -1, 1, 1])
+    """
+    n_pairs = check_positive_int(n_pairs, "n_pairs")
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(
+            f"Labels have {len(groups)} labelled class(es); dissimilar pairs need at least 2."
+        )
+    n_similar = (n_pairs + 1) // 2
+    similar = _pairs_of_kind(groups, n_similar, rng, "similar")
+    dissimilar = _pairs_of_kind(groups, n_pairs - n_similar, rng, "dissimilar")
+    pairs = np.vstack([similar, dissimilar]).astype(np.intp)
+    labels = np.concatenate(
+        [np.ones(len(similar), dtype=np.int8), -np.ones(len(dissimilar), dtype=np.int8)]
+    )
+    order = rng.permutation(len(labels))
+    return pairs[order], labels[order]
+
+
+def knn_triplets(X, y, k_genuine=3, k_impostor=10):
+    """Triplets (i, j, l) from each point's nearest same-class and other-class points.
+
+    For every labelled point i, j runs over its ``k_genuine`` nearest
+    neighbours in its own class (target neighbours) and l over its
+    ``k_impostor`` nearest points of other classes (the impostors most likely
+    to invade the margin); all combinations are returned, so there are at most
+    n·k_genuine·k_impostor triplets, each saying "i is closer to j than to l".
+    Neighbour search is scikit-learn's (trees or blockwise brute force), so
+    memory stays linear in n.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points (never used).
+    k_genuine : int, default=3
+    k_impostor : int, default=10
+
+    Returns
+    -------
+    triplets : ndarray of shape (n_triplets, 3), intp
+        Rows (anchor, positive, negative), deterministic for given data.
+    """
+    X = check_points(X)
+    k_genuine = check_positive_int(k_genuine, "k_genuine")
+    k_impostor = check_positive_int(k_impostor, "k_impostor")
+    if np.shape(y)[0] != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} samples but y has {np.shape(y)[0]} labels.")
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(f"Labels have {len(groups)} labelled class(es); triplets need 2.")
+    smallest = min(len(g) for g in groups)
+    if smallest <= k_genuine:
+        warnings.warn(
+            f"The smallest class has {smallest} points, too few for k_genuine={k_genuine} "
+            f"neighbours; its points use {smallest - 1}.",
+            UserWarning,
+            stacklevel=2,
+        )
+    labelled = np.concatenate(groups)
+    triplets = []
+    for members in groups:
+        kg = min(k_genuine, len(members) - 1)
+        if kg == 0:
+            continue
+        # kneighbors() without a query excludes each point from its own neighbours.
+        same = NearestNeighbors(n_neighbors=kg).fit(X[members]).kneighbors(
+            return_distance=False
+        )
+        others = np.setdiff1d(labelled, members, assume_unique=True)
+        ki = min(k_impostor, len(others))
+        impostors = NearestNeighbors(n_neighbors=ki).fit(X[others]).kneighbors(
+            X[members], return_distance=False
+        )
+        anchor = np.repeat(members, kg * ki)
+        positive = np.repeat(members[same], ki, axis=1).ravel()
+        negative = np.tile(others[impostors], (1, kg)).ravel()
+        triplets.append(np.column_stack([anchor, positive, negative]))
+    if not triplets:
+        raise ValueError("No class has two points: no triplet can be formed.")
+    return np.vstack(triplets).astype(np.intp)
+
+
+def random_triplets(y, n_triplets, *, random_state=None):
+    """Distinct random triplets (a, p, n): p in a's class, n in another class.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points.
+    n_triplets : int
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    triplets : ndarray of shape (n_triplets, 3), intp
+    """
+    n_triplets = check_positive_int(n_triplets, "n_triplets")
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(f"Labels have {len(groups)} labelled class(es); triplets need 2.")
+    sizes = np.array([len(g) for g in groups], dtype=np.float64)
+    total = sizes.sum()
+    available = int(np.sum(sizes * (sizes - 1) * (total - sizes)))
+    if available == 0:
+        raise ValueError("No class has two points: no triplet can be formed.")
+    if available < n_triplets:
+        _warn_fewer("triplets", available, n_triplets)
+        n_triplets = available
+    if available <= 2 * n_triplets:
+        every = _all_triplets(groups)
+        return every[rng.choice(every.shape[0], n_triplets, replace=False)]
+    similar = _draw_similar(groups)
+    points = np.concatenate(groups)
+    labels = np.concatenate([np.full(len(g), c) for c, g in enumerate(groups)])
+    position = np.empty(int(points.max()) + 1, dtype=np.intp)
+    position[points] = np.arange(len(points))
+
+    def draw(rng, size):
+        pairs = similar(rng, size)
+        # Either member may be the anchor.
+        flip = rng.random(size) < 0.5
+        pairs[flip] = pairs[flip, ::-1]
+        negative = points[rng.integers(0, len(points), size=size)]
+        keep = labels[position[negative]] != labels[position[pairs[:, 0]]]
+        return np.column_stack([pairs[keep], negative[keep]])
+
+    return _sample_unique_rows(draw, n_triplets, rng, 3)
+
+
+def _all_triplets(groups):
+    labelled = np.concatenate(groups)
+    out = []
+    for members in groups:
+        a, p = np.nonzero(~np.eye(len(members), dtype=bool))
+        others = np.setdiff1d(labelled, members, assume_unique=True)
+        ap = np.repeat(np.column_stack([members[a], members[p]]), len(others), axis=0)
+        out.append(np.column_stack([ap, np.tile(others, len(a))]))
+    return np.vstack(out).astype(np.intp)
+
+
+def quadruplets_from_labels(y, n_quadruplets, *, random_state=None):
+    """Quadruplets (a, b, c, d): (a, b) a similar pair, (c, d) a dissimilar pair.
+
+    Each states d(a, b) < d(c, d). The similar pairs are distinct, and so are
+    the dissimilar ones.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points.
+    n_quadruplets : int
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    quadruplets : ndarray of shape (n_quadruplets, 4), intp
+    """
+    n_quadruplets = check_positive_int(n_quadruplets, "n_quadruplets")
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(f"Labels have {len(groups)} labelled class(es); quadruplets need 2.")
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        similar = _pairs_of_kind(groups, n_quadruplets, rng, "similar")
+        dissimilar = _pairs_of_kind(groups, n_quadruplets, rng, "dissimilar")
+    n = min(len(similar), len(dissimilar))
+    if n < n_quadruplets:
+        _warn_fewer("quadruplets of distinct pairs", n, n_quadruplets)
+    if n == 0:
+        raise ValueError("No class has two points: no quadruplet can be formed.")
+    return np.column_stack([similar[:n], dissimilar[:n]]).astype(np.intp)
+
+
+def chunks_from_labels(y, n_chunks, chunk_size, *, random_state=None):
+    """Disjoint chunks of ``chunk_size`` points, each drawn from a single class.
+
+    Chunks are the supervision of RCA-type learners: points known to share a
+    class, without knowing which.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points.
+    n_chunks : int
+    chunk_size : int, >= 2
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    chunks : ndarray of shape (n_chunks, chunk_size), intp
+        Row c holds the indices of chunk c; no index appears twice.
+    """
+    n_chunks = check_positive_int(n_chunks, "n_chunks")
+    chunk_size = check_positive_int(chunk_size, "chunk_size", minimum=2)
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
+    pool = []
+    for members in _labelled_groups(y):
+        usable = (len(members) // chunk_size) * chunk_size
+        if usable:
+            pool.append(rng.permutation(members)[:usable].reshape(-1, chunk_size))
+    available = sum(len(p) for p in pool)
+    if available == 0:
+        raise ValueError(f"No class has {chunk_size} points: no chunk can be formed.")
+    if available < n_chunks:
+        _warn_fewer(f"disjoint chunks of {chunk_size}", available, n_chunks)
+        n_chunks = available
+    pool = np.vstack(pool)
+    return pool[np.sort(rng.choice(available, n_chunks, replace=False))].astype(np.intp)

@@ -1,0 +1,101 @@
+"""Covariance: the whitening baseline, M = Σ⁻¹.
+
+The Mahalanobis distance in its original sense (Mahalanobis 1936) uses the
+inverse covariance of the data, d²(x, x') = (x − x')ᵀ Σ⁻¹ (x − x'). It needs no
+labels and is the baseline every learned metric should beat: it removes
+scale differences and linear correlations between features but knows nothing
+of which points belong together.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils.validation import validate_data
+
+from .base import MahalanobisMixin
+from .psd import whitening_components
+
+
+class Covariance(MahalanobisMixin, BaseEstimator):
+    """Whitening metric: the inverse covariance of the training data.
+
+    Learns M = Σ⁻¹ with Σ the sample covariance of X, so that ``transform``
+    whitens the data (unit covariance in the embedded space).
+
+    The covariance is factored as Σ = D R D with D the diagonal of standard
+    deviations and R the correlation matrix, and M = D⁻¹ R⁺ D⁻¹ is formed from
+    the pseudo-inverse R⁺. Working on R keeps the computation accurate when
+    features have wildly different scales (say 1e-8 next to 1e8). When Σ is
+    singular (constant features, collinear features, fewer samples than
+    features) M is the Moore–Penrose-type inverse on the subspace the data
+    spans: constant features get weight zero, directions of zero variance
+    within the correlation matrix (relative eigenvalue below 1e-10 of the
+    largest) are dropped, and ``components_`` has one row per remaining
+    direction. No infinity or NaN is ever produced.
+
+    Read more in the :ref:`User Guide <covariance>`.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The whitening map L with LᵀL = M; n_components is the rank of Σ (at
+        least 1; a single zero row if every feature is constant).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : with ``whiten=True``, the same map restricted
+        to the leading principal directions.
+
+    References
+    ----------
+    P. C. Mahalanobis, "On the generalised distance in statistics",
+    Proceedings of the National Institute of Sciences of India, 1936.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn import Covariance
+    >>> X = np.random.default_rng(0).normal(size=(200, 3)) * [1.0, 10.0, 100.0]
+    >>> Z = Covariance().fit_transform(X)
+    >>> np.allclose(np.cov(Z, rowvar=False), np.eye(3))
+    True
+    """
+
+    _parameter_constraints: dict = {}
+
+    def __init__(self):
+        pass
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the inverse covariance of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; at least 2 samples.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : Covariance
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        centered = X - X.mean(axis=0)
+        std = np.sqrt(np.mean(centered**2, axis=0) * X.shape[0] / (X.shape[0] - 1))
+        # Features whose spread is at rounding level of their magnitude are constant.
+        scale = np.maximum(np.abs(X).max(axis=0), np.finfo(X.dtype).tiny)
+        varying = std > 100 * np.finfo(X.dtype).eps * scale
+        L = np.zeros((1, X.shape[1]), dtype=X.dtype)
+        if np.any(varying):
+            standardized = centered[:, varying] / std[varying]
+            correlation = standardized.T @ standardized / (X.shape[0] - 1)
+            L_std = whitening_components(correlation)
+            L = np.zeros((L_std.shape[0], X.shape[1]), dtype=X.dtype)
+            L[:, varying] = L_std / std[varying]
+        self.components_ = L
+        return self

@@ -1,0 +1,274 @@
+"""The positive semidefinite (PSD) core shared by every learner.
+
+A Mahalanobis metric is a matrix M ⪰ 0 and, equivalently, a linear map L with
+M = LᵀL. Every learner in mlearn moves between the two forms and projects onto
+the PSD cone through the functions of this module, so that the numerics of
+those steps (symmetrisation, eigenvalue clipping, rank truncation, dtype) are
+written and tested once.
+
+Projection. For a square matrix A, the nearest PSD matrix in Frobenius norm is
+
+    Π(A) = V max(Λ, 0) Vᵀ,   where  (A + Aᵀ)/2 = V Λ Vᵀ
+
+(Higham 1988, "Computing a nearest symmetric positive semidefinite matrix").
+With ``min_eigenvalue = ε > 0`` the eigenvalues are clipped to ε instead, the
+nearest matrix with all eigenvalues ≥ ε. With ``shrink = t > 0`` the
+eigenvalues are first shifted by −t: V max(Λ − t, ε) Vᵀ is the proximal
+operator of t·tr(M) (the nuclear norm on the PSD cone) followed by the
+projection, which is what nuclear-norm regularised learners need.
+
+Factorisation. ``components_from_metric`` returns L whose rows are
+√λ_i v_iᵀ for the largest eigenvalues, so that LᵀL is the best rank-k PSD
+approximation of M in Frobenius and spectral norm (Eckart–Young).
+"""
+
+import numpy as np
+from scipy import linalg
+
+__all__ = [
+    "symmetrize",
+    "sym_eigh",
+    "project_psd",
+    "components_from_metric",
+    "metric_from_components",
+    "whitening_components",
+    "check_psd",
+    "is_psd",
+]
+
+# Relative tolerance below which an eigenvalue counts as zero. DESIGN.md promises
+# that a learned M has smallest eigenvalue >= -1e-10 * its largest.
+PSD_RTOL = 1e-10
+
+
+def _as_float_square(A, name):
+    A = np.asarray(A)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name} must be a square 2-D matrix, got shape {A.shape}.")
+    if A.shape[0] == 0:
+        raise ValueError(f"{name} is empty (shape {A.shape}).")
+    if A.dtype not in (np.float32, np.float64):
+        A = A.astype(np.float64)
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return A
+
+
+def symmetrize(A):
+    """Return the symmetric part (A + Aᵀ)/2 of a square matrix, in A's float dtype."""
+    A = _as_float_square(A, "A")
+    return (A + A.T) / 2
+
+
+def sym_eigh(A):
+    """Eigendecomposition of the symmetric part of A, eigenvalues in ascending order.
+
+    Parameters
+    ----------
+    A : array-like of shape (d, d)
+
+    Returns
+    -------
+    eigenvalues : ndarray of shape (d,)
+    eigenvectors : ndarray of shape (d, d)
+        Columns are the unit eigenvectors; same float dtype as A.
+    """
+    S = symmetrize(A)
+    # The divide-and-conquer driver is the fastest LAPACK route for full spectra.
+    w, V = linalg.eigh(S, driver="evd", check_finite=False)
+    return w, V
+
+
+def project_psd(A, *, min_eigenvalue=0.0, shrink=0.0):
+    """Project a square matrix onto the PSD cone in Frobenius norm.
+
+    Computes V max(Λ − shrink, min_eigenvalue) Vᵀ from the eigendecomposition
+    V Λ Vᵀ of the symmetric part of A.
+
+    Parameters
+    ----------
+    A : array-like of shape (d, d)
+        Matrix to project; only its symmetric part matters.
+    min_eigenvalue : float, default=0.0
+        Floor for the eigenvalues; a positive value gives a strictly positive
+        definite result.
+    shrink : float, default=0.0
+        Amount subtracted from every eigenvalue before clipping. With
+        ``shrink=t`` the result is argmin_{M ⪰ 0} ½‖M − A‖²_F + t·tr(M), the
+        proximal operator of the nuclear norm restricted to the PSD cone.
+
+    Returns
+    -------
+    M : ndarray of shape (d, d)
+        Symmetric PSD matrix of A's float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import project_psd
+    >>> project_psd(np.array([[1.0, 0.0], [0.0, -2.0]]))
+    array([[1., 0.],
+           [0., 0.]])
+    """
+    if min_eigenvalue < 0:
+        raise ValueError(f"min_eigenvalue must be >= 0, got {min_eigenvalue}.")
+    if shrink < 0:
+        raise ValueError(f"shrink must be >= 0, got {shrink}.")
+    w, V = sym_eigh(A)
+    w = np.maximum(w - shrink, min_eigenvalue).astype(V.dtype, copy=False)
+    # (V * w) @ Vᵀ costs one GEMM; the symmetrisation removes rounding asymmetry.
+    M = (V * w) @ V.T
+    return (M + M.T) / 2
+
+
+def components_from_metric(M, n_components=None, *, rtol=PSD_RTOL, check=True):
+    """Factor a PSD matrix M into L with LᵀL = M, rows ordered by eigenvalue.
+
+    The rows of L are √λ_i v_iᵀ for the eigenpairs of M in decreasing order of
+    λ_i. Eigenvalues below ``rtol`` times the largest count as zero, so by
+    default L has as many rows as M's numerical rank (at least one). With
+    ``n_components=k`` L has exactly k rows: the k largest eigenpairs, padded
+    with zero rows if M's rank is below k. LᵀL is then the best rank-k PSD
+    approximation of M (Eckart–Young).
+
+    Parameters
+    ----------
+    M : array-like of shape (d, d)
+        Symmetric positive semidefinite matrix.
+    n_components : int or None, default=None
+        Number of rows of L; None keeps the numerical rank.
+    rtol : float, default=1e-10
+        Relative threshold under which eigenvalues count as zero.
+    check : bool, default=True
+        Raise a ValueError if M is not PSD within ``rtol`` (see
+        :func:`check_psd`); with False, negative eigenvalues are clipped.
+
+    Returns
+    -------
+    L : ndarray of shape (n_components or rank, d)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import components_from_metric
+    >>> L = components_from_metric(np.diag([4.0, 1.0, 0.0]))
+    >>> L.round(6)
+    array([[2., 0., 0.],
+           [0., 1., 0.]])
+    """
+    M = _as_float_square(M, "M")
+    d = M.shape[0]
+    if n_components is not None and not 1 <= n_components <= d:
+        raise ValueError(f"n_components must be in [1, {d}], got {n_components}.")
+    w, V = sym_eigh(M)
+    if check:
+        _raise_if_not_psd(w, rtol, "M")
+    w, V = w[::-1], V[:, ::-1]
+    rank = int(np.sum(w > rtol * w[0])) if w[0] > 0 else 0
+    k = max(rank, 1) if n_components is None else n_components
+    keep = min(k, rank)
+    L = np.zeros((k, d), dtype=V.dtype)
+    L[:keep] = np.sqrt(w[:keep])[:, None] * V[:, :keep].T
+    return L
+
+
+def whitening_components(C, *, rtol=PSD_RTOL):
+    """Factor the pseudo-inverse of a PSD matrix C: L with LᵀL = C⁺.
+
+    With C = U diag(μ) Uᵀ, the rows of L are μ_i^(−1/2) u_iᵀ for the
+    eigenvalues μ_i above ``rtol`` times the largest, in decreasing order of
+    1/μ_i (the rows of the largest metric eigenvalues first, as in
+    :func:`components_from_metric`). For a covariance C, x ↦ Lx whitens the
+    data on the subspace it spans. Computing this from C directly, rather than
+    factoring a computed inverse, keeps the small eigenvalues of C accurate.
+
+    Parameters
+    ----------
+    C : array-like of shape (d, d)
+        Symmetric PSD matrix, e.g. a covariance or correlation matrix.
+    rtol : float, default=1e-10
+        Eigenvalues of C below rtol·max(μ) are treated as zero (dropped).
+
+    Returns
+    -------
+    L : ndarray of shape (rank, d)
+        At least one row: a zero row when C is zero.
+    """
+    w, V = sym_eigh(C)
+    _raise_if_not_psd(w, rtol, "C")
+    keep = w > rtol * w[-1] if w[-1] > 0 else np.zeros_like(w, dtype=bool)
+    if not np.any(keep):
+        return np.zeros((1, V.shape[0]), dtype=V.dtype)
+    # Ascending μ gives descending 1/μ: the order of the metric's eigenvalues.
+    return V[:, keep].T / np.sqrt(w[keep])[:, None]
+
+
+def metric_from_components(L):
+    """Return M = LᵀL for a components matrix L of shape (k, d)."""
+    L = np.asarray(L)
+    if L.ndim != 2:
+        raise ValueError(f"components must be a 2-D matrix, got shape {L.shape}.")
+    return L.T @ L
+
+
+def _min_allowed_eigenvalue(w, rtol):
+    return -rtol * max(np.max(np.abs(w)), np.finfo(w.dtype).tiny)
+
+
+def _raise_if_not_psd(w, rtol, name):
+    if w[0] < _min_allowed_eigenvalue(w, rtol):
+        raise ValueError(
+            f"{name} is not positive semidefinite: its smallest eigenvalue is {w[0]:.3g}, "
+            f"below -{rtol:g} times its largest magnitude {np.max(np.abs(w)):.3g}."
+        )
+
+
+def is_psd(M, *, rtol=PSD_RTOL, sym_rtol=1e-6):
+    """Return True if M is symmetric and PSD within relative tolerances.
+
+    M is accepted if ‖M − Mᵀ‖_F ≤ sym_rtol·‖M‖_F and its smallest eigenvalue is
+    ≥ −rtol times the largest eigenvalue magnitude.
+    """
+    try:
+        check_psd(M, rtol=rtol, sym_rtol=sym_rtol)
+    except ValueError:
+        return False
+    return True
+
+
+def check_psd(M, *, rtol=PSD_RTOL, sym_rtol=1e-6, name="M"):
+    """Validate that M is symmetric positive semidefinite; return its symmetric part.
+
+    Parameters
+    ----------
+    M : array-like of shape (d, d)
+    rtol : float, default=1e-10
+        The smallest eigenvalue must be ≥ −rtol·max|λ|.
+    sym_rtol : float, default=1e-6
+        ‖M − Mᵀ‖_F must be ≤ sym_rtol·‖M‖_F.
+    name : str, default="M"
+        Name used in error messages.
+
+    Returns
+    -------
+    M : ndarray of shape (d, d)
+        The symmetric part of M.
+
+    Raises
+    ------
+    ValueError
+        If M is not square, not finite, not symmetric or not PSD; the message
+        says which and by how much.
+    """
+    M = _as_float_square(M, name)
+    asym = linalg.norm(M - M.T)
+    scale = linalg.norm(M)
+    if asym > sym_rtol * scale:
+        raise ValueError(
+            f"{name} is not symmetric: ‖{name} − {name}ᵀ‖ = {asym:.3g} is more than "
+            f"{sym_rtol:g} times ‖{name}‖ = {scale:.3g}."
+        )
+    S = (M + M.T) / 2
+    w = linalg.eigvalsh(S, check_finite=False)
+    _raise_if_not_psd(w, rtol, name)
+    return S
