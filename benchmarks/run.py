@@ -127,12 +127,14 @@ def header_lines(args, peer_info):
     )
     lines = [
         f"mlearn benchmark: {versions}",
-        f"BLAS threads {pinned}; loaded: {blas_summary()}",
+        f"BLAS threads {pinned}; loaded, with default threads: {blas_summary()}",
         f"split: stratified 70/30, random_state=0; scale: {args.scale}; "
         f"repeats: {args.repeats} (median fit time); kNN k={args.knn_k}",
     ]
     if peer_info is not None:
-        described = ", ".join(f"{name} {value}" for name, value in peer_info.items())
+        described = peer_info.get("error") or ", ".join(
+            f"{name} {value}" for name, value in peer_info.items()
+        )
         lines.append(f"peer {args.peer_python}: {described}; timeout {args.timeout:g} s")
     return lines
 

@@ -88,7 +88,15 @@ def warn_not_converged(name, max_iter):
 
 
 def minimize_lbfgs(
-    loss_and_grad, x0, *, max_iter=100, tol=1e-5, bounds=None, verbose=0, name="L-BFGS"
+    loss_and_grad,
+    x0,
+    *,
+    max_iter=100,
+    tol=1e-5,
+    ftol=None,
+    bounds=None,
+    verbose=0,
+    name="L-BFGS",
 ):
     """Minimise a smooth function given as one fused loss-and-gradient callable.
 
@@ -102,8 +110,11 @@ def minimize_lbfgs(
         Maximum number of L-BFGS iterations.
     tol : float
         Stop when the projected gradient's largest entry falls below ``tol``
-        (scipy's ``gtol``; its ``ftol`` keeps the default, as in
-        scikit-learn's NCA).
+        (scipy's ``gtol``).
+    ftol : float or None
+        Also stop when the objective's relative decrease
+        (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) falls below ``ftol``; None
+        keeps scipy's default (about 2.2e-9), as scikit-learn's NCA does.
     bounds : sequence of (low, high) or None
         Box constraints (L-BFGS-B handles them exactly).
     verbose : int
@@ -141,7 +152,7 @@ def minimize_lbfgs(
         method="L-BFGS-B",
         bounds=bounds,
         callback=callback,
-        options={"maxiter": max_iter, "gtol": tol},
+        options={"maxiter": max_iter, "gtol": tol, **({} if ftol is None else {"ftol": ftol})},
     )
     # status 1 is "iteration limit"; 0 is convergence, 2 a line search stalled at the
     # noise floor, which is convergence in every practical sense.

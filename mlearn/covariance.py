@@ -32,8 +32,6 @@ class Covariance(MahalanobisMixin, BaseEstimator):
     largest) are dropped, and ``components_`` has one row per remaining
     direction. No infinity or NaN is ever produced.
 
-    Read more in the :ref:`User Guide <covariance>`.
-
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)

@@ -1,0 +1,145 @@
+import cvxpy as cp
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+
+from mlearn._optim import (
+    minimize_lbfgs,
+    prox_nuclear_psd,
+    proximal_gradient,
+    soft_threshold,
+    soft_threshold_nonnegative,
+)
+from mlearn.psd import project_psd
+
+
+def _least_squares(seed=0, n=30, d=6):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, d))
+    b = rng.normal(size=n)
+
+    def loss_and_grad(x):
+        r = A @ x - b
+        return 0.5 * r @ r, A.T @ r
+
+    return A, b, loss_and_grad
+
+
+def test_lbfgs_reaches_the_least_squares_solution():
+    A, b, loss_and_grad = _least_squares()
+    result = minimize_lbfgs(loss_and_grad, np.zeros(6), max_iter=200, tol=1e-10, ftol=1e-15)
+    assert_allclose(result.x, np.linalg.lstsq(A, b, rcond=None)[0], rtol=1e-6)
+    assert result.converged
+    assert 0 < result.n_iter < 200
+    assert result.n_evals >= result.n_iter
+
+
+def test_lbfgs_respects_bounds_like_nonnegative_least_squares():
+    from scipy.optimize import nnls
+
+    A, b, loss_and_grad = _least_squares(seed=1)
+    result = minimize_lbfgs(loss_and_grad, np.ones(6), bounds=[(0, None)] * 6, tol=1e-10, ftol=1e-15,
+                            max_iter=500)
+    assert_allclose(result.x, nnls(A, b)[0], atol=1e-6)
+
+
+def test_lbfgs_warns_and_reports_at_max_iter():
+    _, _, loss_and_grad = _least_squares()
+    with pytest.warns(ConvergenceWarning, match="max_iter=2"):
+        result = minimize_lbfgs(loss_and_grad, np.zeros(6), max_iter=2, tol=1e-12)
+    assert not result.converged
+    assert result.n_iter == 2
+
+
+def test_lbfgs_verbose_prints_one_row_per_iteration(capsys):
+    _, _, loss_and_grad = _least_squares()
+    result = minimize_lbfgs(loss_and_grad, np.zeros(6), verbose=1, name="Demo", tol=1e-10)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("[Demo]") and "objective" in lines[0]
+    assert len(lines) == result.n_iter + 1
+
+
+@pytest.mark.parametrize("accelerated", [True, False])
+def test_proximal_gradient_solves_the_lasso_like_cvxpy(accelerated):
+    A, b, loss_and_grad = _least_squares(seed=2, n=40, d=10)
+    lam = 2.0
+    result = proximal_gradient(
+        loss_and_grad,
+        lambda v, t: soft_threshold(v, lam * t),
+        np.zeros(10),
+        nonsmooth=lambda x: lam * np.abs(x).sum(),
+        max_iter=5000,
+        tol=1e-12,
+        accelerated=accelerated,
+    )
+    x = cp.Variable(10)
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(A @ x - b) + lam * cp.norm1(x)))
+    problem.solve()
+    assert result.fun == pytest.approx(problem.value, rel=1e-6)
+    assert_allclose(result.x, x.value, atol=1e-4)
+    assert np.sum(result.x == 0) > 0  # exact zeros from the soft threshold
+
+
+def test_projected_gradient_solves_least_squares_on_the_psd_cone():
+    rng = np.random.default_rng(3)
+    B = rng.normal(size=(8, 4))
+    C = rng.normal(size=(8, 4))
+
+    def loss_and_grad(M):
+        R = B @ M - C
+        return 0.5 * np.sum(R**2), B.T @ R
+
+    result = proximal_gradient(
+        loss_and_grad, lambda V, t: project_psd(V), np.zeros((4, 4)), max_iter=5000, tol=1e-12
+    )
+    M = cp.Variable((4, 4), PSD=True)
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(B @ M - C)))
+    problem.solve(solver=cp.CLARABEL)
+    assert result.fun == pytest.approx(problem.value, rel=1e-5)
+    assert np.linalg.eigvalsh(result.x).min() >= -1e-10
+
+
+def test_proximal_gradient_objective_never_increases(capsys):
+    A, b, loss_and_grad = _least_squares(seed=4, n=20, d=15)
+    lam = 0.5
+    proximal_gradient(
+        loss_and_grad,
+        lambda v, t: soft_threshold(v, lam * t),
+        np.zeros(15),
+        nonsmooth=lambda x: lam * np.abs(x).sum(),
+        max_iter=300,
+        tol=1e-14,
+        verbose=1,
+        name="lasso",
+    )
+    rows = capsys.readouterr().out.strip().splitlines()[1:]
+    objectives = np.array([float(r.split()[2]) for r in rows])
+    assert len(objectives) > 5
+    assert np.all(np.diff(objectives) <= 1e-9 * np.abs(objectives[:-1]))
+
+
+def test_proximal_gradient_warns_at_max_iter():
+    _, _, loss_and_grad = _least_squares()
+    with pytest.warns(ConvergenceWarning):
+        result = proximal_gradient(loss_and_grad, lambda v, t: v, np.zeros(6), max_iter=3,
+                                   tol=1e-15)
+    assert result.n_iter == 3 and not result.converged
+
+
+def test_soft_thresholds_match_their_closed_forms():
+    x = np.array([-3.0, -0.5, 0.0, 0.2, 2.0])
+    assert_allclose(soft_threshold(x, 1.0), [-2.0, 0.0, 0.0, 0.0, 1.0])
+    assert_allclose(soft_threshold_nonnegative(x, 1.0), [0.0, 0.0, 0.0, 0.0, 1.0])
+
+
+def test_nuclear_prox_matches_cvxpy():
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(5, 5))
+    A = A + A.T
+    t = 0.7
+    X = cp.Variable((5, 5), PSD=True)
+    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(X - A) + t * cp.trace(X))).solve(
+        solver=cp.CLARABEL
+    )
+    assert_allclose(prox_nuclear_psd(A, t), X.value, atol=1e-5)
