@@ -16,10 +16,6 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
 
 
-def _float_dtype(dtype):
-    return dtype if dtype in (np.float32, np.float64) else np.float64
-
-
 def check_points(X, *, name="X", min_samples=1):
     """Validate a 2-D matrix of points: numeric, finite, non-empty; float32 kept."""
     X = check_array(
@@ -67,13 +63,10 @@ def check_tuples(tuples, tuple_size, *, preprocessor=None):
         Rows of X that form each tuple.
     """
     kind = TUPLE_NAMES[tuple_size]
-    if hasattr(tuples, "dtype") and hasattr(tuples, "ndim"):
+    try:
         arr = np.asarray(tuples)
-    else:
-        try:
-            arr = np.asarray(tuples)
-        except ValueError as exc:  # ragged nested lists
-            raise ValueError(f"{kind} must form a regular array: {exc}") from None
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{kind} must form a regular array: {exc}") from None
     if arr.dtype.kind not in "biuf":
         raise ValueError(
             f"{kind} must be numeric (points, or indices with a preprocessor); "

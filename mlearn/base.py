@@ -153,8 +153,7 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         check_is_fitted(self, "components_")
         X, indices = self._validate_tuples(tuples, tuple_size, reset=False)
         return [
-            _paired_distances(X, indices[:, a], indices[:, b], self.components_)
-            for a, b in columns
+            _paired_distances(X, indices[:, a], indices[:, b], self.components_) for a, b in columns
         ]
 
     def pair_distance(self, pairs):
@@ -188,9 +187,7 @@ class SupervisedMixin:
     def _validate_supervised(self, X, y, *, min_per_class=1):
         """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``."""
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
-        self.classes_, y_encoded = check_class_labels(
-            y, X.shape[0], min_per_class=min_per_class
-        )
+        self.classes_, y_encoded = check_class_labels(y, X.shape[0], min_per_class=min_per_class)
         return X, y_encoded
 
     def __sklearn_tags__(self):
@@ -255,9 +252,7 @@ class PairsMixin(_TuplesMixin):
             raise ValueError("score needs both similar (+1) and dissimilar (-1) pairs.")
         return roc_auc_score(y, self.decision_function(pairs))
 
-    def calibrate_threshold(
-        self, pairs, y, strategy="accuracy", *, min_rate=None, beta=1.0
-    ):
+    def calibrate_threshold(self, pairs, y, strategy="accuracy", *, min_rate=None, beta=1.0):
         """Choose ``threshold_`` on labelled pairs (usually a validation set).
 
         Parameters

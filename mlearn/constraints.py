@@ -46,7 +46,11 @@ def _labelled_groups(y):
         raise ValueError("Labels y are empty.")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError("Labels y contain NaN or infinity.")
-    labelled = np.flatnonzero(y != UNLABELLED) if y.dtype.kind in "biuf" else np.arange(len(y))
+    # Object arrays (e.g. a pandas column) compare elementwise too; strings never equal −1.
+    if y.dtype.kind in "biufO":
+        labelled = np.flatnonzero(y != UNLABELLED)
+    else:
+        labelled = np.arange(len(y))
     classes, inverse = np.unique(y[labelled], return_inverse=True)
     order = np.argsort(inverse, kind="stable")
     bounds = np.searchsorted(inverse[order], np.arange(len(classes) + 1))
@@ -90,7 +94,8 @@ def _all_dissimilar_pairs(groups):
         for k, a in enumerate(groups)
         for b in groups[k + 1 :]
     ]
-    return np.vstack(pairs) if pairs else np.empty((0, 2), dtype=np.intp)
+    # Sorted within each pair, like the sampled pairs.
+    return np.sort(np.vstack(pairs), axis=1) if pairs else np.empty((0, 2), dtype=np.intp)
 
 
 def _draw_similar(groups):
@@ -240,13 +245,13 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
         if kg == 0:
             continue
         # kneighbors() without a query excludes each point from its own neighbours.
-        same = NearestNeighbors(n_neighbors=kg).fit(X[members]).kneighbors(
-            return_distance=False
-        )
+        same = NearestNeighbors(n_neighbors=kg).fit(X[members]).kneighbors(return_distance=False)
         others = np.setdiff1d(labelled, members, assume_unique=True)
         ki = min(k_impostor, len(others))
-        impostors = NearestNeighbors(n_neighbors=ki).fit(X[others]).kneighbors(
-            X[members], return_distance=False
+        impostors = (
+            NearestNeighbors(n_neighbors=ki)
+            .fit(X[others])
+            .kneighbors(X[members], return_distance=False)
         )
         anchor = np.repeat(members, kg * ki)
         positive = np.repeat(members[same], ki, axis=1).ravel()
@@ -343,10 +348,10 @@ def quadruplets_from_labels(y, n_quadruplets, *, random_state=None):
         similar = _pairs_of_kind(groups, n_quadruplets, rng, "similar")
         dissimilar = _pairs_of_kind(groups, n_quadruplets, rng, "dissimilar")
     n = min(len(similar), len(dissimilar))
-    if n < n_quadruplets:
-        _warn_fewer("quadruplets of distinct pairs", n, n_quadruplets)
     if n == 0:
         raise ValueError("No class has two points: no quadruplet can be formed.")
+    if n < n_quadruplets:
+        _warn_fewer("quadruplets of distinct pairs", n, n_quadruplets)
     return np.column_stack([similar[:n], dissimilar[:n]]).astype(np.intp)
 
 

@@ -25,6 +25,8 @@ approximation of M in Frobenius and spectral norm (Eckart–Young).
 import numpy as np
 from scipy import linalg
 
+from ._validation import check_positive_int
+
 __all__ = [
     "symmetrize",
     "sym_eigh",
@@ -158,13 +160,15 @@ def components_from_metric(M, n_components=None, *, rtol=PSD_RTOL, check=True):
     """
     M = _as_float_square(M, "M")
     d = M.shape[0]
-    if n_components is not None and not 1 <= n_components <= d:
-        raise ValueError(f"n_components must be in [1, {d}], got {n_components}.")
+    if n_components is not None:
+        n_components = check_positive_int(n_components, "n_components")
+        if n_components > d:
+            raise ValueError(f"n_components must be in [1, {d}], got {n_components}.")
     w, V = sym_eigh(M)
     if check:
         _raise_if_not_psd(w, rtol, "M")
     w, V = w[::-1], V[:, ::-1]
-    rank = int(np.sum(w > rtol * w[0])) if w[0] > 0 else 0
+    rank = int(np.sum(w > _effective_rtol(rtol, w) * w[0])) if w[0] > 0 else 0
     k = max(rank, 1) if n_components is None else n_components
     keep = min(k, rank)
     L = np.zeros((k, d), dtype=V.dtype)
@@ -196,7 +200,7 @@ def whitening_components(C, *, rtol=PSD_RTOL):
     """
     w, V = sym_eigh(C)
     _raise_if_not_psd(w, rtol, "C")
-    keep = w > rtol * w[-1] if w[-1] > 0 else np.zeros_like(w, dtype=bool)
+    keep = w > _effective_rtol(rtol, w) * w[-1] if w[-1] > 0 else np.zeros_like(w, dtype=bool)
     if not np.any(keep):
         return np.zeros((1, V.shape[0]), dtype=V.dtype)
     # Ascending μ gives descending 1/μ: the order of the metric's eigenvalues.
@@ -211,12 +215,19 @@ def metric_from_components(L):
     return L.T @ L
 
 
-def _min_allowed_eigenvalue(w, rtol):
-    return -rtol * max(np.max(np.abs(w)), np.finfo(w.dtype).tiny)
+def _effective_rtol(rtol, w):
+    """``rtol``, raised to the rounding level of an eigensolver in w's dtype.
+
+    A d × d eigendecomposition is accurate to about d·ε relative to the largest
+    eigenvalue; in float32 (ε ≈ 1.2e-7) that exceeds the default 1e-10, and
+    round-off must neither fail a PSD check nor count as rank.
+    """
+    return max(rtol, 10 * w.shape[0] * np.finfo(w.dtype).eps)
 
 
 def _raise_if_not_psd(w, rtol, name):
-    if w[0] < _min_allowed_eigenvalue(w, rtol):
+    rtol = _effective_rtol(rtol, w)
+    if w[0] < -rtol * max(np.max(np.abs(w)), np.finfo(w.dtype).tiny):
         raise ValueError(
             f"{name} is not positive semidefinite: its smallest eigenvalue is {w[0]:.3g}, "
             f"below -{rtol:g} times its largest magnitude {np.max(np.abs(w)):.3g}."

@@ -71,9 +71,7 @@ def test_get_metric_is_picklable_and_matches_transformed_knn():
     X_test = RNG.normal(size=(20, 3))
     knn_metric = KNeighborsClassifier(3, metric=metric).fit(X, y)
     knn_embedded = KNeighborsClassifier(3).fit(learner.transform(X), y)
-    assert_array_equal(
-        knn_metric.predict(X_test), knn_embedded.predict(learner.transform(X_test))
-    )
+    assert_array_equal(knn_metric.predict(X_test), knn_embedded.predict(learner.transform(X_test)))
 
 
 @pytest.mark.parametrize("kind", ["array", "callable"])
@@ -126,9 +124,7 @@ def test_predict_agrees_with_threshold_and_decision_function():
 
 def test_pairs_score_is_roc_auc_of_negated_distance():
     learner, pairs, y = _fitted_fixed()
-    assert learner.score(pairs, y) == pytest.approx(
-        roc_auc_score(y, -learner.pair_distance(pairs))
-    )
+    assert learner.score(pairs, y) == pytest.approx(roc_auc_score(y, -learner.pair_distance(pairs)))
 
 
 def _brute_force_threshold_quality(distances, y, strategy, beta=1.0, min_rate=None):
@@ -168,8 +164,9 @@ def test_calibrated_threshold_is_optimal_for_its_strategy(strategy, kwargs, seed
     y = np.where(rng.random(n) < 0.4, 1, -1)
     # Similar pairs are closer on average, with overlap; some ties on purpose.
     distances = np.round(rng.gamma(2.0, 1.0, n) + (y == -1) * 1.0, 1)
-    t = _best_threshold(distances, y, strategy, beta=kwargs.get("beta", 1.0),
-                        min_rate=kwargs.get("min_rate"))
+    t = _best_threshold(
+        distances, y, strategy, beta=kwargs.get("beta", 1.0), min_rate=kwargs.get("min_rate")
+    )
     pred = np.where(distances <= t, 1, -1)
     tpr, tnr = np.mean(pred[y == 1] == 1), np.mean(pred[y == -1] == -1)
     achieved = {

@@ -19,7 +19,10 @@ def _run_harness(tmp_path, *args):
     out = tmp_path / "results.csv"
     completed = subprocess.run(
         [sys.executable, str(RUN), *args, "--csv", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     with open(out, newline="") as f:
@@ -31,15 +34,16 @@ def _wine_accuracies():
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
     euclidean = KNeighborsClassifier(5).fit(X_tr, y_tr).score(X_te, y_te)
     model = Covariance().fit(X_tr)
-    learned = KNeighborsClassifier(5).fit(model.transform(X_tr), y_tr).score(
-        model.transform(X_te), y_te
+    learned = (
+        KNeighborsClassifier(5).fit(model.transform(X_tr), y_tr).score(model.transform(X_te), y_te)
     )
     return euclidean, learned
 
 
 def test_harness_reports_the_accuracies_of_a_direct_computation(tmp_path):
-    stdout, rows = _run_harness(tmp_path, "--datasets", "wine", "--estimators", "Covariance",
-                                "--threads", "1")
+    stdout, rows = _run_harness(
+        tmp_path, "--datasets", "wine", "--estimators", "Covariance", "--threads", "1"
+    )
     by_library = {row["library"]: row for row in rows}
     euclidean, learned = _wine_accuracies()
     assert float(by_library["euclidean"]["knn_accuracy"]) == pytest.approx(euclidean)
@@ -53,8 +57,15 @@ def test_harness_reports_the_accuracies_of_a_direct_computation(tmp_path):
 
 
 def test_harness_reports_an_unavailable_peer_in_its_row(tmp_path):
-    _, rows = _run_harness(tmp_path, "--datasets", "iris", "--estimators", "Covariance",
-                           "--peer-python", str(tmp_path / "no-such-python"))
+    _, rows = _run_harness(
+        tmp_path,
+        "--datasets",
+        "iris",
+        "--estimators",
+        "Covariance",
+        "--peer-python",
+        str(tmp_path / "no-such-python"),
+    )
     peer = [row for row in rows if row["library"] == "metric-learn"]
     assert len(peer) == 1 and peer[0]["notes"]
     assert peer[0]["knn_accuracy"] == ""

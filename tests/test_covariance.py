@@ -91,8 +91,10 @@ def test_whitening_beats_euclidean_knn_on_badly_scaled_wine():
     )
     euclidean = KNeighborsClassifier(5).fit(X_train, y_train).score(X_test, y_test)
     model = Covariance().fit(X_train)
-    whitened = KNeighborsClassifier(5).fit(model.transform(X_train), y_train).score(
-        model.transform(X_test), y_test
+    whitened = (
+        KNeighborsClassifier(5)
+        .fit(model.transform(X_train), y_train)
+        .score(model.transform(X_test), y_test)
     )
     assert euclidean < 0.75
     assert whitened > euclidean + 0.15

@@ -39,8 +39,9 @@ def test_lbfgs_respects_bounds_like_nonnegative_least_squares():
     from scipy.optimize import nnls
 
     A, b, loss_and_grad = _least_squares(seed=1)
-    result = minimize_lbfgs(loss_and_grad, np.ones(6), bounds=[(0, None)] * 6, tol=1e-10, ftol=1e-15,
-                            max_iter=500)
+    result = minimize_lbfgs(
+        loss_and_grad, np.ones(6), bounds=[(0, None)] * 6, tol=1e-10, ftol=1e-15, max_iter=500
+    )
     assert_allclose(result.x, nnls(A, b)[0], atol=1e-6)
 
 
@@ -122,8 +123,9 @@ def test_proximal_gradient_objective_never_increases(capsys):
 def test_proximal_gradient_warns_at_max_iter():
     _, _, loss_and_grad = _least_squares()
     with pytest.warns(ConvergenceWarning):
-        result = proximal_gradient(loss_and_grad, lambda v, t: v, np.zeros(6), max_iter=3,
-                                   tol=1e-15)
+        result = proximal_gradient(
+            loss_and_grad, lambda v, t: v, np.zeros(6), max_iter=3, tol=1e-15
+        )
     assert result.n_iter == 3 and not result.converged
 
 
@@ -139,7 +141,5 @@ def test_nuclear_prox_matches_cvxpy():
     A = A + A.T
     t = 0.7
     X = cp.Variable((5, 5), PSD=True)
-    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(X - A) + t * cp.trace(X))).solve(
-        solver=cp.CLARABEL
-    )
+    cp.Problem(cp.Minimize(0.5 * cp.sum_squares(X - A) + t * cp.trace(X))).solve(solver=cp.CLARABEL)
     assert_allclose(prox_nuclear_psd(A, t), X.value, atol=1e-5)

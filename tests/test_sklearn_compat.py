@@ -95,8 +95,9 @@ def _tuples_for(cls, X, y):
 def _make(cls, **params):
     estimator = cls()
     # Keep the check fast for iterative public learners.
-    fast = {k: v for k, v in {"max_iter": 50, "random_state": 0}.items()
-            if k in estimator.get_params()}
+    fast = {
+        k: v for k, v in {"max_iter": 50, "random_state": 0}.items() if k in estimator.get_params()
+    }
     return estimator.set_params(**fast, **params)
 
 
@@ -150,12 +151,8 @@ def test_tuple_learner_in_pipeline_transforms_points(tuple_learner):
     pipe = Pipeline([("metric", _make(tuple_learner))])
     pipe.fit(X[indices], labels)
     learner = pipe.named_steps["metric"]
-    np.testing.assert_allclose(
-        learner.transform(X), X @ learner.components_.T, rtol=1e-12
-    )
-    assert pipe.score(X[indices], labels) == pytest.approx(
-        learner.score(X[indices], labels)
-    )
+    np.testing.assert_allclose(learner.transform(X), X @ learner.components_.T, rtol=1e-12)
+    assert pipe.score(X[indices], labels) == pytest.approx(learner.score(X[indices], labels))
 
 
 def test_tuple_learner_rejects_preprocessor_indices_out_of_range(tuple_learner):
