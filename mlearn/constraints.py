@@ -57,6 +57,22 @@ def _labelled_groups(y):
     return [labelled[order[bounds[c] : bounds[c + 1]]] for c in range(len(classes))]
 
 
+def _seeded_groups(y, count, count_name, kind, random_state):
+    """Validate a request for ``count`` constraints of ``kind`` and seed its generator.
+
+    Returns the count, a numpy Generator drawn from ``random_state``, and the
+    labelled points grouped by class (at least two classes).
+    """
+    count = check_positive_int(count, count_name)
+    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(
+            f"Labels have {len(groups)} labelled class(es); {kind} need at least 2 classes."
+        )
+    return count, rng, groups
+
+
 def _warn_fewer(kind, found, asked):
     warnings.warn(
         f"Only {found} {kind} exist in these labels, fewer than the {asked} asked for; "
@@ -180,13 +196,7 @@ def similar_dissimilar_pairs(y, n_pairs, *, random_state=None):
     >>> pairs.shape, sorted(labels.tolist())
     ((4, 2), [-1, -1, 1, 1])
     """
-    n_pairs = check_positive_int(n_pairs, "n_pairs")
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
-    groups = _labelled_groups(y)
-    if len(groups) < 2:
-        raise ValueError(
-            f"Labels have {len(groups)} labelled class(es); dissimilar pairs need at least 2."
-        )
+    n_pairs, rng, groups = _seeded_groups(y, n_pairs, "n_pairs", "dissimilar pairs", random_state)
     n_similar = (n_pairs + 1) // 2
     similar = _pairs_of_kind(groups, n_similar, rng, "similar")
     dissimilar = _pairs_of_kind(groups, n_pairs - n_similar, rng, "dissimilar")
@@ -229,7 +239,9 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
         raise ValueError(f"X has {X.shape[0]} samples but y has {np.shape(y)[0]} labels.")
     groups = _labelled_groups(y)
     if len(groups) < 2:
-        raise ValueError(f"Labels have {len(groups)} labelled class(es); triplets need 2.")
+        raise ValueError(
+            f"Labels have {len(groups)} labelled class(es); triplets need at least 2 classes."
+        )
     smallest = min(len(g) for g in groups)
     if smallest <= k_genuine:
         warnings.warn(
@@ -276,11 +288,7 @@ def random_triplets(y, n_triplets, *, random_state=None):
     -------
     triplets : ndarray of shape (n_triplets, 3), intp
     """
-    n_triplets = check_positive_int(n_triplets, "n_triplets")
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
-    groups = _labelled_groups(y)
-    if len(groups) < 2:
-        raise ValueError(f"Labels have {len(groups)} labelled class(es); triplets need 2.")
+    n_triplets, rng, groups = _seeded_groups(y, n_triplets, "n_triplets", "triplets", random_state)
     sizes = np.array([len(g) for g in groups], dtype=np.float64)
     total = sizes.sum()
     available = int(np.sum(sizes * (sizes - 1) * (total - sizes)))
@@ -338,11 +346,9 @@ def quadruplets_from_labels(y, n_quadruplets, *, random_state=None):
     -------
     quadruplets : ndarray of shape (n_quadruplets, 4), intp
     """
-    n_quadruplets = check_positive_int(n_quadruplets, "n_quadruplets")
-    rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
-    groups = _labelled_groups(y)
-    if len(groups) < 2:
-        raise ValueError(f"Labels have {len(groups)} labelled class(es); quadruplets need 2.")
+    n_quadruplets, rng, groups = _seeded_groups(
+        y, n_quadruplets, "n_quadruplets", "quadruplets", random_state
+    )
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         similar = _pairs_of_kind(groups, n_quadruplets, rng, "similar")

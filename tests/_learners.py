@@ -14,7 +14,13 @@ public learners are checked by the same tests once they land.
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from mlearn.base import MahalanobisMixin, PairsMixin, QuadrupletsMixin, TripletsMixin
+from mlearn.base import (
+    MahalanobisMixin,
+    PairsMixin,
+    QuadrupletsMixin,
+    SupervisedMixin,
+    TripletsMixin,
+)
 
 
 def _inverse_variance_components(X, first, second, regularization):
@@ -73,4 +79,18 @@ class FixedPairsLearner(PairsMixin, MahalanobisMixin, BaseEstimator):
         X, indices, y = self._validate_fit_pairs(pairs, y)
         self.components_ = np.asarray(self.components, dtype=X.dtype)
         self._fit_threshold(X, indices, y)
+        return self
+
+
+class InverseWithinClassVariance(SupervisedMixin, MahalanobisMixin, BaseEstimator):
+    """Supervised: M = diag(1 / (pooled within-class variance + regularization))."""
+
+    def __init__(self, regularization=1e-3):
+        self.regularization = regularization
+
+    def fit(self, X, y):
+        X, y = self._validate_supervised(X, y)
+        centred = X - np.stack([X[y == c].mean(axis=0) for c in range(len(self.classes_))])[y]
+        variance = np.mean(centred**2, axis=0) + self.regularization
+        self.components_ = np.diag(1.0 / np.sqrt(variance)).astype(X.dtype)
         return self

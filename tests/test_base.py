@@ -254,3 +254,15 @@ def test_caller_arrays_are_not_modified():
     learner.predict(pairs)
     assert_array_equal(pairs, pairs_copy)
     assert_array_equal(y, y_copy)
+
+
+def test_supervised_face_encodes_labels_and_rejects_a_single_class():
+    from ._learners import InverseWithinClassVariance
+
+    X = RNG.normal(size=(12, 3))
+    y = np.array(["b", "a"] * 6)
+    learner = InverseWithinClassVariance().fit(X, y)
+    assert_array_equal(learner.classes_, ["a", "b"])
+    assert learner.__sklearn_tags__().target_tags.required
+    with pytest.raises(ValueError, match="1 class"):
+        InverseWithinClassVariance().fit(X, np.zeros(12))

@@ -6,8 +6,9 @@ unsupervised like Covariance) run scikit-learn's own ``check_estimator``
 suite; learners that fit on tuples (pairs, triplets, quadruplets) cannot, and
 instead go through clone, cross-validation, grid search and pipelines on
 tuples, with and without a preprocessor. The small learners of
-``tests/_learners.py`` run the tuple checks too, so the machinery is tested
-even before the first public weakly supervised learner exists.
+``tests/_learners.py`` run these checks too, so the supervised and tuple
+machinery of ``mlearn.base`` is tested even before the first public learner of
+each kind exists.
 """
 
 import inspect
@@ -27,7 +28,12 @@ from mlearn.constraints import (
     similar_dissimilar_pairs,
 )
 
-from ._learners import InverseVariancePairs, InverseVarianceQuadruplets, InverseVarianceTriplets
+from ._learners import (
+    InverseVariancePairs,
+    InverseVarianceQuadruplets,
+    InverseVarianceTriplets,
+    InverseWithinClassVariance,
+)
 
 # check name -> reason, per estimator class name. Every entry needs a reason that
 # would convince a reviewer; none are needed today.
@@ -44,7 +50,9 @@ def _public_estimator_classes():
 
 
 PUBLIC = _public_estimator_classes()
-POINT_LEARNERS = [cls for cls in PUBLIC if not issubclass(cls, _TuplesMixin)]
+POINT_LEARNERS = [cls for cls in PUBLIC if not issubclass(cls, _TuplesMixin)] + [
+    InverseWithinClassVariance
+]
 TUPLE_LEARNERS = [cls for cls in PUBLIC if issubclass(cls, _TuplesMixin)] + [
     InverseVariancePairs,
     InverseVarianceTriplets,
