@@ -213,17 +213,20 @@ def proximal_gradient(
     g = (lambda x: 0.0) if nonsmooth is None else nonsmooth
     table = ProgressTable(name, verbose, ("objective", "step"))
     x = np.array(x0, dtype=np.result_type(x0, np.float32), copy=True)
-    f_x, _ = smooth_loss_and_grad(x)
+    f_x, grad_x = smooth_loss_and_grad(x)
     obj = f_x + g(x)
-    y, momentum = x.copy(), 1.0
-    evals, converged, n_iter = 1, False, 0
+    # (point, value, gradient) of the extrapolated point; when y is the last
+    # iterate (no momentum) its evaluation is reused instead of repeated.
+    y, f_y, grad_y = x.copy(), f_x, grad_x
+    momentum, evals, converged, n_iter = 1.0, 1, False, 0
     for n_iter in range(1, max_iter + 1):
-        f_y, grad_y = smooth_loss_and_grad(y)
-        evals += 1
+        if f_y is None:
+            f_y, grad_y = smooth_loss_and_grad(y)
+            evals += 1
         while True:
             x_new = prox(y - step * grad_y, step)
             diff = x_new - y
-            f_new, _ = smooth_loss_and_grad(x_new)
+            f_new, grad_new = smooth_loss_and_grad(x_new)
             evals += 1
             bound = f_y + np.vdot(grad_y, diff) + np.vdot(diff, diff) / (2 * step)
             if f_new <= bound + 1e-12 * abs(f_y) or step < 1e-20:
@@ -232,18 +235,19 @@ def proximal_gradient(
         obj_new = f_new + g(x_new)
         if obj_new > obj and accelerated and momentum > 1.0:
             # Restart: drop the momentum and retry from x with a plain step.
-            y, momentum = x.copy(), 1.0
+            y, f_y, momentum = x.copy(), None, 1.0
             continue
         move = np.linalg.norm(x_new - x)
         scale = max(1.0, np.linalg.norm(x))
         decrease = (obj - obj_new) / max(abs(obj), 1e-300)
         table.row(n_iter, obj_new, step)
-        if accelerated:
-            momentum_new = (1 + np.sqrt(1 + 4 * momentum**2)) / 2
-            y = x_new + ((momentum - 1) / momentum_new) * (x_new - x)
-            momentum = momentum_new
+        momentum_new = (1 + np.sqrt(1 + 4 * momentum**2)) / 2 if accelerated else 1.0
+        extrapolation = (momentum - 1) / momentum_new
+        if extrapolation > 0:
+            y, f_y = x_new + extrapolation * (x_new - x), None
         else:
-            y = x_new
+            y, f_y, grad_y = x_new, f_new, grad_new
+        momentum = momentum_new
         x, obj = x_new, obj_new
         step *= 1.5
         if move <= tol * scale or 0 <= decrease < tol:
