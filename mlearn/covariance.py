@@ -32,6 +32,11 @@ class Covariance(MahalanobisMixin, BaseEstimator):
     largest) are dropped, and ``components_`` has one row per remaining
     direction. No infinity or NaN is ever produced.
 
+    Covariance takes no parameters. In particular it has no ``n_components``:
+    the best low-rank approximation of Σ⁻¹ keeps the directions of *smallest*
+    variance, which is rarely what is wanted; for whitening restricted to the
+    leading directions use ``sklearn.decomposition.PCA(whiten=True)``.
+
     Attributes
     ----------
     components_ : ndarray of shape (n_components, n_features)
