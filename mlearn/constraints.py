@@ -57,6 +57,16 @@ def _labelled_groups(y):
     return [labelled[order[bounds[c] : bounds[c + 1]]] for c in range(len(classes))]
 
 
+def _two_or_more_classes(y, kind):
+    """Labelled points grouped by class; raise unless there are at least two classes."""
+    groups = _labelled_groups(y)
+    if len(groups) < 2:
+        raise ValueError(
+            f"Labels have {len(groups)} labelled class(es); {kind} need at least 2 classes."
+        )
+    return groups
+
+
 def _seeded_groups(y, count, count_name, kind, random_state):
     """Validate a request for ``count`` constraints of ``kind`` and seed its generator.
 
@@ -65,12 +75,7 @@ def _seeded_groups(y, count, count_name, kind, random_state):
     """
     count = check_positive_int(count, count_name)
     rng = np.random.default_rng(check_random_state(random_state).randint(2**31))
-    groups = _labelled_groups(y)
-    if len(groups) < 2:
-        raise ValueError(
-            f"Labels have {len(groups)} labelled class(es); {kind} need at least 2 classes."
-        )
-    return count, rng, groups
+    return count, rng, _two_or_more_classes(y, kind)
 
 
 def _warn_fewer(kind, found, asked):
@@ -237,11 +242,7 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
     k_impostor = check_positive_int(k_impostor, "k_impostor")
     if np.shape(y)[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} samples but y has {np.shape(y)[0]} labels.")
-    groups = _labelled_groups(y)
-    if len(groups) < 2:
-        raise ValueError(
-            f"Labels have {len(groups)} labelled class(es); triplets need at least 2 classes."
-        )
+    groups = _two_or_more_classes(y, "triplets")
     smallest = min(len(g) for g in groups)
     if smallest <= k_genuine:
         warnings.warn(

@@ -89,7 +89,7 @@ class Covariance(MahalanobisMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         centered = X - X.mean(axis=0)
-        std = np.sqrt(np.mean(centered**2, axis=0) * X.shape[0] / (X.shape[0] - 1))
+        std = centered.std(axis=0, ddof=1)
         # Features whose spread is at rounding level of their magnitude are constant.
         scale = np.maximum(np.abs(X).max(axis=0), np.finfo(X.dtype).tiny)
         varying = std > 100 * np.finfo(X.dtype).eps * scale

@@ -61,19 +61,22 @@ def test_lbfgs_verbose_prints_one_row_per_iteration(capsys):
     assert len(lines) == result.n_iter + 1
 
 
+def _solve_lasso(loss_and_grad, d, lam, **options):
+    """½‖Ax − b‖² + lam·‖x‖₁ by proximal gradient from x = 0."""
+    return proximal_gradient(
+        loss_and_grad,
+        lambda v, t: soft_threshold(v, lam * t),
+        np.zeros(d),
+        nonsmooth=lambda x: lam * np.abs(x).sum(),
+        **options,
+    )
+
+
 @pytest.mark.parametrize("accelerated", [True, False])
 def test_proximal_gradient_solves_the_lasso_like_cvxpy(accelerated):
     A, b, loss_and_grad = _least_squares(seed=2, n=40, d=10)
     lam = 2.0
-    result = proximal_gradient(
-        loss_and_grad,
-        lambda v, t: soft_threshold(v, lam * t),
-        np.zeros(10),
-        nonsmooth=lambda x: lam * np.abs(x).sum(),
-        max_iter=5000,
-        tol=1e-12,
-        accelerated=accelerated,
-    )
+    result = _solve_lasso(loss_and_grad, 10, lam, max_iter=5000, tol=1e-12, accelerated=accelerated)
     x = cp.Variable(10)
     problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(A @ x - b) + lam * cp.norm1(x)))
     problem.solve()
@@ -102,18 +105,8 @@ def test_projected_gradient_solves_least_squares_on_the_psd_cone():
 
 
 def test_proximal_gradient_objective_never_increases(capsys):
-    A, b, loss_and_grad = _least_squares(seed=4, n=20, d=15)
-    lam = 0.5
-    proximal_gradient(
-        loss_and_grad,
-        lambda v, t: soft_threshold(v, lam * t),
-        np.zeros(15),
-        nonsmooth=lambda x: lam * np.abs(x).sum(),
-        max_iter=300,
-        tol=1e-14,
-        verbose=1,
-        name="lasso",
-    )
+    _, _, loss_and_grad = _least_squares(seed=4, n=20, d=15)
+    _solve_lasso(loss_and_grad, 15, 0.5, max_iter=300, tol=1e-14, verbose=1, name="lasso")
     rows = capsys.readouterr().out.strip().splitlines()[1:]
     objectives = np.array([float(r.split()[2]) for r in rows])
     assert len(objectives) > 5
