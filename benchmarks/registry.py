@@ -116,13 +116,15 @@ def get_benchmark(name):
         raise ValueError(f"unknown estimator {name!r}; registered: {known}") from None
 
 
-def mlearn_estimator(class_name):
-    """Return a factory for ``mlearn.<class_name>`` that imports mlearn only when called.
+def mlearn_estimator(class_name, module="mlearn"):
+    """Return a factory for ``<module>.<class_name>`` that imports mlearn only when called.
 
     Parameters
     ----------
     class_name : str
         Public estimator class of mlearn, e.g. ``"Covariance"``.
+    module : str, default="mlearn"
+        Module that exports it, e.g. ``"mlearn.deep"`` for the optional torch learners.
 
     Returns
     -------
@@ -131,7 +133,7 @@ def mlearn_estimator(class_name):
     """
 
     def make(**params):
-        return getattr(import_module("mlearn"), class_name)(**params)
+        return getattr(import_module(module), class_name)(**params)
 
     make.__name__ = f"make_{class_name}"
     return make
@@ -142,4 +144,10 @@ register(
     mlearn_estimator("Covariance"),
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
+)
+register(
+    "DeepMetricLearner",
+    mlearn_estimator("DeepMetricLearner", module="mlearn.deep"),
+    supervised=True,
+    params={"random_state": 0},
 )

@@ -266,6 +266,12 @@ def test_fit_is_deterministic_under_random_state_and_leaves_torch_rng_alone(digi
     assert not np.allclose(first, other.transform(X_test))
 
 
+def test_n_threads_holds_for_the_fit_only(digits):
+    X, y, _, _ = digits
+    _fast(max_epochs=1, n_threads=2).fit(X[:40], y[:40])
+    assert torch.get_num_threads() == 1
+
+
 def test_transform_keeps_float32_and_runs_in_eval_mode(digits):
     X, y, X_test, _ = digits
     learner = _fast(max_epochs=1).fit(X[:200].astype(np.float32), y[:200])
