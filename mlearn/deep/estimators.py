@@ -243,7 +243,7 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     # --- pickling and persistence -------------------------------------------------
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: the estimator keeps its device
         network = state.get("network_")
         if network is not None and next(network.parameters()).device.type != "cpu":
             state["network_"] = copy.deepcopy(network).cpu()
