@@ -72,9 +72,7 @@ def mnist_experiment(threads):
         loss="triplet",
         miner="semihard",
         embedding_dim=32,
-        max_epochs=10,
-        batch_size=64,
-        lr=1e-3,
+        max_epochs=30,
         n_threads=threads,
         random_state=0,
     )

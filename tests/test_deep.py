@@ -398,3 +398,16 @@ def test_pairs_learner_pickle_and_persistent_state_round_trips(pairs_problem):
     assert restored.threshold_ == learner.threshold_
     np.testing.assert_array_equal(restored.decision_function(pairs), expected)
     np.testing.assert_array_equal(restored.transform(X[:5]), learner.transform(X[:5]))
+
+
+def test_persistent_state_keeps_feature_names_without_objects(digits):
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = digits
+    frame = pd.DataFrame(X[:100], columns=[f"pixel{i}" for i in range(64)])
+    learner = _fast(max_epochs=1, embedding_dim=3).fit(frame, y[:100])
+    state = learner._get_persistent_state()
+    assert all(v.dtype != object for v in state.values())
+    restored = clone(learner)._set_persistent_state(state)
+    np.testing.assert_array_equal(restored.feature_names_in_, learner.feature_names_in_)
+    np.testing.assert_array_equal(restored.transform(frame), learner.transform(frame))
+    assert list(restored.get_feature_names_out()) == [f"deepmetriclearner{i}" for i in range(3)]

@@ -178,24 +178,21 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         table = ProgressTable(type(self).__name__, self.verbose, ("loss", "active tuples"))
         self.loss_curve_, self.active_fraction_ = [], []
         network.train()
-        for epoch in range(self.max_epochs):
-            losses, active = [], []
-            for batch in make_batches(rng):
-                out = batch_loss(network, X_tensor, batch, generator)
-                optimizer.zero_grad()
-                out.loss.backward()
-                optimizer.step()
-                losses.append(float(out.loss.detach()))
-                active.append(out.active_fraction)
-            self.loss_curve_.append(float(np.mean(losses)))
-            self.active_fraction_.append(float(np.mean(active)))
-            table.row(epoch + 1, self.loss_curve_[-1], self.active_fraction_[-1])
+        with _torch_threads(self.n_threads):
+            for epoch in range(self.max_epochs):
+                losses, active = [], []
+                for batch in make_batches(rng):
+                    out = batch_loss(network, X_tensor, batch, generator)
+                    optimizer.zero_grad()
+                    out.loss.backward()
+                    optimizer.step()
+                    losses.append(float(out.loss.detach()))
+                    active.append(out.active_fraction)
+                self.loss_curve_.append(float(np.mean(losses)))
+                self.active_fraction_.append(float(np.mean(active)))
+                table.row(epoch + 1, self.loss_curve_[-1], self.active_fraction_[-1])
         self.network_ = network.eval()
         self.n_iter_ = self.max_epochs
-
-    def _fit_network(self, X, make_batches, batch_loss):
-        with _torch_threads(self.n_threads):
-            self._train(X, make_batches, batch_loss)
 
     # --- embedding ----------------------------------------------------------------
 
@@ -237,7 +234,6 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        tags.non_deterministic = False
         return tags
 
     # --- pickling and persistence -------------------------------------------------
@@ -257,9 +253,11 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             f"network.{k}": v.detach().cpu().numpy().copy()
             for k, v in self.network_.state_dict().items()
         }
-        for name in self._persistent_attributes + ("active_fraction_", "feature_names_in_"):
-            if hasattr(self, name):
-                state[name] = np.asarray(getattr(self, name))
+        for name in self._persistent_attributes + ("active_fraction_",):
+            state[name] = np.asarray(getattr(self, name))
+        if hasattr(self, "feature_names_in_"):
+            # As text, not objects: loading it needs no pickle.
+            state["feature_names_in_"] = self.feature_names_in_.astype(str)
         return state
 
     def _set_persistent_state(self, state):
@@ -465,7 +463,7 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
             )
             return loss.on_triplets(embeddings, *triplets)
 
-        self._fit_network(X, make_batches, batch_loss)
+        self._train(X, make_batches, batch_loss)
         return self
 
 
@@ -602,7 +600,7 @@ class DeepPairsLearner(PairsMixin, _DeepEmbedding):
             labels = dissimilar[batch].to(X_tensor.device)
             return loss(embeddings, position[:, 0], position[:, 1], labels)
 
-        self._fit_network(X, make_batches, batch_loss)
+        self._train(X, make_batches, batch_loss)
         distances = self._distances(X, indices)
         self.threshold_ = _best_threshold(distances, y, "accuracy", beta=1.0, min_rate=None)
         return self
