@@ -335,6 +335,8 @@ def test_cuda_device_without_cuda_is_rejected(digits):
     X, y, _, _ = digits
     with pytest.raises(ValueError, match="CUDA"):
         _fast(device="cuda").fit(X[:50], y[:50])
+    auto = _fast(device="auto", max_epochs=1).fit(X[:50], y[:50])
+    assert next(auto.network_.parameters()).device.type == "cpu"
 
 
 # --- DeepPairsLearner ------------------------------------------------------------
