@@ -44,12 +44,10 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -59,9 +57,11 @@ from .base import MahalanobisMixin, SupervisedMixin, rows_per_block
 __all__ = ["LMNN"]
 
 # Active-set search radius, relative to the margin radius (squared distances).
-_SEARCH_SLACK = 0.5
-# L-BFGS iterations between two impostor searches.
-_SEARCH_EVERY = 25
+_SEARCH_SLACK = 0.3
+# L-BFGS iterations before the first re-search of the impostors; the interval
+# doubles after each search (the set changes fast early on, slowly later, and
+# every search restarts L-BFGS's curvature memory).
+_SEARCH_EVERY = 5
 
 
 def target_neighbors(X, y, n_neighbors):
@@ -84,11 +84,19 @@ def target_neighbors(X, y, n_neighbors):
         k = min(n_neighbors, members.shape[0] - 1)
         if k < 1:
             continue
-        # kneighbors() without X leaves each point out of its own neighbours.
-        neighbors = (
-            NearestNeighbors(n_neighbors=k).fit(X[members]).kneighbors(return_distance=False)
-        )
-        targets[members, :k] = members[neighbors]
+        Xc = X[members]
+        sq = _sq_row_norms(Xc)
+        step = rows_per_block(X.itemsize * members.shape[0] * 2, members.shape[0])
+        for block in gen_batches(members.shape[0], step):
+            D = Xc[block] @ Xc.T
+            D *= -2
+            D += sq[block][:, None]
+            D += sq[None, :]
+            # A point is not its own neighbour (duplicates of it may be).
+            D[np.arange(D.shape[0]), np.arange(block.start, block.stop)] = np.inf
+            nearest = np.argpartition(D, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(D, nearest, axis=1), axis=1, kind="stable")
+            targets[members[block], :k] = members[np.take_along_axis(nearest, order, axis=1)]
         valid[members, :k] = True
     return targets, valid
 
@@ -136,7 +144,7 @@ def find_impostors(Z, y, radii):
 
 
 class ActivePairs:
-    """The pairs an LMNN objective is evaluated on, with their incidence matrix.
+    """The pairs an LMNN objective is evaluated on: target pairs, then impostor pairs.
 
     Parameters
     ----------
@@ -144,39 +152,77 @@ class ActivePairs:
         From :func:`target_neighbors`.
     anchors, impostors : ndarray of shape (n_pairs,)
         Impostor pairs (i, l), from :func:`find_impostors`.
-    dtype : dtype
-        Float type of the data.
     """
 
-    def __init__(self, targets, valid, anchors, impostors, dtype):
+    def __init__(self, targets, valid, anchors, impostors):
         n, k = targets.shape
         self.targets, self.valid = targets, valid
         self.anchors, self.impostors = anchors, impostors
-        first = np.concatenate([np.repeat(np.arange(n), k), anchors])
-        second = np.concatenate([targets.ravel(), impostors])
-        self.first, self.second = first, second
-        p = first.shape[0]
-        rows = np.concatenate([np.arange(p), np.arange(p)])
-        data = np.concatenate([np.ones(p, dtype), -np.ones(p, dtype)])
-        # Eᵀ as CSR: one sparse product Eᵀ (w ∘ E Z) per gradient.
-        self.incidence_t = sp.csr_matrix(
-            (data, (np.concatenate([first, second]), rows)), shape=(n, p)
+        self.first = np.concatenate([np.repeat(np.arange(n, dtype=np.intp), k), anchors])
+        self.second = np.concatenate([targets.ravel(), impostors])
+
+
+def _pair_kernels_python():
+    """The two passes over the pairs, as plain loops for numba to compile."""
+
+    def squared_distances(Z, first, second, out):
+        for p in range(first.shape[0]):
+            a, b, total = first[p], second[p], 0.0
+            for c in range(Z.shape[1]):
+                t = Z[a, c] - Z[b, c]
+                total += t * t
+            out[p] = total
+
+    def push_weights(d_target, valid, anchors, d_impostor, squared, target_w, impostor_w):
+        # For impostor pair p = (i, l) and target j_m of i, the margin violation
+        # t = 1 + D(i, j_m) − D(i, l); returns Σ h(t) and adds h'(t) to the
+        # weights of both pairs (+ on (i, j_m), − on (i, l)).
+        total = 0.0
+        for p in range(anchors.shape[0]):
+            i, slope_sum = anchors[p], 0.0
+            for m in range(d_target.shape[1]):
+                t = 1.0 + d_target[i, m] - d_impostor[p]
+                if valid[i, m] and t > 0:
+                    slope = 2.0 * t if squared else 1.0
+                    total += t * t if squared else t
+                    target_w[i, m] += slope
+                    slope_sum += slope
+            impostor_w[p] = -slope_sum
+        return total
+
+    def weighted_differences(Z, first, second, weights, out):
+        # out[a] += w (z_a − z_b), out[b] −= w (z_a − z_b): the rows of Lap(W) Z.
+        for p in range(first.shape[0]):
+            w = weights[p]
+            if w == 0:
+                continue
+            a, b = first[p], second[p]
+            for c in range(Z.shape[1]):
+                t = w * (Z[a, c] - Z[b, c])
+                out[a, c] += t
+                out[b, c] -= t
+
+    return squared_distances, push_weights, weighted_differences
+
+
+_KERNELS = []
+
+
+def _pair_kernels():
+    """The pair passes compiled by numba (imported on first use, cached on disk).
+
+    Fused gather-and-reduce loops read rows of Z (n × n_components, in cache)
+    instead of writing n_pairs × n_components difference matrices, and skip the
+    pairs with zero weight (most impostor pairs, once the metric is learned).
+    """
+    if not _KERNELS:
+        import numba
+
+        _KERNELS.extend(
+            numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})(f)
+            for f in _pair_kernels_python()
         )
-        self._buffers = None
-
-    def differences(self, Z):
-        """z_a − z_b for every pair, in buffers reused across evaluations.
-
-        ``mode='clip'`` (indices are valid by construction) keeps ``np.take``
-        off its buffered path, which is 20× slower with ``out=``.
-        """
-        shape = (self.first.shape[0], Z.shape[1])
-        if self._buffers is None or self._buffers[0].shape != shape:
-            self._buffers = (np.empty(shape, Z.dtype), np.empty(shape, Z.dtype))
-        diff, other = self._buffers
-        np.take(Z, self.first, axis=0, out=diff, mode="clip")
-        np.subtract(diff, np.take(Z, self.second, axis=0, out=other, mode="clip"), out=diff)
-        return diff
+    return _KERNELS
 
 
 def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
@@ -199,32 +245,29 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     loss : float
     grad : ndarray of shape (n_components, n_features), X's dtype
     """
-    Z = X @ L.T
-    diff = pairs.differences(Z)
-    dist = _sq_row_norms(diff)
+    squared_distances, push_weights, weighted_differences = _pair_kernels()
+    Z = np.ascontiguousarray(X @ L.T)
+    dist = np.empty(pairs.first.shape[0], dtype=Z.dtype)
+    squared_distances(Z, pairs.first, pairs.second, dist)
     n, k = pairs.targets.shape
     d_target = dist[: n * k].reshape(n, k)
-    d_impostor = dist[n * k :]
-    # margin[p, m] = 1 + D(i, j_m) − D(i, l) for impostor pair p = (i, l).
-    margin = np.where(pairs.valid, d_target, -np.inf)[pairs.anchors]
-    margin += 1
-    margin -= d_impostor[:, None]
-    active = np.maximum(margin, 0, out=margin)
-    if hinge == "hinge":
-        push_loss = np.sum(active, dtype=np.float64)
-        slope = (active > 0).astype(X.dtype)
-    else:
-        push_loss = np.sum(active * active, dtype=np.float64)
-        slope = 2 * active
-    pull_loss = np.sum(d_target[pairs.valid], dtype=np.float64)
-    weights = np.empty(dist.shape[0], dtype=X.dtype)
+    weights = np.zeros_like(dist)
     target_w = weights[: n * k].reshape(n, k)
-    target_w[...] = (1 - push_weight) * pairs.valid
-    for m in range(k):
-        target_w[:, m] += push_weight * np.bincount(pairs.anchors, slope[:, m], minlength=n)
-    weights[n * k :] = -push_weight * slope.sum(axis=1)
-    diff *= weights[:, None]
-    grad = 2 * (pairs.incidence_t @ diff).T @ X
+    push_loss = push_weights(
+        d_target,
+        pairs.valid,
+        pairs.anchors,
+        dist[n * k :],
+        hinge == "squared_hinge",
+        target_w,
+        weights[n * k :],
+    )
+    pull_loss = np.sum(d_target[pairs.valid], dtype=np.float64)
+    weights *= push_weight
+    target_w += (1 - push_weight) * pairs.valid
+    lap_z = np.zeros_like(Z)
+    weighted_differences(Z, pairs.first, pairs.second, weights, lap_z)
+    grad = 2 * lap_z.T @ X
     loss = (1 - push_weight) * pull_loss + push_weight * push_loss
     return float(loss), grad
 
@@ -433,7 +476,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         def search(L):
             Z = X @ L.T
             radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
-            return ActivePairs(targets, valid, *find_impostors(Z, y, radii), dtype)
+            return ActivePairs(targets, valid, *find_impostors(Z, y, radii))
 
         def objective(pairs):
             def loss_and_grad(flat):
@@ -444,7 +487,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             return loss_and_grad
 
         pairs = search(L)
-        n_iter, n_evals, best = 0, 0, (np.inf, L)
+        n_iter, n_evals, best, every = 0, 0, (np.inf, L), _SEARCH_EVERY
         while True:
             with warnings.catch_warnings():
                 # The budget is the total over rounds: warn once, below.
@@ -452,13 +495,14 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
                 result = minimize_lbfgs(
                     objective(pairs),
                     L,
-                    max_iter=min(_SEARCH_EVERY, self.max_iter - n_iter),
+                    max_iter=min(every, self.max_iter - n_iter),
                     tol=self.tol,
                     ftol=self.tol,
                     verbose=self.verbose,
                     name=name,
                 )
             n_iter += result.n_iter
+            every *= 2
             n_evals += result.n_evals
             L = result.x.reshape(shape).astype(dtype)
             pairs = search(L)

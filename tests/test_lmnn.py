@@ -55,7 +55,7 @@ def test_loss_and_gradient_match_naive_triplet_loop(hinge):
     X, y = _small_problem()
     L = np.random.default_rng(1).normal(size=(3, 4)) * 0.7
     targets, valid = target_neighbors(X, y, 2)
-    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y), X.dtype)
+    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y))
     loss, grad = lmnn_loss_and_grad(L, X, pairs, 0.3, hinge)
     ref_loss, ref_grad = _naive_loss_and_grad(L, X, y, targets, valid, 0.3, hinge)
     assert loss == pytest.approx(ref_loss, rel=1e-12)
@@ -68,7 +68,7 @@ def test_gradient_matches_finite_differences(hinge):
     rng = np.random.default_rng(3)
     L = rng.normal(size=(4, 4)) * 0.5
     targets, valid = target_neighbors(X, y, 3)
-    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y), X.dtype)
+    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y))
     _, grad = lmnn_loss_and_grad(L, X, pairs, 0.5, hinge)
     eps = 1e-6
     for _ in range(5):
@@ -98,11 +98,11 @@ def test_search_loss_equals_loss_over_all_pairs():
     model = LMNN(n_neighbors=2, max_iter=30).fit(X, y)
     L = model.components_
     targets, valid = target_neighbors(X, y, 2)
-    full = ActivePairs(targets, valid, *_all_impostor_pairs(y), X.dtype)
+    full = ActivePairs(targets, valid, *_all_impostor_pairs(y))
     loss_full, grad_full = lmnn_loss_and_grad(L, X, full, 0.5)
     Z = X @ L.T
     d_target = np.where(valid, np.sum((Z[:, None] - Z[targets]) ** 2, axis=2), -np.inf)
-    searched = ActivePairs(targets, valid, *find_impostors(Z, y, d_target.max(1) + 1), X.dtype)
+    searched = ActivePairs(targets, valid, *find_impostors(Z, y, d_target.max(1) + 1))
     loss_searched, grad_searched = lmnn_loss_and_grad(L, X, searched, 0.5)
     assert loss_searched == pytest.approx(loss_full, rel=1e-12)
     np.testing.assert_allclose(grad_searched, grad_full, atol=1e-9)
@@ -114,7 +114,7 @@ def test_fit_ends_at_a_local_minimum_of_the_full_objective():
         n_neighbors=3, init="identity", hinge="squared_hinge", tol=1e-10, max_iter=500
     ).fit(X, y)
     targets, valid = target_neighbors(X, y, 3)
-    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y), X.dtype)
+    pairs = ActivePairs(targets, valid, *_all_impostor_pairs(y))
     start, _ = lmnn_loss_and_grad(np.eye(5), X, pairs, 0.5, "squared_hinge")
     L = model.components_
     end, _ = lmnn_loss_and_grad(L, X, pairs, 0.5, "squared_hinge")
