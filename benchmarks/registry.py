@@ -143,3 +143,11 @@ register(
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
 )
+
+register(
+    "LMNN",
+    mlearn_estimator("LMNN"),
+    supervised=True,
+    params={"n_neighbors": 3, "random_state": 0},
+    peer=PeerCounterpart("metric_learn", "LMNN", {"n_neighbors": 3, "random_state": 0}),
+)

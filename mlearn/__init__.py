@@ -6,7 +6,8 @@ supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
 
 from .covariance import Covariance
 from .kernel import KernelMetricLearner
+from .lmnn import LMNN
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Covariance", "KernelMetricLearner"]
+__all__ = ["Covariance", "KernelMetricLearner", "LMNN"]
