@@ -5,9 +5,9 @@ supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
 """
 
 from .covariance import Covariance
-from .kernel import KernelMetricLearner
+from .kernel import KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Covariance", "KernelMetricLearner", "LMNN"]
+__all__ = ["Covariance", "KernelLMNN", "KernelMetricLearner", "LMNN"]

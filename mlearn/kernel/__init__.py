@@ -1,8 +1,11 @@
 """Kernelised metric learners.
 
-- :class:`KernelMetricLearner`: the KPCA trick around any linear learner.
+- :class:`KernelMetricLearner`: the KPCA trick around any linear learner;
+- :class:`KernelLMNN`, :class:`KernelITML`: native kernel learners through the
+  representer theorem.
 """
 
+from .kernel_lmnn import KernelLMNN
 from .kpca_trick import KernelMetricLearner
 
-__all__ = ["KernelMetricLearner"]
+__all__ = ["KernelLMNN", "KernelMetricLearner"]
