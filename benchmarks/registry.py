@@ -143,3 +143,10 @@ register(
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
 )
+register(
+    "ITMLSupervised",
+    mlearn_estimator("ITMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "ITML_Supervised", {"random_state": 0}),
+)
