@@ -21,7 +21,8 @@ and p = vᵀMv,
 
 Each projection is one rank-one update, O(d²). The denominators are positive
 by construction (|α|p < 1 on the side that shrinks M), so M stays positive
-definite; a sweep over all constraints is compiled with numba, and the sweeps
+definite; a sweep over all constraints is compiled with numba
+(:mod:`mlearn._bregman`, which the kernel form reuses), and the sweeps
 stop when the relative change of λ, ‖λ_k − λ_{k−1}‖₂ / ‖λ_k‖₂, falls below
 ``tol``. γ = ∞ enforces the constraints exactly (ξ stays at u and l).
 
@@ -32,7 +33,6 @@ with. (metric-learn 0.7.0 takes percentiles of unsquared distances between all
 points and compares them with squared distances.)
 """
 
-import functools
 import numbers
 
 import numpy as np
@@ -47,79 +47,6 @@ from .constraints import similar_dissimilar_pairs
 from .psd import PSD_RTOL, check_psd, components_from_metric, whitening_components
 
 __all__ = ["ITML", "ITMLSupervised"]
-
-
-def _sweep_python(M, X, first, second, signs, slack, dual, gamma):
-    """One cyclic pass of Bregman projections over all constraints, in place.
-
-    Compiled by :func:`_compiled_sweep`. ``M`` (d × d, float64, C order) is
-    updated in place, as are ``slack`` (ξ) and ``dual`` (λ). Constraint c is
-    the pair (X[first[c]], X[second[c]]) with sign ``signs[c]`` (+1 similar,
-    −1 dissimilar). The product w = Mv of the next constraint is computed in
-    the same pass over M as the current rank-one update, so M is read once per
-    constraint.
-    """
-    n, d = first.shape[0], M.shape[0]
-    ratio = 1.0 if np.isinf(gamma) else gamma / (gamma + 1.0)
-    inv_gamma = 0.0 if np.isinf(gamma) else 1.0 / gamma
-    v, w = np.empty(d), np.empty(d)
-    v_next, w_next = np.empty(d), np.empty(d)
-    for j in range(d):
-        v[j] = X[first[0], j] - X[second[0], j]
-    for i in range(d):
-        s = 0.0
-        for j in range(d):
-            s += M[i, j] * v[j]
-        w[i] = s
-    for c in range(n):
-        p = 0.0
-        for j in range(d):
-            p += v[j] * w[j]
-        delta = float(signs[c])
-        beta = 0.0
-        # p > 0 for a positive definite M and v ≠ 0; anything else (rounding on a
-        # nearly singular M) skips the constraint rather than break definiteness.
-        if p > 0.0 and p < np.inf:
-            alpha = min(dual[c], delta * ratio * (1.0 / p - 1.0 / slack[c]))
-            if alpha != 0.0:
-                dual[c] -= alpha
-                beta = delta * alpha / (1.0 - delta * alpha * p)
-                slack[c] = 1.0 / (1.0 / slack[c] + delta * alpha * inv_gamma)
-        if c + 1 < n:
-            for j in range(d):
-                v_next[j] = X[first[c + 1], j] - X[second[c + 1], j]
-            if beta != 0.0:
-                for i in range(d):
-                    bw = beta * w[i]
-                    s = 0.0
-                    for j in range(d):
-                        m = M[i, j] + bw * w[j]
-                        M[i, j] = m
-                        s += m * v_next[j]
-                    w_next[i] = s
-            else:
-                for i in range(d):
-                    s = 0.0
-                    for j in range(d):
-                        s += M[i, j] * v_next[j]
-                    w_next[i] = s
-            v, v_next = v_next, v
-            w, w_next = w_next, w
-        elif beta != 0.0:
-            for i in range(d):
-                bw = beta * w[i]
-                for j in range(d):
-                    M[i, j] += bw * w[j]
-
-
-@functools.cache
-def _compiled_sweep():
-    """The sweep compiled by numba (imported on first use; cached on disk)."""
-    import numba
-
-    # Reassociation lets LLVM vectorise the dot products; no flag that assumes
-    # finite values, since the guard on p must see infinities.
-    return numba.njit(cache=True, fastmath={"reassoc", "contract"})(_sweep_python)
 
 
 def _itml_solve(X, pairs, signs, prior, bounds, gamma, *, max_iter, tol, verbose=0, name="ITML"):
@@ -158,7 +85,9 @@ def _itml_solve(X, pairs, signs, prior, bounds, gamma, *, max_iter, tol, verbose
     signs = np.ascontiguousarray(signs, dtype=np.float64)
     slack = np.where(signs > 0, float(bounds[0]), float(bounds[1]))
     dual = np.zeros(first.shape[0])
-    sweep = _compiled_sweep()
+    # Imported here so that `import mlearn` does not import numba.
+    from ._bregman import logdet_projection_sweep as sweep
+
     table = ProgressTable(name, verbose, ("lambda change",))
     converged, n_iter = False, 0
     for n_iter in range(1, max_iter + 1):
