@@ -120,8 +120,8 @@ def _difference(X, a, b, out):
 
 
 @numba.njit(**_JIT)
-def logdet_projection_sweep(M, X, first, second, signs, slack, dual, gamma):
-    """One cyclic pass of LogDet Bregman projections over all constraints, in place.
+def logdet_projection_sweep(M, X, first, second, signs, slack, dual, gamma, visit):
+    """One cyclic pass of LogDet Bregman projections over the constraints ``visit``, in place.
 
     Parameters
     ----------
@@ -140,15 +140,21 @@ def logdet_projection_sweep(M, X, first, second, signs, slack, dual, gamma):
         The dual variables λ (≥ 0), updated in place.
     gamma : float
         Slack weight γ > 0; ``inf`` keeps ξ fixed (hard constraints).
+    visit : ndarray of shape (n_visit,), intp
+        The constraints to project onto, in this order (``arange(n_constraints)``
+        for a full sweep).
     """
-    n, d = first.shape[0], M.shape[0]
+    n, d = visit.shape[0], M.shape[0]
+    if n == 0:
+        return
     ratio = 1.0 if np.isinf(gamma) else gamma / (gamma + 1.0)
     inv_gamma = 0.0 if np.isinf(gamma) else 1.0 / gamma
     v, w = np.empty(d), np.empty(d)
     v_next, w_next = np.empty(d), np.empty(d)
-    _difference(X, first[0], second[0], v)
+    _difference(X, first[visit[0]], second[visit[0]], v)
     _multiply(M, v, w)
-    for c in range(n):
+    for k in range(n):
+        c = visit[k]
         p = 0.0
         for j in range(d):
             p += v[j] * w[j]
@@ -163,8 +169,8 @@ def logdet_projection_sweep(M, X, first, second, signs, slack, dual, gamma):
                 # 1 − δαp > 0: α ≤ γ/(γ+1)·(1/p − 1/ξ) < 1/p where δα > 0.
                 beta = delta * alpha / (1.0 - delta * alpha * p)
                 slack[c] = 1.0 / (1.0 / slack[c] + delta * alpha * inv_gamma)
-        if c + 1 < n:
-            _difference(X, first[c + 1], second[c + 1], v_next)
+        if k + 1 < n:
+            _difference(X, first[visit[k + 1]], second[visit[k + 1]], v_next)
             if beta != 0.0:
                 _update_and_multiply(M, w, beta, v_next, w_next)
             else:

@@ -98,7 +98,7 @@ def test_compiled_sweeps_match_the_update_formulas():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         M, slack, dual, n_iter = _itml_solve(
-            X, pairs, signs, np.eye(4), bounds, gamma, max_iter=5, tol=0.0
+            X, pairs, signs, np.eye(4), bounds, gamma, max_iter=5, tol=0.0, shrink=False
         )
     M_ref, slack_ref = np.eye(4), np.where(signs > 0, 1.0, 6.0)
     dual_ref = np.zeros(len(signs))
@@ -109,6 +109,20 @@ def test_compiled_sweeps_match_the_update_formulas():
     np.testing.assert_allclose(M, M_ref, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(slack, slack_ref, rtol=1e-9)
     np.testing.assert_allclose(dual, dual_ref, rtol=1e-9, atol=1e-12)
+
+
+def test_shrinking_reaches_the_same_optimum_as_full_sweeps():
+    X, pairs, signs = _small_problem(9, d=4, n_pairs=40)
+    solutions = [
+        _itml_solve(
+            X, pairs, signs, np.eye(4), (1.0, 6.0), 1.0, max_iter=100_000, tol=1e-10, shrink=shrink
+        )
+        for shrink in (False, True)
+    ]
+    (M_full, _, dual_full, n_full), (M_shrunk, _, dual_shrunk, n_shrunk) = solutions
+    assert 0 < np.count_nonzero(dual_full) < len(signs)  # some constraints are shrunk away
+    np.testing.assert_allclose(M_shrunk, M_full, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(dual_shrunk, dual_full, rtol=1e-5, atol=1e-9)
 
 
 @pytest.mark.parametrize("gamma", [1e8, np.inf])
@@ -142,7 +156,7 @@ def test_metric_stays_positive_definite_after_a_million_updates():
     n_sweeps = -(-1_000_000 // pairs.shape[0])
     with pytest.warns(ConvergenceWarning):
         M, slack, dual, n_iter = _itml_solve(
-            X, pairs, signs, np.eye(6), (0.1, 10.0), 1e4, max_iter=n_sweeps, tol=0.0
+            X, pairs, signs, np.eye(6), (0.1, 10.0), 1e4, max_iter=n_sweeps, tol=0.0, shrink=False
         )
     assert n_iter * pairs.shape[0] >= 1_000_000
     check_psd(M)
