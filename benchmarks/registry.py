@@ -151,3 +151,11 @@ register(
     params={"n_neighbors": 3, "random_state": 0},
     peer=PeerCounterpart("metric_learn", "LMNN", {"n_neighbors": 3, "random_state": 0}),
 )
+
+register(
+    "ITMLSupervised",
+    mlearn_estimator("ITMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "ITML_Supervised", {"random_state": 0}),
+)
