@@ -5,7 +5,8 @@
   representer theorem.
 """
 
+from .kernel_itml import KernelITML
 from .kernel_lmnn import KernelLMNN
 from .kpca_trick import KernelMetricLearner
 
-__all__ = ["KernelLMNN", "KernelMetricLearner"]
+__all__ = ["KernelITML", "KernelLMNN", "KernelMetricLearner"]

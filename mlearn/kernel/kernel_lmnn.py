@@ -22,7 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..lmnn import LMNN
 from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
-from ._representer import RepresenterKernelLearner
+from ._representer import RANK_RTOL_DOC, RepresenterKernelLearner
 
 
 class KernelLMNN(RepresenterKernelLearner):
@@ -58,6 +58,7 @@ class KernelLMNN(RepresenterKernelLearner):
         Independent term of the poly and sigmoid kernels.
     kernel_params : dict, default=None
         Extra arguments of a callable kernel.
+    {rank_rtol}
     push_weight : float in [0, 1], default=0.5
         μ, the weight of the impostor term against the target term.
     hinge : {'hinge', 'squared_hinge'}, default='hinge'
@@ -110,6 +111,7 @@ class KernelLMNN(RepresenterKernelLearner):
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         **KERNEL_PARAMETER_CONSTRAINTS,
+        "rank_rtol": [Interval(Real, 0, 1, closed="left")],
         "push_weight": [Interval(Real, 0, 1, closed="both")],
         "hinge": [StrOptions({"hinge", "squared_hinge"})],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -128,6 +130,7 @@ class KernelLMNN(RepresenterKernelLearner):
         degree=3,
         coef0=1,
         kernel_params=None,
+        rank_rtol=1e-5,
         push_weight=0.5,
         hinge="hinge",
         max_iter=200,
@@ -142,6 +145,7 @@ class KernelLMNN(RepresenterKernelLearner):
         self.degree = degree
         self.coef0 = coef0
         self.kernel_params = kernel_params
+        self.rank_rtol = rank_rtol
         self.push_weight = push_weight
         self.hinge = hinge
         self.max_iter = max_iter
@@ -162,3 +166,6 @@ class KernelLMNN(RepresenterKernelLearner):
         ).fit(F, y)
         self.n_iter_ = lmnn.n_iter_
         return lmnn.components_
+
+
+KernelLMNN.__doc__ = KernelLMNN.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC)
