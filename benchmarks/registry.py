@@ -151,3 +151,19 @@ register(
     supervised=True,
     params={"random_state": 0},
 )
+
+register(
+    "LMNN",
+    mlearn_estimator("LMNN"),
+    supervised=True,
+    params={"n_neighbors": 3, "random_state": 0},
+    peer=PeerCounterpart("metric_learn", "LMNN", {"n_neighbors": 3, "random_state": 0}),
+)
+
+register(
+    "ITMLSupervised",
+    mlearn_estimator("ITMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "ITML_Supervised", {"random_state": 0}),
+)

@@ -5,7 +5,18 @@ supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
 """
 
 from .covariance import Covariance
+from .itml import ITML, ITMLSupervised
+from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
+from .lmnn import LMNN
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Covariance"]
+__all__ = [
+    "Covariance",
+    "ITML",
+    "ITMLSupervised",
+    "KernelITML",
+    "KernelLMNN",
+    "KernelMetricLearner",
+    "LMNN",
+]

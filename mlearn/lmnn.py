@@ -1,0 +1,524 @@
+"""LMNN: Large Margin Nearest Neighbor (Weinberger & Saul 2005, 2009).
+
+Each point x_i gets k *target neighbours* j ⇝ i: its k nearest points of the
+same class under the Euclidean metric of the input space, fixed once. With
+D_ab = ‖L(x_a − x_b)‖² and μ ∈ [0, 1] the push weight, LMNN minimises over
+L (n_components × n_features)
+
+    ε(L) = (1 − μ) Σ_{j⇝i} D_ij + μ Σ_{j⇝i} Σ_{l: y_l ≠ y_i} h(1 + D_ij − D_il)
+
+with h(t) = [t]_+ (the hinge of the paper) or h(t) = [t]_+² (squared hinge,
+continuously differentiable). The first term pulls target neighbours in, the
+second pushes every *impostor* l, a point of another class closer to x_i than
+a target neighbour plus a unit margin, out.
+
+Gradient. Every term is a weighted squared distance, so
+∂ε/∂L = 2 L Σ_ab w_ab (x_a − x_b)(x_a − x_b)ᵀ with w = 1 − μ + μ·(active
+count) on a target pair (i, j) and w = −μ·(active count) on an impostor pair
+(i, l) (for the squared hinge the counts are sums of 2h). With E the sparse
+incidence matrix of the pairs (row p has +1 at a_p and −1 at b_p) and
+Z = X Lᵀ, the differences z_a − z_b are the rows of E Z, which the distances
+need anyway, and
+
+    ∂ε/∂L = 2 (Eᵀ diag(w) E Z)ᵀ X,
+
+one sparse product and one GEMM per evaluation. The pull term's gradient
+2(1 − μ) L Xᵀ Lap(W_pull) X is folded into the same product (target pairs are
+rows of E) instead of precomputed as a d × d matrix: it costs nothing extra
+there, and with X replaced by an n × n kernel matrix (kernel LMNN) it avoids
+an n × n precomputation.
+
+Solver. L-BFGS (scipy) on the fused loss and gradient over an *active set*
+of impostor pairs: the pairs (i, l) with D_il < (1 + slack)(max_j D_ij + 1),
+found by a blockwise search in the embedded space (blocks sized by
+scikit-learn's ``working_memory``, each class against the classes after it,
+so every distance is computed once). Impostors cannot enter the margin
+without first entering the wider search radius, so the active-set objective
+equals ε near the iterate. The set is re-searched every few L-BFGS iterations
+and after L-BFGS stops; the fit ends only when the objective on a fresh search
+equals the one L-BFGS minimised, i.e. no impostor was missing (exact
+verification).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._optim import ProgressTable, minimize_lbfgs, warn_not_converged
+from .base import MahalanobisMixin, SupervisedMixin, rows_per_block
+
+__all__ = ["LMNN"]
+
+# Active-set search radius, relative to the margin radius (squared distances).
+_SEARCH_SLACK = 0.3
+# L-BFGS iterations before the first re-search of the impostors; the interval
+# doubles after each search (the set changes fast early on, slowly later, and
+# every search restarts L-BFGS's curvature memory).
+_SEARCH_EVERY = 5
+
+
+def target_neighbors(X, y, n_neighbors):
+    """The k nearest same-class points of each point (Euclidean, input space).
+
+    Classes with fewer than ``n_neighbors + 1`` points give their points
+    ``n_class − 1`` target neighbours; the missing slots are marked invalid.
+
+    Returns
+    -------
+    targets : ndarray of shape (n_samples, n_neighbors), intp
+        Row i lists the target neighbours of i (i itself in invalid slots).
+    valid : ndarray of shape (n_samples, n_neighbors), bool
+    """
+    n = X.shape[0]
+    targets = np.repeat(np.arange(n, dtype=np.intp)[:, None], n_neighbors, axis=1)
+    valid = np.zeros((n, n_neighbors), dtype=bool)
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        k = min(n_neighbors, members.shape[0] - 1)
+        if k < 1:
+            continue
+        Xc = X[members]
+        sq = _sq_row_norms(Xc)
+        step = rows_per_block(X.itemsize * members.shape[0] * 2, members.shape[0])
+        for block in gen_batches(members.shape[0], step):
+            D = Xc[block] @ Xc.T
+            D *= -2
+            D += sq[block][:, None]
+            D += sq[None, :]
+            # A point is not its own neighbour (duplicates of it may be).
+            D[np.arange(D.shape[0]), np.arange(block.start, block.stop)] = np.inf
+            nearest = np.argpartition(D, k - 1, axis=1)[:, :k]
+            order = np.argsort(np.take_along_axis(D, nearest, axis=1), axis=1, kind="stable")
+            targets[members[block], :k] = members[np.take_along_axis(nearest, order, axis=1)]
+        valid[members, :k] = True
+    return targets, valid
+
+
+def _sq_row_norms(A):
+    return np.einsum("...j,...j->...", A, A)
+
+
+def find_impostors(Z, y, radii):
+    """Pairs (i, l), y_l ≠ y_i, with ‖z_i − z_l‖² < radii[i], searched blockwise.
+
+    Each class is compared with the classes after it only, and each distance
+    is tested against the radii of both of its points, so every distance is
+    computed once. Blocks of rows are sized by scikit-learn's
+    ``working_memory``; no n × n matrix is formed.
+
+    Returns
+    -------
+    anchors, impostors : ndarray of shape (n_pairs,), intp
+    """
+    found_a, found_b = [], []
+    sq = _sq_row_norms(Z)
+    classes = np.unique(y)
+    for c in classes[:-1]:
+        rows, cols = np.flatnonzero(y == c), np.flatnonzero(y > c)
+        Zc, sq_c, r_c = Z[cols], sq[cols], radii[cols]
+        # A block holds its distance matrix and a boolean mask of it.
+        step = rows_per_block((Z.itemsize + 1) * cols.shape[0] * 2, rows.shape[0])
+        for block in gen_batches(rows.shape[0], step):
+            r = rows[block]
+            D = Z[r] @ Zc.T
+            D *= -2
+            D += sq[r][:, None]
+            D += sq_c[None, :]
+            r_r = radii[r]
+            bi, cj = np.nonzero(D < max(r_r.max(), r_c.max()))
+            d = D[bi, cj]
+            first, second = d < r_r[bi], d < r_c[cj]
+            found_a += [r[bi[first]], cols[cj[second]]]
+            found_b += [cols[cj[first]], r[bi[second]]]
+    if not found_a:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+class ActivePairs:
+    """The pairs an LMNN objective is evaluated on: target pairs, then impostor pairs.
+
+    Parameters
+    ----------
+    targets, valid : ndarray of shape (n_samples, k)
+        From :func:`target_neighbors`.
+    anchors, impostors : ndarray of shape (n_pairs,)
+        Impostor pairs (i, l), from :func:`find_impostors`.
+    """
+
+    def __init__(self, targets, valid, anchors, impostors):
+        n, k = targets.shape
+        self.targets, self.valid = targets, valid
+        self.anchors, self.impostors = anchors, impostors
+        self.first = np.concatenate([np.repeat(np.arange(n, dtype=np.intp), k), anchors])
+        self.second = np.concatenate([targets.ravel(), impostors])
+
+
+def _pair_kernels_python():
+    """The two passes over the pairs, as plain loops for numba to compile."""
+
+    def squared_distances(Z, first, second, out):
+        for p in range(first.shape[0]):
+            a, b, total = first[p], second[p], 0.0
+            for c in range(Z.shape[1]):
+                t = Z[a, c] - Z[b, c]
+                total += t * t
+            out[p] = total
+
+    def push_weights(d_target, valid, anchors, d_impostor, squared, target_w, impostor_w):
+        # For impostor pair p = (i, l) and target j_m of i, the margin violation
+        # t = 1 + D(i, j_m) − D(i, l); returns Σ h(t) and adds h'(t) to the
+        # weights of both pairs (+ on (i, j_m), − on (i, l)).
+        total = 0.0
+        for p in range(anchors.shape[0]):
+            i, slope_sum = anchors[p], 0.0
+            for m in range(d_target.shape[1]):
+                t = 1.0 + d_target[i, m] - d_impostor[p]
+                if valid[i, m] and t > 0:
+                    slope = 2.0 * t if squared else 1.0
+                    total += t * t if squared else t
+                    target_w[i, m] += slope
+                    slope_sum += slope
+            impostor_w[p] = -slope_sum
+        return total
+
+    def weighted_differences(Z, first, second, weights, out):
+        # out[a] += w (z_a − z_b), out[b] −= w (z_a − z_b): the rows of Lap(W) Z.
+        for p in range(first.shape[0]):
+            w = weights[p]
+            if w == 0:
+                continue
+            a, b = first[p], second[p]
+            for c in range(Z.shape[1]):
+                t = w * (Z[a, c] - Z[b, c])
+                out[a, c] += t
+                out[b, c] -= t
+
+    return squared_distances, push_weights, weighted_differences
+
+
+_KERNELS = []
+
+
+def _pair_kernels():
+    """The pair passes compiled by numba (imported on first use, cached on disk).
+
+    Fused gather-and-reduce loops read rows of Z (n × n_components, in cache)
+    instead of writing n_pairs × n_components difference matrices, and skip the
+    pairs with zero weight (most impostor pairs, once the metric is learned).
+    """
+    if not _KERNELS:
+        import numba
+
+        _KERNELS.extend(
+            numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})(f)
+            for f in _pair_kernels_python()
+        )
+    return _KERNELS
+
+
+def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
+    """LMNN objective ε(L) and its gradient on a given set of pairs.
+
+    ``X`` may be replaced by a kernel matrix K (n × n): the objective in L
+    (n_components × n) is then kernel LMNN's, ‖L(k_a − k_b)‖², unchanged.
+
+    Parameters
+    ----------
+    L : ndarray of shape (n_components, n_features)
+    X : ndarray of shape (n_samples, n_features)
+    pairs : ActivePairs
+    push_weight : float
+        μ.
+    hinge : {'hinge', 'squared_hinge'}
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray of shape (n_components, n_features), X's dtype
+    """
+    squared_distances, push_weights, weighted_differences = _pair_kernels()
+    Z = np.ascontiguousarray(X @ L.T)
+    dist = np.empty(pairs.first.shape[0], dtype=Z.dtype)
+    squared_distances(Z, pairs.first, pairs.second, dist)
+    n, k = pairs.targets.shape
+    d_target = dist[: n * k].reshape(n, k)
+    weights = np.zeros_like(dist)
+    target_w = weights[: n * k].reshape(n, k)
+    push_loss = push_weights(
+        d_target,
+        pairs.valid,
+        pairs.anchors,
+        dist[n * k :],
+        hinge == "squared_hinge",
+        target_w,
+        weights[n * k :],
+    )
+    pull_loss = np.sum(d_target[pairs.valid], dtype=np.float64)
+    weights *= push_weight
+    target_w += (1 - push_weight) * pairs.valid
+    lap_z = np.zeros_like(Z)
+    weighted_differences(Z, pairs.first, pairs.second, weights, lap_z)
+    grad = 2 * lap_z.T @ X
+    loss = (1 - push_weight) * pull_loss + push_weight * push_loss
+    return float(loss), grad
+
+
+def _margin_radii(Z, targets, valid, slack):
+    """Squared search radius per point: (1 + slack)(max_j D_ij + 1); −inf without targets."""
+    d_target = _sq_row_norms(Z[:, None, :] - Z[targets])
+    d_target = np.where(valid, d_target, -np.inf)
+    return (1 + slack) * (d_target.max(axis=1) + 1)
+
+
+class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
+    """Large Margin Nearest Neighbor metric learning.
+
+    Learns a linear map L so that each point's k nearest same-class points
+    (its target neighbours) are closer than every point of another class by
+    a unit margin. With D_ab = ‖L(x_a − x_b)‖² and μ = ``push_weight``, the
+    objective is
+
+        ε(L) = (1 − μ) Σ_{j⇝i} D_ij + μ Σ_{j⇝i} Σ_{l: y_l ≠ y_i} [1 + D_ij − D_il]_+
+
+    (the hinge squared with ``hinge='squared_hinge'``), minimised by L-BFGS
+    over an actively searched set of impostors, verified exactly at the end.
+    See the module :mod:`mlearn.lmnn` for the gradient and the solver.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=3
+        Number of target neighbours k per point. A class with fewer than
+        k + 1 points gives its points n_class − 1 target neighbours (a
+        ``UserWarning`` says so); points of a single-point class have none
+        and only act as impostors.
+    n_components : int, default=None
+        Dimension of the embedding (rows of L); None means n_features.
+    init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
+            (n_components, n_features), default='auto'
+        Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
+        n_classes − 1), else 'pca' when n_components < n_features, else
+        'identity'. 'random' draws a standard normal matrix.
+    push_weight : float in [0, 1], default=0.5
+        μ, the weight of the impostor (push) term against the target
+        neighbour (pull) term. metric-learn's ``regularization`` is 1 − μ.
+    hinge : {'hinge', 'squared_hinge'}, default='hinge'
+        Loss on the margin violations: the paper's hinge [t]_+, or [t]_+²
+        (smooth, slightly different optimum).
+    max_iter : int, default=200
+        Maximum total number of L-BFGS iterations.
+    tol : float, default=1e-5
+        L-BFGS stops when the objective's relative decrease falls below tol
+        (or the largest gradient entry below tol).
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``init='random'``.
+    verbose : int, default=0
+        Print the L-BFGS iterations and the impostor searches if > 0.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The learned map L; M = LᵀL.
+    n_iter_ : int
+        L-BFGS iterations taken in total.
+    n_loss_evals_ : int
+        Evaluations of the loss and gradient, including the verifications.
+    n_impostor_pairs_ : int
+        Impostor pairs in the final active set.
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string feature names.
+
+    See Also
+    --------
+    sklearn.neighbors.NeighborhoodComponentsAnalysis : a smooth, probabilistic
+        relative of LMNN.
+
+    References
+    ----------
+    K. Q. Weinberger and L. K. Saul, "Distance Metric Learning for Large
+    Margin Nearest Neighbor Classification", JMLR 10:207–244, 2009 (NIPS 2005).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.neighbors import KNeighborsClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from mlearn import LMNN
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = make_pipeline(LMNN(n_neighbors=3), KNeighborsClassifier(3)).fit(X, y)
+    >>> model.score(X, y) > 0.97
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "init": [StrOptions({"auto", "pca", "lda", "identity", "random"}), np.ndarray],
+        "push_weight": [Interval(Real, 0, 1, closed="both")],
+        "hinge": [StrOptions({"hinge", "squared_hinge"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_neighbors=3,
+        *,
+        n_components=None,
+        init="auto",
+        push_weight=0.5,
+        hinge="hinge",
+        max_iter=200,
+        tol=1e-5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.init = init
+        self.push_weight = push_weight
+        self.hinge = hinge
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn L from points X and their class labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes, and one class with two points.
+
+        Returns
+        -------
+        self : LMNN
+        """
+        X, y = self._validate_supervised(X, y)
+        counts = np.bincount(y)
+        if counts.max() < 2:
+            raise ValueError(
+                "LMNN needs a class with at least 2 samples: every class has a single sample, "
+                "so no point has a target neighbour."
+            )
+        if counts.min() < self.n_neighbors + 1:
+            warnings.warn(
+                f"Some classes have fewer than n_neighbors + 1 = {self.n_neighbors + 1} "
+                f"samples (smallest: {counts.min()}); their points get n_class - 1 target "
+                f"neighbours.",
+                UserWarning,
+                stacklevel=2,
+            )
+        L = self._initial_components(X, y).astype(X.dtype, copy=False)
+        targets, valid = target_neighbors(X, y, self.n_neighbors)
+        self.components_ = self._minimize(X, y, L, targets, valid)
+        return self
+
+    def _initial_components(self, X, y):
+        n_samples, n_features = X.shape
+        n_components = self.n_components
+        if n_components is not None and n_components > n_features:
+            raise ValueError(
+                f"n_components={n_components} must not exceed n_features={n_features}."
+            )
+        if isinstance(self.init, np.ndarray):
+            init = np.asarray(self.init, dtype=X.dtype)
+            if init.ndim != 2 or init.shape[1] != n_features:
+                raise ValueError(
+                    f"init must have shape (n_components, {n_features}), got {init.shape}."
+                )
+            if n_components is not None and init.shape[0] != n_components:
+                raise ValueError(f"init has {init.shape[0]} rows but n_components={n_components}.")
+            if not np.all(np.isfinite(init)):
+                raise ValueError("init contains NaN or infinity.")
+            return init.copy()
+        n_components = n_features if n_components is None else n_components
+        init = self.init
+        if init == "auto":
+            if n_components <= min(n_features, len(self.classes_) - 1):
+                init = "lda"
+            elif n_components < n_features:
+                init = "pca"
+            else:
+                init = "identity"
+        if init == "identity":
+            return np.eye(n_components, n_features, dtype=X.dtype)
+        if init == "random":
+            rng = check_random_state(self.random_state)
+            return rng.standard_normal((n_components, n_features))
+        if init == "pca":
+            pca = PCA(n_components=n_components, random_state=self.random_state).fit(X)
+            return pca.components_
+        lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+        return lda.scalings_.T[:n_components]
+
+    def _minimize(self, X, y, L, targets, valid):
+        """L-BFGS over active impostor sets, re-searched until verified exact."""
+        shape, dtype = L.shape, X.dtype
+        name = type(self).__name__
+        table = ProgressTable(f"{name} search", self.verbose, ("impostor pairs", "objective"))
+
+        def search(L):
+            Z = X @ L.T
+            radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
+            return ActivePairs(targets, valid, *find_impostors(Z, y, radii))
+
+        def objective(pairs):
+            def loss_and_grad(flat):
+                L = flat.reshape(shape).astype(dtype, copy=False)
+                loss, grad = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+                return loss, grad.ravel()
+
+            return loss_and_grad
+
+        pairs = search(L)
+        n_iter, n_evals, best, every = 0, 0, (np.inf, L), _SEARCH_EVERY
+        while True:
+            with warnings.catch_warnings():
+                # The budget is the total over rounds: warn once, below.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                result = minimize_lbfgs(
+                    objective(pairs),
+                    L,
+                    max_iter=min(every, self.max_iter - n_iter),
+                    tol=self.tol,
+                    ftol=self.tol,
+                    verbose=self.verbose,
+                    name=name,
+                )
+            n_iter += result.n_iter
+            every *= 2
+            n_evals += result.n_evals
+            L = result.x.reshape(shape).astype(dtype)
+            pairs = search(L)
+            # The objective on a fresh search: the true ε(L), since every impostor
+            # inside the margin lies inside the wider search radius.
+            loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+            n_evals += 1
+            table.row(n_iter, pairs.anchors.shape[0], loss)
+            if loss <= best[0]:
+                best = (loss, L)
+            exact = loss <= result.fun * (1 + 1e-6) + 1e-12
+            if (exact and result.converged) or result.n_iter == 0:
+                break
+            if n_iter >= self.max_iter:
+                warn_not_converged(name, self.max_iter)
+                break
+        self.n_iter_, self.n_loss_evals_ = n_iter, n_evals
+        self.n_impostor_pairs_ = pairs.anchors.shape[0]
+        return best[1]
