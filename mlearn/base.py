@@ -27,6 +27,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._dask import is_dask_array, lazy_transform
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
@@ -108,14 +109,17 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
 
         Returns
         -------
         X_embedded : ndarray of shape (n_samples, n_components)
-            Same float dtype as X (float32 stays float32).
+            Same float dtype as X (float32 stays float32). For a dask array, a
+            lazy dask array chunked by rows as X is.
         """
         check_is_fitted(self, "components_")
+        if is_dask_array(X):
+            return lazy_transform(self, X, self.components_.shape[0])
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return X @ self.components_.T.astype(X.dtype, copy=False)
 

@@ -31,6 +31,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import is_dask_array, lazy_transform
 from ..base import SupervisedMixin
 from ..psd import whitening_components
 from ._kernels import kernel_matrix
@@ -117,6 +118,8 @@ class RepresenterKernelLearner(
         X_embedded : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self, "dual_coef_")
+        if is_dask_array(X):
+            return lazy_transform(self, X, self.dual_coef_.shape[0])
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         K = kernel_matrix(self, X, self.X_fit_).astype(X.dtype, copy=False)
         return K @ self.dual_coef_.T

@@ -37,6 +37,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._dask import is_dask_array, lazy_transform
 from .._validation import TUPLE_NAMES, check_preprocessor, check_tuples
 from ..base import _TuplesMixin
 from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
@@ -247,6 +248,8 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         X_embedded : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self, "estimator_")
+        if is_dask_array(X):
+            return lazy_transform(self, X, self._n_features_out)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return self.estimator_.transform(self._map(X))
 
