@@ -51,3 +51,29 @@ def test_dask_transform_keeps_float32_and_checks_the_feature_count():
     assert embedded.compute().dtype == np.float32
     with pytest.raises(ValueError, match="expecting 4 features"):
         model.transform(da.ones((10, 3), chunks=5))
+
+
+def test_grid_search_runs_on_a_local_cluster_through_joblib():
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_backend
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import make_pipeline
+
+    X, y = _iris()
+    pipe = make_pipeline(LMNN(max_iter=30, random_state=0), KNeighborsClassifier(3))
+    grid = {"lmnn__push_weight": [0.3, 0.7]}
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        with parallel_backend("dask"):
+            on_cluster = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+        assert len(client.scheduler_info()["workers"]) == 2
+    in_memory = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert on_cluster.best_params_ == in_memory.best_params_
+    np.testing.assert_allclose(
+        on_cluster.cv_results_["mean_test_score"], in_memory.cv_results_["mean_test_score"]
+    )
