@@ -150,8 +150,9 @@ def write_api_page():
 def _inline(text):
     """Markdown inline markup to reStructuredText: code, links, escaped pipes, bold."""
     text = text.replace("\\|", "|")
-    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", text)
+    # Code first: the links made next are themselves in backticks.
     text = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", text)
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`__", text)
     return re.sub(r"\*\*([^*]+)\*\*", r"**\1**", text)
 
 
@@ -214,19 +215,16 @@ def write_benchmark_table():
     (GENERATED / "benchmark.rst.inc").write_text(text)
 
 
-def write_optional_toctree():
+def optional_toctree(docs=DOCS):
     """Toctree entries for the optional pages that exist, so a missing one never warns."""
-    present = [page for page in OPTIONAL_PAGES if (DOCS / f"{page}.rst").is_file()]
+    present = [page for page in OPTIONAL_PAGES if (docs / f"{page}.rst").is_file()]
     body = "".join(f"   {page}\n" for page in present)
-    toctree = f".. toctree::\n   :maxdepth: 1\n\n{body}" if present else ""
-    (GENERATED / "optional_pages.rst.inc").write_text(toctree)
+    return f".. toctree::\n   :maxdepth: 1\n\n{body}" if present else ""
 
 
-GENERATED.mkdir(exist_ok=True)
-write_api_page()
-write_migration()
-write_benchmark_table()
-write_optional_toctree()
+def write_optional_toctree():
+    """Write the toctree of the optional pages present, see `optional_toctree`."""
+    (GENERATED / "optional_pages.rst.inc").write_text(optional_toctree())
 
 
 _TRAILING_UNDERSCORE = re.compile(r"(?<![\w\\`*|])([A-Za-z]\w*)_(?=[\s,.;:)\]]|$)")
@@ -249,5 +247,12 @@ def escape_trailing_underscores(app, what, name, obj, options, lines):
 
 
 def setup(app):
+    # Written here, not at import, so that the tests can import this file; setup runs before
+    # the sources are read and before autosummary looks for its directives.
+    GENERATED.mkdir(exist_ok=True)
+    write_api_page()
+    write_migration()
+    write_benchmark_table()
+    write_optional_toctree()
     # After numpydoc (priority 500) has turned the sections into rst.
     app.connect("autodoc-process-docstring", escape_trailing_underscores, priority=600)

@@ -57,6 +57,14 @@ class MahalanobisDistance:
     ----------
     components : ndarray of shape (n_components, n_features)
         The linear map L.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.base import MahalanobisDistance
+    >>> distance = MahalanobisDistance(np.array([[2.0, 0.0]]))
+    >>> distance([1.0, 5.0], [0.0, 0.0])
+    2.0
     """
 
     def __init__(self, components):
@@ -94,6 +102,20 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """Everything that follows from a learned linear map L (``components_``).
 
     Subclasses set ``components_`` (and ``n_features_in_``) in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn import Covariance
+    >>> X = np.random.default_rng(0).normal(size=(50, 2)) * [1.0, 10.0]
+    >>> model = Covariance().fit(X)
+    >>> Z = model.transform(X)
+    >>> M = model.get_mahalanobis_matrix()
+    >>> bool(np.isclose(model.get_metric()(X[0], X[1]), np.linalg.norm(Z[0] - Z[1])))
+    True
+    >>> diff = X[0] - X[1]
+    >>> bool(np.isclose(model.pair_distance(X[None, :2])[0] ** 2, diff @ M @ diff))
+    True
     """
 
     @property
@@ -182,7 +204,26 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
 
 class SupervisedMixin:
-    """Face of learners that fit on points X with class labels y."""
+    """Face of learners that fit on points X with class labels y.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, SupervisedMixin
+    >>> class WithinClassScale(SupervisedMixin, MahalanobisMixin, BaseEstimator):
+    ...     '''Divides each feature by its within-class standard deviation (a sketch).'''
+    ...
+    ...     def fit(self, X, y):
+    ...         X, y = self._validate_supervised(X, y)
+    ...         residual = X - np.array([X[y == k].mean(axis=0) for k in y])
+    ...         self.components_ = np.diag(1 / residual.std(axis=0))
+    ...         return self
+    >>> X, y = np.array([[0.0, 0.0], [0.0, 4.0], [2.0, 1.0], [2.0, 5.0]]), [0, 1, 0, 1]
+    >>> model = WithinClassScale().fit(X, y)
+    >>> model.classes_.tolist(), np.diag(model.components_).tolist()
+    ([0, 1], [1.0, 2.0])
+    """
 
     def _validate_supervised(self, X, y, *, min_per_class=1):
         """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``."""
@@ -217,6 +258,28 @@ class PairsMixin(_TuplesMixin):
     A pair is predicted similar when its learned distance is at most
     ``threshold_``. Fitting sets ``threshold_`` to the value that maximises
     accuracy on the training pairs; :meth:`calibrate_threshold` resets it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, PairsMixin
+    >>> class IdentityPairs(PairsMixin, MahalanobisMixin, BaseEstimator):
+    ...     '''The Euclidean metric, as a pairs learner (a sketch of the pattern).'''
+    ...
+    ...     def __init__(self, preprocessor=None):
+    ...         self.preprocessor = preprocessor
+    ...
+    ...     def fit(self, tuples, y=None):
+    ...         X, indices, y = self._validate_fit_pairs(tuples, y)
+    ...         self.components_ = np.eye(X.shape[1])
+    ...         self._fit_threshold(X, indices, y)
+    ...         return self
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    >>> pairs, y = [[0, 1], [0, 2], [2, 3], [1, 3]], [1, -1, 1, -1]
+    >>> learner = IdentityPairs(preprocessor=X).fit(pairs, y)
+    >>> learner.predict(pairs).tolist(), learner.score(pairs, y)
+    ([1, -1, 1, -1], 1.0)
     """
 
     _tuple_size = 2
@@ -363,7 +426,29 @@ class _RelativeTuplesMixin(_TuplesMixin):
 
 
 class TripletsMixin(_RelativeTuplesMixin):
-    """Face of learners that fit on triplets (a, p, n): a is closer to p than to n."""
+    """Face of learners that fit on triplets (a, p, n): a is closer to p than to n.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, TripletsMixin
+    >>> class IdentityTriplets(TripletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     '''The Euclidean metric, as a triplets learner (a sketch of the pattern).'''
+    ...
+    ...     def __init__(self, preprocessor=None):
+    ...         self.preprocessor = preprocessor
+    ...
+    ...     def fit(self, tuples, y=None):
+    ...         X, indices = self._validate_fit_tuples(tuples)
+    ...         self.components_ = np.eye(X.shape[1])
+    ...         return self
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    >>> triplets = [[0, 1, 2], [3, 2, 0], [1, 2, 0]]
+    >>> learner = IdentityTriplets(preprocessor=X).fit(triplets)
+    >>> learner.predict(triplets).tolist(), learner.score(triplets)
+    ([1, 1, -1], 0.6666666666666666)
+    """
 
     _tuple_size = 3
     _closer_pair = (0, 1)
@@ -371,7 +456,29 @@ class TripletsMixin(_RelativeTuplesMixin):
 
 
 class QuadrupletsMixin(_RelativeTuplesMixin):
-    """Face of learners that fit on quadruplets (a, b, c, d): d(a, b) < d(c, d)."""
+    """Face of learners that fit on quadruplets (a, b, c, d): d(a, b) < d(c, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, QuadrupletsMixin
+    >>> class IdentityQuadruplets(QuadrupletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     '''The Euclidean metric, as a quadruplets learner (a sketch of the pattern).'''
+    ...
+    ...     def __init__(self, preprocessor=None):
+    ...         self.preprocessor = preprocessor
+    ...
+    ...     def fit(self, tuples, y=None):
+    ...         X, indices = self._validate_fit_tuples(tuples)
+    ...         self.components_ = np.eye(X.shape[1])
+    ...         return self
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    >>> quadruplets = [[0, 1, 0, 2], [0, 2, 2, 3]]
+    >>> learner = IdentityQuadruplets(preprocessor=X).fit(quadruplets)
+    >>> learner.predict(quadruplets).tolist()
+    [1, -1]
+    """
 
     _tuple_size = 4
     _closer_pair = (0, 1)
