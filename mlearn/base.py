@@ -264,9 +264,8 @@ class PairsMixin(_TuplesMixin):
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator
     >>> from mlearn.base import MahalanobisMixin, PairsMixin
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
     >>> class IdentityPairs(PairsMixin, MahalanobisMixin, BaseEstimator):
-    ...     '''The Euclidean metric, as a pairs learner (a sketch of the pattern).'''
-    ...
     ...     def __init__(self, preprocessor=None):
     ...         self.preprocessor = preprocessor
     ...
@@ -275,7 +274,6 @@ class PairsMixin(_TuplesMixin):
     ...         self.components_ = np.eye(X.shape[1])
     ...         self._fit_threshold(X, indices, y)
     ...         return self
-    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
     >>> pairs, y = [[0, 1], [0, 2], [2, 3], [1, 3]], [1, -1, 1, -1]
     >>> learner = IdentityPairs(preprocessor=X).fit(pairs, y)
     >>> learner.predict(pairs).tolist(), learner.score(pairs, y)
@@ -430,24 +428,24 @@ class TripletsMixin(_RelativeTuplesMixin):
 
     Examples
     --------
+    A learner with a fixed diagonal metric, to show what the face adds: whether each triplet's
+    order holds under the metric.
+
     >>> import numpy as np
-    >>> from sklearn.base import BaseEstimator
     >>> from mlearn.base import MahalanobisMixin, TripletsMixin
-    >>> class IdentityTriplets(TripletsMixin, MahalanobisMixin, BaseEstimator):
-    ...     '''The Euclidean metric, as a triplets learner (a sketch of the pattern).'''
-    ...
-    ...     def __init__(self, preprocessor=None):
-    ...         self.preprocessor = preprocessor
-    ...
-    ...     def fit(self, tuples, y=None):
-    ...         X, indices = self._validate_fit_tuples(tuples)
-    ...         self.components_ = np.eye(X.shape[1])
+    >>> from sklearn.base import BaseEstimator
+    >>> triplets = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]]])  # (a, p, n)
+    >>> class FixedDiagonal(TripletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     def __init__(self, weights=(1.0, 1.0)):
+    ...         self.weights = weights
+    ...     def fit(self, triplets, y=None):
+    ...         self._validate_fit_tuples(triplets)
+    ...         self.components_ = np.diag(self.weights)
     ...         return self
-    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
-    >>> triplets = [[0, 1, 2], [3, 2, 0], [1, 2, 0]]
-    >>> learner = IdentityTriplets(preprocessor=X).fit(triplets)
-    >>> learner.predict(triplets).tolist(), learner.score(triplets)
-    ([1, 1, -1], 0.6666666666666666)
+    >>> FixedDiagonal().fit(triplets).predict(triplets).tolist()
+    [1]
+    >>> FixedDiagonal(weights=(3.0, 1.0)).fit(triplets).score(triplets)
+    0.0
     """
 
     _tuple_size = 3
@@ -460,24 +458,22 @@ class QuadrupletsMixin(_RelativeTuplesMixin):
 
     Examples
     --------
+    A learner that shrinks each feature by how far apart the closer pairs are, given the
+    quadruplets as a 3-D array of points (no ``preprocessor``):
+
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator
     >>> from mlearn.base import MahalanobisMixin, QuadrupletsMixin
-    >>> class IdentityQuadruplets(QuadrupletsMixin, MahalanobisMixin, BaseEstimator):
-    ...     '''The Euclidean metric, as a quadruplets learner (a sketch of the pattern).'''
-    ...
-    ...     def __init__(self, preprocessor=None):
-    ...         self.preprocessor = preprocessor
-    ...
-    ...     def fit(self, tuples, y=None):
-    ...         X, indices = self._validate_fit_tuples(tuples)
-    ...         self.components_ = np.eye(X.shape[1])
+    >>> class CloserPairScale(QuadrupletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     def fit(self, quadruplets, y=None):
+    ...         X, idx = self._validate_fit_tuples(quadruplets)
+    ...         spread = np.abs(X[idx[:, 0]] - X[idx[:, 1]]).mean(axis=0)
+    ...         self.components_ = np.diag(1.0 / (spread + 1.0))
     ...         return self
-    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
-    >>> quadruplets = [[0, 1, 0, 2], [0, 2, 2, 3]]
-    >>> learner = IdentityQuadruplets(preprocessor=X).fit(quadruplets)
-    >>> learner.predict(quadruplets).tolist()
-    [1, -1]
+    >>> quadruplets = np.array([[[0.0, 0.0], [0.0, 3.0], [0.0, 0.0], [1.0, 0.0]]])
+    >>> learner = CloserPairScale().fit(quadruplets)
+    >>> np.diag(learner.components_).tolist(), learner.predict(quadruplets).tolist()
+    ([1.0, 0.25], [1])
     """
 
     _tuple_size = 4
