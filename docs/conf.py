@@ -231,19 +231,37 @@ _TRAILING_UNDERSCORE = re.compile(r"(?<![\w\\`*|])([A-Za-z]\w*)_(?=[\s,.;:)\]]|$
 _LITERAL = re.compile(r"(``.*?``|`[^`]*`_{0,2}|:\w+:`[^`]*`)")
 
 
-def escape_trailing_underscores(app, what, name, obj, options, lines):
-    """Escape scikit-learn style names (``n_features_in_``) that rst would take for links.
+def _escape_plain_text(text):
+    text = _TRAILING_UNDERSCORE.sub(r"\1\\_", text)
+    return re.sub(r"(?<!\\)\|", r"\\|", text)
 
-    Docstrings write attribute names with a trailing underscore in plain text, e.g. "of shape
-    (n_features_in_,)"; rst reads ``word_`` as a hyperlink reference. Text inside backticks is
-    left alone.
+
+def escape_plain_text_markup(app, what, name, obj, options, lines):
+    """Escape maths-like plain text that rst would read as markup, outside backticks.
+
+    Docstrings write attribute names with a trailing underscore, e.g. "of shape
+    (n_features_in_,)", which rst reads as a hyperlink reference, and absolute values or
+    set sizes with bars, e.g. "max(1, |F|)", which rst reads as a substitution. Lines of
+    directives and of grid tables or line blocks (starting with ``|`` or ``+``) are left
+    alone.
     """
     for index, line in enumerate(lines):
-        if line.lstrip().startswith(".."):
+        if line.lstrip().startswith(("..", "|", "+")):
             continue
         parts = _LITERAL.split(line)
-        parts[::2] = [_TRAILING_UNDERSCORE.sub(r"\1\\_", part) for part in parts[::2]]
+        parts[::2] = [_escape_plain_text(part) for part in parts[::2]]
         lines[index] = "".join(parts)
+
+
+def skip_metadata_request_methods(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated ``set_{method}_request`` methods.
+
+    scikit-learn adds them to estimators whose methods take more than X (pairs learners'
+    ``fit(pairs, y)``, ``score``...); their docstrings link into scikit-learn's own site.
+    """
+    if re.fullmatch(r"set_\w+_request", name):
+        return True
+    return None
 
 
 def setup(app):
@@ -255,4 +273,5 @@ def setup(app):
     write_benchmark_table()
     write_optional_toctree()
     # After numpydoc (priority 500) has turned the sections into rst.
-    app.connect("autodoc-process-docstring", escape_trailing_underscores, priority=600)
+    app.connect("autodoc-process-docstring", escape_plain_text_markup, priority=600)
+    app.connect("autodoc-skip-member", skip_metadata_request_methods)

@@ -137,4 +137,7 @@ def test_quick_runs_the_shipped_data_with_the_registered_quick_estimators(harnes
     names = [b.name for b in args.estimators]
     assert "Covariance" in names
     assert set(names) <= set(harness["run"].QUICK_ESTIMATORS)
-    assert (args.folds, args.scale, args.knn_k, args.repeats) == (10, "minmax", 3, 1)
+    assert (args.folds, args.scale, args.knn_k, args.repeats) == (5, "minmax", 3, 1)
+    full = harness["run"].parse_args([])
+    assert (full.folds, full.scale, full.knn_k) == (10, "minmax", 3)
+    assert "mnist_digits" in full.datasets

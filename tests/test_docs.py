@@ -48,7 +48,8 @@ def _public_objects():
             and obj.__module__ == module_name
         ]
         objects += [(f"{module_name}.{name}", getattr(module, name)) for name in names]
-    return objects
+    # Constants (a format version, a tuple of names) carry no docstring of their own.
+    return [(n, obj) for n, obj in objects if inspect.isclass(obj) or inspect.isroutine(obj)]
 
 
 @pytest.mark.parametrize(
@@ -97,13 +98,16 @@ def test_markdown_conversion_keeps_code_links_and_escaped_pipes(conf):
         ("the ``components_`` and `threshold_`", "the ``components_`` and `threshold_`"),
         ("**feature_names_in_** : ndarray", "**feature_names_in_** : ndarray"),
         ("see :attr:`n_iter_` and n_iter_.", "see :attr:`n_iter_` and n_iter\\_."),
+        ("stop at tol·max(1, |F|)", "stop at tol·max(1, \\|F\\|)"),
+        ("(1/|R|) Σ_R but ``|x|`` and :math:`|x|`", "(1/\\|R\\|) Σ_R but ``|x|`` and :math:`|x|`"),
+        ("| grid | table |", "| grid | table |"),
     ],
 )
-def test_trailing_underscore_names_are_escaped_outside_literals(conf, line, expected):
+def test_plain_text_markup_is_escaped_outside_literals(conf, line, expected):
     lines = [line]
-    conf.escape_trailing_underscores(None, "class", "x", None, {}, lines)
+    conf.escape_plain_text_markup(None, "class", "x", None, {}, lines)
     assert lines == [expected]
-    if ":attr:" not in line:  # a Sphinx role, unknown to plain docutils
+    if ":attr:" not in line and ":math:" not in line:  # Sphinx roles, unknown to docutils
         assert _rst_problems(lines[0]) == []
 
 
