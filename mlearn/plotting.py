@@ -102,14 +102,32 @@ def _scatter(ax, Z, y, title, cmap):
     return ax
 
 
-def plot_embedding(estimator, X, y, *, before_after=False, ax=None, title=None, cmap="tab10"):
+def _embedding(estimator_or_embedding, X):
+    """Return the embedding of X to draw and its default title."""
+    if estimator_or_embedding is None:
+        return X, "input space"
+    if hasattr(estimator_or_embedding, "transform"):
+        check_is_fitted(estimator_or_embedding)
+        return np.asarray(estimator_or_embedding.transform(X)), type(
+            estimator_or_embedding
+        ).__name__
+    Z = np.asarray(estimator_or_embedding)
+    if Z.ndim != 2 or len(Z) != len(X):
+        raise ValueError(f"the embedding must be 2-D with one row per sample of X, got {Z.shape}")
+    return Z, "embedding"
+
+
+def plot_embedding(
+    estimator_or_embedding, X, y, *, before_after=False, ax=None, title=None, cmap="tab10"
+):
     """Scatter the learned embedding of X, coloured by class; optionally before and after.
 
     Parameters
     ----------
-    estimator : fitted transformer or None
-        Its ``transform`` maps X to the learned space (for a Mahalanobis learner, X Lᵀ).
-        None plots X itself.
+    estimator_or_embedding : fitted transformer, array-like or None
+        A transformer's ``transform`` maps X to the learned space (for a Mahalanobis
+        learner, X Lᵀ); an array of shape (n_samples, n_components) is an embedding of X
+        computed elsewhere (a deep model's output, say); None plots X itself.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Class labels; one colour, one legend entry and one scatter collection per class.
@@ -118,7 +136,8 @@ def plot_embedding(estimator, X, y, *, before_after=False, ax=None, title=None, 
     ax : Axes, or a pair of Axes when ``before_after``, optional
         Where to draw; a new figure is made when None.
     title : str, optional
-        Title of the (after) panel; by default the estimator's class name.
+        Title of the (after) panel; by default the estimator's class name, "embedding" for
+        an array, "input space" for None.
     cmap : str, default="tab10"
         Colormap for the classes.
 
@@ -142,11 +161,8 @@ def plot_embedding(estimator, X, y, *, before_after=False, ax=None, title=None, 
     y = np.asarray(y)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"X must be 2-D with one row per label, got {X.shape} and {y.shape}")
-    if estimator is not None:
-        check_is_fitted(estimator)
-    Z = X if estimator is None else np.asarray(estimator.transform(X))
-    if title is None:
-        title = "input space" if estimator is None else type(estimator).__name__
+    Z, default_title = _embedding(estimator_or_embedding, X)
+    title = default_title if title is None else title
     plt = _pyplot()
     if not before_after:
         if ax is None:

@@ -70,6 +70,16 @@ def test_before_after_puts_input_and_embedding_side_by_side(iris, tmp_path):
     _render_png(axes[0].figure, tmp_path / "before_after.png")
 
 
+def test_a_precomputed_embedding_is_drawn_after_its_input():
+    X, y = np.random.default_rng(0).normal(size=(12, 3)), np.repeat([0, 1], 6)
+    Z = X[:, :2] * 10
+    before, after = plot_embedding(Z, X, y, before_after=True)
+    np.testing.assert_array_equal(np.vstack(_points(after)), Z[np.argsort(y, kind="stable")])
+    assert after.get_title() == "after: embedding"
+    with pytest.raises(ValueError, match="one row per sample"):
+        plot_embedding(Z[:5], X, y)
+
+
 def test_embedding_draws_into_given_axes():
     fig, ax = plt.subplots()
     X, y = np.random.default_rng(0).normal(size=(20, 3)), np.repeat([0, 1], 10)
