@@ -135,7 +135,17 @@ def write_csv(rows, path):
 
 
 def write_figure(rows, path):
-    """Plot kNN accuracy against fit time (log x), one panel per dataset, and save it.
+    """Save `accuracy_time_figure` of the rows to ``path``; return the path."""
+    import matplotlib.pyplot as plt
+
+    fig = accuracy_time_figure(rows)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def accuracy_time_figure(rows):
+    """Plot kNN accuracy against fit time (log x), one panel per dataset; return the Figure.
 
     Each learner and library is one marker (filled for mlearn, hollow for metric-learn, same
     colour for the same estimator); the Euclidean baseline is a dashed horizontal line.
@@ -179,6 +189,4 @@ def write_figure(rows, path):
         ax.legend(fontsize="x-small")
     for ax in axes.ravel()[len(datasets) :]:
         ax.set_visible(False)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

@@ -25,9 +25,10 @@ def harness(monkeypatch):
     import datasets
     import peer
     import registry
+    import report
     import run
 
-    return {"datasets": datasets, "peer": peer, "registry": registry, "run": run}
+    return {"datasets": datasets, "peer": peer, "registry": registry, "report": report, "run": run}
 
 
 def _run_harness(tmp_path, *args):
@@ -141,3 +142,24 @@ def test_quick_runs_the_shipped_data_with_the_registered_quick_estimators(harnes
     full = harness["run"].parse_args([])
     assert (full.folds, full.scale, full.knn_k) == (10, "minmax", 3)
     assert "mnist_digits" in full.datasets
+
+
+def test_figure_has_a_log_time_panel_per_dataset_with_the_baseline_line(harness):
+    report = harness["report"]
+    Result = report.Result
+    results = [
+        Result("iris", "euclidean", "euclidean", accuracy=0.95),
+        Result("iris", "Covariance", "mlearn", 0.001, [0.001], 0.91),
+        Result("iris", "Covariance", "metric-learn", 0.002, [0.002], 0.91),
+        Result("wine", "euclidean", "euclidean", accuracy=0.97),
+        Result("wine", "Covariance", "mlearn", 0.01, [0.01], 0.93),
+        Result("wine", "Broken", "mlearn", notes=["ValueError: no"]),
+    ]
+    fig = report.accuracy_time_figure(report.table_rows(results, {}))
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["iris", "wine"]
+    assert all(ax.get_xscale() == "log" for ax in panels)
+    iris_points = np.vstack([c.get_offsets() for c in panels[0].collections])
+    np.testing.assert_allclose(iris_points, [[0.001, 0.91], [0.002, 0.91]])
+    assert len(panels[1].collections) == 1  # the failed learner has no marker
+    assert [line.get_ydata()[0] for line in panels[1].get_lines()] == [0.97]
