@@ -3,7 +3,7 @@
 The protocol: each fold's train part fits the scaler (min-max by default) and the learner,
 both parts are transformed, and a kNN classifier trained on the train part is scored on the
 test part; accuracies are averaged over the folds and fit times are each fold's median over
-the repeats, averaged.
+the repeats, then the median over the folds.
 
 This module is the one definition of the measurement for both libraries: ``run.py`` uses it
 for mlearn and ``peer_worker.py`` imports it inside the peer interpreter (metric-learn on
@@ -137,7 +137,8 @@ class CVMeasurement(NamedTuple):
     Attributes
     ----------
     fit_time_s : float or None
-        Mean over folds of each fold's median fit time, in seconds; None for the baseline.
+        Median over folds of each fold's median fit time, in seconds (robust to the one-off
+        costs of the first fit in a process); None for the baseline.
     fit_times_s : list of float
         Each fold's median fit time.
     accuracy : float
@@ -211,7 +212,7 @@ def measure_cv(make_estimator, X, y, test_fold, *, scale, supervised, repeats, n
         accuracies.append(accuracy)
         caught.update(dict.fromkeys(timing.warnings))
     return CVMeasurement(
-        float(np.mean(times)) if times else None,
+        float(np.median(times)) if times else None,
         times,
         float(np.mean(accuracies)),
         float(np.std(accuracies)),

@@ -25,7 +25,7 @@ CSV_ONLY_COLUMNS = ("fit_times_s", "folds", "scale", "threads", "repeats", "knn_
 class Result:
     """One measured row: a library's estimator (or the baseline) on one dataset.
 
-    ``fit_time_s`` is the mean over folds of each fold's median fit time and ``fit_times_s``
+    ``fit_time_s`` is the median over folds of each fold's median fit time and ``fit_times_s``
     those per-fold medians; both are empty for the Euclidean baseline, which fits nothing.
     ``accuracy`` is the mean kNN accuracy over the folds and ``accuracy_std`` their standard
     deviation; it is None when the fit failed, and ``notes`` then carries the error;

@@ -184,7 +184,7 @@ def header_lines(args, peer_info):
         f"BLAS threads {pinned}; loaded, with default threads: {blas_summary()}",
         f"protocol: stratified {args.folds}-fold CV (shuffled, random_state=0); "
         f"scale: {args.scale}, fitted per fold; repeats: {args.repeats} (median fit time per "
-        f"fold, mean over folds); kNN k={args.knn_k}, accuracy mean ± std over folds",
+        f"fold, median over folds); kNN k={args.knn_k}, accuracy mean ± std over folds",
     ]
     if peer_info is not None:
         described = peer_info.get("error") or ", ".join(
