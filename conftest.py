@@ -1,13 +1,26 @@
-"""Shared pytest set-up: plots render off screen (Agg) and are closed after each test.
+"""pytest configuration shared by the test suite and the doctests of the package."""
 
-This sits at the repository root so that it covers the doctests of ``mlearn/`` as well.
-"""
-
+import importlib.util
 import os
 import sys
 
 import pytest
 
+
+def _torch_installed():
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ImportError:
+        return False
+
+
+# mlearn.deep needs the optional torch extra; without it its doctests are not collected
+# (tests/test_deep.py skips itself through pytest.importorskip).
+collect_ignore_glob = [] if _torch_installed() else ["mlearn/deep/*"]
+
+
+# Plots render off screen (Agg), in the tests and in the doctests of mlearn/, and every figure
+# is closed after each test.
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
