@@ -1,6 +1,10 @@
 """pytest configuration shared by the test suite and the doctests of the package."""
 
 import importlib.util
+import os
+import sys
+
+import pytest
 
 
 def _torch_installed():
@@ -13,3 +17,16 @@ def _torch_installed():
 # mlearn.deep needs the optional torch extra; without it its doctests are not collected
 # (tests/test_deep.py skips itself through pytest.importorskip).
 collect_ignore_glob = [] if _torch_installed() else ["mlearn/deep/*"]
+
+
+# Plots render off screen (Agg), in the tests and in the doctests of mlearn/, and every figure
+# is closed after each test.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

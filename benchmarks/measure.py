@@ -1,4 +1,9 @@
-"""How an estimator is measured: fit time and kNN accuracy in the learned space.
+"""How an estimator is measured: fit time and kNN accuracy in the learned space, per fold.
+
+The protocol: each fold's train part fits the scaler (min-max by default) and the learner,
+both parts are transformed, and a kNN classifier trained on the train part is scored on the
+test part; accuracies are averaged over the folds and fit times are each fold's median over
+the repeats, then the median over the folds.
 
 This module is the one definition of the measurement for both libraries: ``run.py`` uses it
 for mlearn and ``peer_worker.py`` imports it inside the peer interpreter (metric-learn on
@@ -12,8 +17,12 @@ from contextlib import nullcontext
 from statistics import median
 from typing import Any, NamedTuple
 
+import numpy as np
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from threadpoolctl import threadpool_limits
+
+SCALERS = {"none": None, "standard": StandardScaler, "minmax": MinMaxScaler}
 
 
 class FitTiming(NamedTuple):
@@ -120,3 +129,92 @@ def measure_estimator(make_estimator, split, supervised, repeats=1, n_neighbors=
         estimator.transform(X_train), y_train, estimator.transform(X_test), y_test, n_neighbors
     )
     return timing, accuracy
+
+
+class CVMeasurement(NamedTuple):
+    """Result of `measure_cv`: one learner (or the baseline) over every fold.
+
+    Attributes
+    ----------
+    fit_time_s : float or None
+        Median over folds of each fold's median fit time, in seconds (robust to the one-off
+        costs of the first fit in a process); None for the baseline.
+    fit_times_s : list of float
+        Each fold's median fit time.
+    accuracy : float
+        Mean kNN test accuracy over the folds.
+    accuracy_std : float
+        Standard deviation of the fold accuracies.
+    warnings : list of str
+        Distinct warnings raised while building or fitting, over all folds.
+    """
+
+    fit_time_s: Any
+    fit_times_s: list
+    accuracy: float
+    accuracy_std: float
+    warnings: list
+
+
+def scaled_folds(X, y, test_fold, scale="minmax"):
+    """Yield ``(X_train, X_test, y_train, y_test)`` per fold, scaled with train statistics.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+    test_fold : ndarray of shape (n_samples,)
+        Fold index of each sample; fold f tests on ``test_fold == f`` and trains on the rest.
+    scale : {"none", "standard", "minmax"}, default="minmax"
+        Scaler fitted on each fold's train part only.
+    """
+    scaler_class = SCALERS[scale]
+    for fold in np.unique(test_fold):
+        test = test_fold == fold
+        X_train, X_test = X[~test], X[test]
+        if scaler_class is not None:
+            scaler = scaler_class().fit(X_train)
+            X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+        yield X_train, X_test, y[~test], y[test]
+
+
+def measure_cv(make_estimator, X, y, test_fold, *, scale, supervised, repeats, n_neighbors):
+    """Fit and score a learner on every fold; ``make_estimator=None`` scores plain kNN.
+
+    Parameters
+    ----------
+    make_estimator : callable or None
+        Returns a fresh unfitted transformer; None measures the Euclidean baseline.
+    X, y : ndarray
+        The whole dataset, unscaled.
+    test_fold : ndarray of shape (n_samples,)
+        Fold index of each sample, see `scaled_folds`.
+    scale : {"none", "standard", "minmax"}
+    supervised : bool
+    repeats : int
+        Fits timed per fold; each fold's median is kept.
+    n_neighbors : int
+
+    Returns
+    -------
+    CVMeasurement
+    """
+    times, accuracies, caught = [], [], {}
+    for split in scaled_folds(X, y, test_fold, scale):
+        if make_estimator is None:
+            X_train, X_test, y_train, y_test = split
+            accuracies.append(knn_accuracy(X_train, y_train, X_test, y_test, n_neighbors))
+            continue
+        timing, accuracy = measure_estimator(
+            make_estimator, split, supervised, repeats, n_neighbors
+        )
+        times.append(timing.median_s)
+        accuracies.append(accuracy)
+        caught.update(dict.fromkeys(timing.warnings))
+    return CVMeasurement(
+        float(np.median(times)) if times else None,
+        times,
+        float(np.mean(accuracies)),
+        float(np.std(accuracies)),
+        list(caught),
+    )

@@ -1,7 +1,7 @@
 """Harness side of the peer protocol: run ``peer_worker.py`` in another interpreter.
 
 The peer library (metric-learn) cannot share mlearn's interpreter, so each peer fit is one
-subprocess. The split is sent as an ``.npz`` file and the request as JSON; see
+subprocess. The data and fold indices are sent as an ``.npz`` file and the request as JSON; see
 ``peer_worker.py`` for the worker side.
 """
 
@@ -22,6 +22,7 @@ class PeerResult(NamedTuple):
     fit_time_s: float | None
     fit_times_s: list
     accuracy: float | None
+    accuracy_std: float | None
     warnings: list
     versions: dict
     error: str | None
@@ -52,16 +53,17 @@ def peer_versions(python, timeout=60):
     return answer.get("versions", answer)
 
 
-def run_peer(python, counterpart, split, supervised, threads, repeats, n_neighbors, timeout):
-    """Fit and score the peer counterpart on exactly the split the harness used.
+def run_peer(python, counterpart, data, *, supervised, threads, repeats, n_neighbors, timeout):
+    """Fit and score the peer counterpart on exactly the folds the harness used.
 
     Parameters
     ----------
     python : str or path
         The peer interpreter.
     counterpart : registry.PeerCounterpart
-    split : datasets.DataSplit
-        Already scaled; sent as is.
+    data : dict
+        ``X``, ``y``, ``test_fold`` (fold index per sample) and ``scale``, sent as is; the
+        worker scales each fold with ``measure.scaled_folds`` as the harness does.
     supervised : bool
     threads : int or None
         BLAS threads to pin in the peer, None for its default.
@@ -75,11 +77,12 @@ def run_peer(python, counterpart, split, supervised, threads, repeats, n_neighbo
     PeerResult
     """
     with tempfile.TemporaryDirectory(prefix="mlearn-bench-") as tmp:
-        data_path, request_path = Path(tmp, "split.npz"), Path(tmp, "request.json")
-        np.savez(data_path, **split._asdict())
+        data_path, request_path = Path(tmp, "data.npz"), Path(tmp, "request.json")
+        np.savez(data_path, X=data["X"], y=data["y"], test_fold=data["test_fold"])
         request = {
             "data": str(data_path),
             **counterpart._asdict(),
+            "scale": data["scale"],
             "supervised": supervised,
             "threads": threads,
             "repeats": repeats,
@@ -91,6 +94,7 @@ def run_peer(python, counterpart, split, supervised, threads, repeats, n_neighbo
         answer.get("fit_time_s"),
         answer.get("fit_times_s", []),
         answer.get("accuracy"),
+        answer.get("accuracy_std"),
         answer.get("warnings", []),
         answer.get("versions", {}),
         answer.get("error"),

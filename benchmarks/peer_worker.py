@@ -5,10 +5,12 @@ Usage::
     PEER_PYTHON benchmarks/peer_worker.py REQUEST.json
     PEER_PYTHON benchmarks/peer_worker.py --versions
 
-REQUEST.json holds ``{"data": NPZ, "module", "class_name", "kwargs", "supervised", "threads",
-"repeats", "n_neighbors"}``; NPZ holds ``X_train, X_test, y_train, y_test`` exactly as the
-harness split and scaled them, so both libraries see the same data. The worker prints one JSON
-line on stdout: ``fit_time_s, fit_times_s, accuracy, warnings, versions`` or ``error``.
+REQUEST.json holds ``{"data": NPZ, "module", "class_name", "kwargs", "scale", "supervised",
+"threads", "repeats", "n_neighbors"}``; NPZ holds the unscaled ``X, y`` and ``test_fold`` (the
+fold index of each sample) exactly as the harness drew them, and the folds are scaled by the
+same ``measure.scaled_folds``, so both libraries see the same data. The worker prints one JSON
+line on stdout: ``fit_time_s, fit_times_s, accuracy, accuracy_std, warnings, versions`` or
+``error``.
 
 The peer interpreter has metric-learn on an older scikit-learn and no mlearn, so this file
 imports only the standard library, numpy and ``measure.py`` (which is kept free of mlearn for
@@ -23,7 +25,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
-from measure import blas_threads, measure_estimator
+from measure import blas_threads, measure_cv
 
 
 def peer_versions():
@@ -38,24 +40,22 @@ def peer_versions():
 
 
 def run_request(request):
-    """Fit and score the estimator a request names; return the JSON-ready result."""
+    """Fit and score the estimator a request names on every fold; return the JSON-ready result."""
     with np.load(request["data"]) as data:
-        split = (data["X_train"], data["X_test"], data["y_train"], data["y_test"])
+        X, y, test_fold = data["X"], data["y"], data["test_fold"]
     estimator_class = getattr(import_module(request["module"]), request["class_name"])
     with blas_threads(request["threads"]):
-        timing, accuracy = measure_estimator(
+        measured = measure_cv(
             lambda: estimator_class(**request["kwargs"]),
-            split,
-            request["supervised"],
-            request["repeats"],
-            request["n_neighbors"],
+            X,
+            y,
+            test_fold,
+            scale=request["scale"],
+            supervised=request["supervised"],
+            repeats=request["repeats"],
+            n_neighbors=request["n_neighbors"],
         )
-    return {
-        "fit_time_s": timing.median_s,
-        "fit_times_s": timing.times_s,
-        "accuracy": accuracy,
-        "warnings": timing.warnings,
-    }
+    return measured._asdict()
 
 
 def main(argv):

@@ -13,20 +13,23 @@ COLUMNS = {
     "library": "library",
     "fit_time_s": "fit time (s)",
     "knn_accuracy": "kNN accuracy",
+    "knn_accuracy_std": "± std",
     "speedup_vs_metric_learn": "speed-up vs metric-learn",
     "accuracy_delta_vs_euclidean": "Δ accuracy vs euclidean",
     "notes": "notes",
 }
-CSV_ONLY_COLUMNS = ("fit_times_s", "scale", "threads", "repeats", "knn_k")
+CSV_ONLY_COLUMNS = ("fit_times_s", "folds", "scale", "threads", "repeats", "knn_k")
 
 
 @dataclass
 class Result:
     """One measured row: a library's estimator (or the baseline) on one dataset.
 
-    ``fit_time_s`` is the median over repeats and ``fit_times_s`` every repeat; both are
-    empty for the Euclidean baseline, which fits nothing. ``accuracy`` is None when the fit
-    failed, and ``notes`` then carries the error; otherwise notes are captured warnings.
+    ``fit_time_s`` is the median over folds of each fold's median fit time and ``fit_times_s``
+    those per-fold medians; both are empty for the Euclidean baseline, which fits nothing.
+    ``accuracy`` is the mean kNN accuracy over the folds and ``accuracy_std`` their standard
+    deviation; it is None when the fit failed, and ``notes`` then carries the error;
+    otherwise notes are captured warnings.
     """
 
     dataset: str
@@ -36,6 +39,7 @@ class Result:
     fit_times_s: list = field(default_factory=list)
     accuracy: float | None = None
     notes: list = field(default_factory=list)
+    accuracy_std: float | None = None
 
 
 def speedup_vs_peer(result, results):
@@ -84,6 +88,7 @@ def table_rows(results, config):
             "library": result.library,
             "fit_time_s": result.fit_time_s,
             "knn_accuracy": result.accuracy,
+            "knn_accuracy_std": result.accuracy_std,
             "speedup_vs_metric_learn": speedup_vs_peer(result, results),
             "accuracy_delta_vs_euclidean": accuracy_delta_vs_euclidean(result, results),
             "notes": "; ".join(result.notes),
@@ -100,7 +105,7 @@ def _markdown_cell(key, value):
         return ""
     if key == "fit_time_s":
         return f"{value:.3g}"
-    if key == "knn_accuracy":
+    if key in ("knn_accuracy", "knn_accuracy_std"):
         return f"{value:.3f}"
     if key == "speedup_vs_metric_learn":
         return f"{value:.2f}×"
@@ -127,3 +132,61 @@ def write_csv(rows, path):
         writer = csv.DictWriter(file, fieldnames=[*COLUMNS, *CSV_ONLY_COLUMNS])
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_figure(rows, path):
+    """Save `accuracy_time_figure` of the rows to ``path``; return the path."""
+    import matplotlib.pyplot as plt
+
+    fig = accuracy_time_figure(rows)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def accuracy_time_figure(rows):
+    """Plot kNN accuracy against fit time (log x), one panel per dataset; return the Figure.
+
+    Each learner and library is one marker (filled for mlearn, hollow for metric-learn, same
+    colour for the same estimator); the Euclidean baseline is a dashed horizontal line.
+    Failed rows are left out. matplotlib is imported here, so the table needs no plotting.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    datasets = list(dict.fromkeys(row["dataset"] for row in rows))
+    estimators = list(
+        dict.fromkeys(row["estimator"] for row in rows if row["library"] != EUCLIDEAN)
+    )
+    colours = dict(zip(estimators, plt.get_cmap("tab10").colors * 3, strict=False))
+    n_cols = min(3, len(datasets))
+    n_rows = -(-len(datasets) // n_cols)
+    fig, axes = plt.subplots(
+        n_rows, n_cols, figsize=(4.2 * n_cols, 3.6 * n_rows), squeeze=False, layout="constrained"
+    )
+    for ax, dataset in zip(axes.ravel(), datasets, strict=False):
+        for row in rows:
+            if row["dataset"] != dataset or row["knn_accuracy"] is None:
+                continue
+            if row["library"] == EUCLIDEAN:
+                ax.axhline(row["knn_accuracy"], color="grey", linestyle="--", label=EUCLIDEAN)
+            elif row["fit_time_s"]:
+                colour = colours[row["estimator"]]
+                ax.scatter(
+                    row["fit_time_s"],
+                    row["knn_accuracy"],
+                    s=45,
+                    color=colour if row["library"] == MLEARN else "none",
+                    edgecolors=colour,
+                    label=f"{row['estimator']} ({row['library']})",
+                )
+        ax.set(xscale="log", title=dataset, xlabel="fit time per fold (s)", ylabel="kNN accuracy")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on short ranges
+        ax.margins(x=0.15)
+        ax.legend(fontsize="x-small")
+    for ax in axes.ravel()[len(datasets) :]:
+        ax.set_visible(False)
+    return fig

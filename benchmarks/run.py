@@ -1,31 +1,60 @@
 """Benchmark mlearn's metric learners against the Euclidean baseline and metric-learn.
 
-For each dataset and estimator: stratified 70/30 split (``random_state=0``), optional scaling
-fitted on the train part, the fit on train timed with ``perf_counter`` (median over repeats),
-then a kNN classifier trained on the transformed train part and scored on the transformed
-test part. See ``benchmarks/README.md``; ``python benchmarks/run.py --help`` for the options.
+For each dataset and estimator: stratified 10-fold cross-validation (shuffled,
+``random_state=0``); in each fold a min-max scaler and the learner are fitted on the train part
+(fit timed with ``perf_counter``, median over repeats), and a 3-nearest-neighbour classifier
+trained on the transformed train part is scored on the transformed test part. Accuracies are
+averaged over the folds. See ``benchmarks/README.md``; ``python benchmarks/run.py --help`` for
+the options.
 """
 
 import argparse
 import platform
 import sys
 from importlib.metadata import version
+from pathlib import Path
 
-from datasets import DATASETS, SCALERS, load_dataset, scaled_train_test_split
-from measure import blas_threads, knn_accuracy, measure_estimator
-from peer import peer_versions, run_peer
-from registry import EUCLIDEAN, get_benchmark, registered_names
-from report import MLEARN, PEER, Result, markdown_table, table_rows, write_csv
-from threadpoolctl import threadpool_info
+# Measure the checkout this script lives in, not whichever mlearn happens to be installed.
+_ROOT = Path(__file__).resolve().parents[1]
+if (_ROOT / "mlearn" / "__init__.py").is_file():
+    sys.path.insert(0, str(_ROOT))
 
-QUICK = {"datasets": "all", "estimators": "Covariance", "repeats": 1}
+from datasets import DATASETS, SHIPPED_DATASETS, load_dataset, stratified_test_folds  # noqa: E402
+from measure import SCALERS, blas_threads, measure_cv  # noqa: E402
+from peer import peer_versions, run_peer  # noqa: E402
+from registry import EUCLIDEAN, get_benchmark, registered_names  # noqa: E402
+from report import (  # noqa: E402
+    MLEARN,
+    PEER,
+    Result,
+    markdown_table,
+    table_rows,
+    write_csv,
+    write_figure,
+)
+from threadpoolctl import threadpool_info  # noqa: E402
+
+QUICK_ESTIMATORS = ("Covariance", "ITMLSupervised", "MMC-diag")
+"""What ``--quick`` runs, those of them that are registered: learners fast enough for 5 folds
+of the shipped data in under two minutes on two cores (LMNN needs about a minute per digits
+fold on its own)."""
+
+QUICK = {
+    "datasets": ",".join(SHIPPED_DATASETS),
+    "estimators": "quick",
+    "repeats": 1,
+    "folds": 5,
+}
 
 
 def parse_args(argv=None):
     """Parse the command line; ``--quick`` fills in datasets, estimators and repeats."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--quick", action="store_true", help="all datasets, Covariance only, 1 repeat"
+        "--quick",
+        action="store_true",
+        help=f"the data shipped with scikit-learn, {', '.join(QUICK_ESTIMATORS)} where "
+        "registered, 5 folds, 1 repeat",
     )
     parser.add_argument("--datasets", help=f"comma list of {', '.join(DATASETS)}, or all (default)")
     parser.add_argument(
@@ -35,13 +64,18 @@ def parse_args(argv=None):
         "--repeats", type=int, help="fits timed per estimator; the median is reported (default 1)"
     )
     parser.add_argument(
-        "--scale",
-        choices=list(SCALERS),
-        default="none",
-        help="scaler fitted on the train part (default none)",
+        "--folds",
+        type=int,
+        help="stratified cross-validation folds, at least 2 (default 10; 5 with --quick)",
     )
     parser.add_argument(
-        "--knn-k", type=int, default=5, help="neighbours of the scoring kNN (default 5)"
+        "--scale",
+        choices=list(SCALERS),
+        default="minmax",
+        help="scaler fitted on each fold's train part (default minmax)",
+    )
+    parser.add_argument(
+        "--knn-k", type=int, default=3, help="neighbours of the scoring kNN (default 3)"
     )
     parser.add_argument(
         "--threads",
@@ -56,6 +90,16 @@ def parse_args(argv=None):
     )
     parser.add_argument("--csv", help="write the results as CSV to this path")
     parser.add_argument("--markdown", help="write the header and table as Markdown to this path")
+    parser.add_argument(
+        "--figure", help="write accuracy against fit time (log x) as an image to this path"
+    )
+    parser.add_argument(
+        "--out",
+        help="folder to write results.md, results.csv and results.png to (created if needed)",
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar or progress lines on stderr"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         given = [f"--{name}" for name in QUICK if getattr(args, name) is not None]
@@ -63,10 +107,16 @@ def parse_args(argv=None):
             parser.error(f"--quick sets {', '.join(given)} itself; drop one or the other")
         vars(args).update(QUICK)
     args.repeats = 1 if args.repeats is None else args.repeats
-    for name in ("repeats", "knn_k", "threads"):
+    args.folds = 10 if args.folds is None else args.folds
+    for name, minimum in (("repeats", 1), ("knn_k", 1), ("threads", 1), ("folds", 2)):
         value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+        if value is not None and value < minimum:
+            parser.error(f"--{name.replace('_', '-')} must be at least {minimum}")
+    if args.out:
+        out = Path(args.out)
+        args.markdown = args.markdown or str(out / "results.md")
+        args.csv = args.csv or str(out / "results.csv")
+        args.figure = args.figure or str(out / "results.png")
     try:
         args.datasets = selected_datasets(args.datasets or "all")
         args.estimators = selected_benchmarks(args.estimators or "all")
@@ -87,8 +137,12 @@ def selected_datasets(spec):
 
 
 def selected_benchmarks(spec):
-    """Return the registry entries of a comma list, or all registered for ``"all"``."""
-    names = registered_names() if spec == "all" else spec.split(",")
+    """Return the registry entries of a comma list, all registered for ``"all"``, or the
+    registered ones of `QUICK_ESTIMATORS` for ``"quick"``."""
+    if spec == "quick":
+        names = [name for name in QUICK_ESTIMATORS if name in registered_names()]
+    else:
+        names = registered_names() if spec == "all" else spec.split(",")
     return [get_benchmark(name.strip()) for name in names if name.strip()]
 
 
@@ -128,8 +182,9 @@ def header_lines(args, peer_info):
     lines = [
         f"mlearn benchmark: {versions}",
         f"BLAS threads {pinned}; loaded, with default threads: {blas_summary()}",
-        f"split: stratified 70/30, random_state=0; scale: {args.scale}; "
-        f"repeats: {args.repeats} (median fit time); kNN k={args.knn_k}",
+        f"protocol: stratified {args.folds}-fold CV (shuffled, random_state=0); "
+        f"scale: {args.scale}, fitted per fold; repeats: {args.repeats} (median fit time per "
+        f"fold, median over folds); kNN k={args.knn_k}, accuracy mean ± std over folds",
     ]
     if peer_info is not None:
         described = peer_info.get("error") or ", ".join(
@@ -140,89 +195,149 @@ def header_lines(args, peer_info):
 
 
 class Progress:
-    """Prints one ``[i/n] dataset estimator library ... outcome`` line per fit to stderr."""
+    """Shows progress on stderr: a tqdm bar when tqdm is installed, else one line per fit.
 
-    def __init__(self, total):
-        self.total, self.done = total, 0
+    Each finished fit is also written as a line (through tqdm, above the bar), so a long run
+    leaves a log of what it measured.
+    """
+
+    def __init__(self, total, enabled=True):
+        self.total, self.done, self.enabled = total, 0, enabled
+        self.bar = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                # disable=None: a bar on a terminal, only the result lines in logs and pipes.
+                self.bar = tqdm(
+                    total=total, unit="fit", file=sys.stderr, dynamic_ncols=True, disable=None
+                )
 
     def start(self, dataset, estimator, library):
-        """Print the beginning of the line before the (possibly long) fit."""
+        """Announce the (possibly long) fit about to start."""
         self.done += 1
-        print(
-            f"[{self.done}/{self.total}] {dataset} {estimator} {library} ... ",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
+        self.label = f"[{self.done}/{self.total}] {dataset} {estimator} {library}"
+        if self.bar is not None:
+            self.bar.set_description(f"{dataset} {estimator} {library}")
+        elif self.enabled:
+            print(f"{self.label} ... ", end="", file=sys.stderr, flush=True)
 
     def finish(self, result):
-        """Complete the line with the fit time, accuracy or error; return ``result``."""
+        """Report the fit time, accuracy or error of the fit just done; return ``result``."""
         if result.accuracy is None:
             outcome = f"failed: {'; '.join(result.notes)}"
         elif result.fit_time_s is None:
             outcome = f"accuracy {result.accuracy:.3f}"
         else:
-            outcome = f"{result.fit_time_s:.3g} s, accuracy {result.accuracy:.3f}"
-        print(outcome, file=sys.stderr, flush=True)
+            outcome = f"{result.fit_time_s:.3g} s per fold, accuracy {result.accuracy:.3f}"
+        if self.bar is not None:
+            self.bar.write(f"{self.label}: {outcome}", file=sys.stderr)
+            self.bar.update()
+        elif self.enabled:
+            print(outcome, file=sys.stderr, flush=True)
         return result
 
+    def close(self):
+        """Remove the bar."""
+        if self.bar is not None:
+            self.bar.close()
 
-def euclidean_result(dataset, split, args):
-    """Score kNN on the untransformed split: the baseline every learner is compared to."""
+
+def _result(dataset, name, library, measured):
+    """Turn a `measure.CVMeasurement` (or the peer's answer) into a result row."""
+    return Result(
+        dataset,
+        name,
+        library,
+        measured.fit_time_s,
+        list(measured.fit_times_s),
+        measured.accuracy,
+        list(measured.warnings),
+        measured.accuracy_std,
+    )
+
+
+def euclidean_result(dataset, data, args):
+    """Score kNN on the scaled features of every fold: the baseline each learner is compared to."""
     with blas_threads(args.threads):
-        accuracy = knn_accuracy(
-            split.X_train, split.y_train, split.X_test, split.y_test, args.knn_k
+        measured = measure_cv(
+            None,
+            data["X"],
+            data["y"],
+            data["test_fold"],
+            scale=data["scale"],
+            supervised=True,
+            repeats=1,
+            n_neighbors=args.knn_k,
         )
-    return Result(dataset, EUCLIDEAN, EUCLIDEAN, accuracy=accuracy)
+    return _result(dataset, EUCLIDEAN, EUCLIDEAN, measured)
 
 
-def mlearn_result(dataset, split, benchmark, args):
-    """Time and score the mlearn estimator; a failure becomes a row with the error."""
+def mlearn_result(dataset, data, benchmark, args):
+    """Time and score the mlearn estimator on every fold; a failure becomes a row with the error."""
     try:
         with blas_threads(args.threads):
-            timing, accuracy = measure_estimator(
-                benchmark.new_estimator, split, benchmark.supervised, args.repeats, args.knn_k
+            measured = measure_cv(
+                benchmark.new_estimator,
+                data["X"],
+                data["y"],
+                data["test_fold"],
+                scale=data["scale"],
+                supervised=benchmark.supervised,
+                repeats=args.repeats,
+                n_neighbors=args.knn_k,
             )
     except Exception as error:  # a failing learner must not stop the other rows
         return Result(dataset, benchmark.name, MLEARN, notes=[f"{type(error).__name__}: {error}"])
-    return Result(
-        dataset, benchmark.name, MLEARN, timing.median_s, timing.times_s, accuracy, timing.warnings
-    )
+    return _result(dataset, benchmark.name, MLEARN, measured)
 
 
-def peer_result(dataset, split, benchmark, args):
-    """Time and score the peer counterpart on the same split in the peer interpreter."""
+def peer_result(dataset, data, benchmark, args):
+    """Time and score the peer counterpart on the same folds in the peer interpreter."""
     answer = run_peer(
         args.peer_python,
         benchmark.peer,
-        split,
-        benchmark.supervised,
-        args.threads,
-        args.repeats,
-        args.knn_k,
-        args.timeout,
+        data,
+        supervised=benchmark.supervised,
+        threads=args.threads,
+        repeats=args.repeats,
+        n_neighbors=args.knn_k,
+        timeout=args.timeout,
     )
-    notes = [answer.error] if answer.error else answer.warnings
-    return Result(
-        dataset, benchmark.name, PEER, answer.fit_time_s, answer.fit_times_s, answer.accuracy, notes
-    )
+    if answer.error:
+        return Result(dataset, benchmark.name, PEER, notes=[answer.error])
+    return _result(dataset, benchmark.name, PEER, answer)
 
 
 def run_benchmarks(args):
     """Measure every selected dataset x estimator (and the baseline); return the results."""
     with_peer = [b for b in args.estimators if args.peer_python and b.peer is not None]
-    progress = Progress(len(args.datasets) * (1 + len(args.estimators) + len(with_peer)))
+    progress = Progress(
+        len(args.datasets) * (1 + len(args.estimators) + len(with_peer)),
+        enabled=not args.no_progress,
+    )
     results = []
-    for dataset in args.datasets:
-        split = scaled_train_test_split(*load_dataset(dataset), scale=args.scale)
-        progress.start(dataset, EUCLIDEAN, EUCLIDEAN)
-        results.append(progress.finish(euclidean_result(dataset, split, args)))
-        for benchmark in args.estimators:
-            progress.start(dataset, benchmark.name, MLEARN)
-            results.append(progress.finish(mlearn_result(dataset, split, benchmark, args)))
-            if benchmark in with_peer:
-                progress.start(dataset, benchmark.name, PEER)
-                results.append(progress.finish(peer_result(dataset, split, benchmark, args)))
+    try:
+        for dataset in args.datasets:
+            X, y = load_dataset(dataset)
+            data = {
+                "X": X,
+                "y": y,
+                "test_fold": stratified_test_folds(y, args.folds),
+                "scale": args.scale,
+            }
+            progress.start(dataset, EUCLIDEAN, EUCLIDEAN)
+            results.append(progress.finish(euclidean_result(dataset, data, args)))
+            for benchmark in args.estimators:
+                progress.start(dataset, benchmark.name, MLEARN)
+                results.append(progress.finish(mlearn_result(dataset, data, benchmark, args)))
+                if benchmark in with_peer:
+                    progress.start(dataset, benchmark.name, PEER)
+                    results.append(progress.finish(peer_result(dataset, data, benchmark, args)))
+    finally:
+        progress.close()
     return results
 
 
@@ -234,6 +349,7 @@ def main(argv=None):
     print("\n".join(header), flush=True)
     results = run_benchmarks(args)
     config = {
+        "folds": args.folds,
         "scale": args.scale,
         "threads": args.threads,
         "repeats": args.repeats,
@@ -242,11 +358,16 @@ def main(argv=None):
     rows = table_rows(results, config)
     table = markdown_table(rows)
     print("\n" + table)
+    for path in (args.markdown, args.csv, args.figure):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
     if args.markdown:
         with open(args.markdown, "w") as file:
             file.write("\n\n".join(["  \n".join(header), table]) + "\n")
     if args.csv:
         write_csv(rows, args.csv)
+    if args.figure:
+        write_figure(rows, args.figure)
 
 
 if __name__ == "__main__":

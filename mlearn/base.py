@@ -58,6 +58,14 @@ class MahalanobisDistance:
     ----------
     components : ndarray of shape (n_components, n_features)
         The linear map L.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.base import MahalanobisDistance
+    >>> distance = MahalanobisDistance(np.array([[2.0, 0.0]]))
+    >>> distance([1.0, 5.0], [0.0, 0.0])
+    2.0
     """
 
     def __init__(self, components):
@@ -95,6 +103,20 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     """Everything that follows from a learned linear map L (``components_``).
 
     Subclasses set ``components_`` (and ``n_features_in_``) in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn import Covariance
+    >>> X = np.random.default_rng(0).normal(size=(50, 2)) * [1.0, 10.0]
+    >>> model = Covariance().fit(X)
+    >>> Z = model.transform(X)
+    >>> M = model.get_mahalanobis_matrix()
+    >>> bool(np.isclose(model.get_metric()(X[0], X[1]), np.linalg.norm(Z[0] - Z[1])))
+    True
+    >>> diff = X[0] - X[1]
+    >>> bool(np.isclose(model.pair_distance(X[None, :2])[0] ** 2, diff @ M @ diff))
+    True
     """
 
     @property
@@ -186,7 +208,26 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
 
 class SupervisedMixin:
-    """Face of learners that fit on points X with class labels y."""
+    """Face of learners that fit on points X with class labels y.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, SupervisedMixin
+    >>> class WithinClassScale(SupervisedMixin, MahalanobisMixin, BaseEstimator):
+    ...     '''Divides each feature by its within-class standard deviation (a sketch).'''
+    ...
+    ...     def fit(self, X, y):
+    ...         X, y = self._validate_supervised(X, y)
+    ...         residual = X - np.array([X[y == k].mean(axis=0) for k in y])
+    ...         self.components_ = np.diag(1 / residual.std(axis=0))
+    ...         return self
+    >>> X, y = np.array([[0.0, 0.0], [0.0, 4.0], [2.0, 1.0], [2.0, 5.0]]), [0, 1, 0, 1]
+    >>> model = WithinClassScale().fit(X, y)
+    >>> model.classes_.tolist(), np.diag(model.components_).tolist()
+    ([0, 1], [1.0, 2.0])
+    """
 
     def _validate_supervised(self, X, y, *, min_per_class=1):
         """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``."""
@@ -221,6 +262,26 @@ class PairsMixin(_TuplesMixin):
     A pair is predicted similar when its learned distance is at most
     ``threshold_``. Fitting sets ``threshold_`` to the value that maximises
     accuracy on the training pairs; :meth:`calibrate_threshold` resets it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, PairsMixin
+    >>> X = np.array([[0.0], [0.1], [5.0], [5.2]])
+    >>> class IdentityPairs(PairsMixin, MahalanobisMixin, BaseEstimator):
+    ...     def __init__(self, preprocessor=None):
+    ...         self.preprocessor = preprocessor
+    ...
+    ...     def fit(self, tuples, y=None):
+    ...         X, indices, y = self._validate_fit_pairs(tuples, y)
+    ...         self.components_ = np.eye(X.shape[1])
+    ...         self._fit_threshold(X, indices, y)
+    ...         return self
+    >>> pairs, y = [[0, 1], [0, 2], [2, 3], [1, 3]], [1, -1, 1, -1]
+    >>> learner = IdentityPairs(preprocessor=X).fit(pairs, y)
+    >>> learner.predict(pairs).tolist(), learner.score(pairs, y)
+    ([1, -1, 1, -1], 1.0)
     """
 
     _tuple_size = 2
@@ -367,7 +428,29 @@ class _RelativeTuplesMixin(_TuplesMixin):
 
 
 class TripletsMixin(_RelativeTuplesMixin):
-    """Face of learners that fit on triplets (a, p, n): a is closer to p than to n."""
+    """Face of learners that fit on triplets (a, p, n): a is closer to p than to n.
+
+    Examples
+    --------
+    A learner with a fixed diagonal metric, to show what the face adds: whether each triplet's
+    order holds under the metric.
+
+    >>> import numpy as np
+    >>> from mlearn.base import MahalanobisMixin, TripletsMixin
+    >>> from sklearn.base import BaseEstimator
+    >>> triplets = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]]])  # (a, p, n)
+    >>> class FixedDiagonal(TripletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     def __init__(self, weights=(1.0, 1.0)):
+    ...         self.weights = weights
+    ...     def fit(self, triplets, y=None):
+    ...         self._validate_fit_tuples(triplets)
+    ...         self.components_ = np.diag(self.weights)
+    ...         return self
+    >>> FixedDiagonal().fit(triplets).predict(triplets).tolist()
+    [1]
+    >>> FixedDiagonal(weights=(3.0, 1.0)).fit(triplets).score(triplets)
+    0.0
+    """
 
     _tuple_size = 3
     _closer_pair = (0, 1)
@@ -375,7 +458,27 @@ class TripletsMixin(_RelativeTuplesMixin):
 
 
 class QuadrupletsMixin(_RelativeTuplesMixin):
-    """Face of learners that fit on quadruplets (a, b, c, d): d(a, b) < d(c, d)."""
+    """Face of learners that fit on quadruplets (a, b, c, d): d(a, b) < d(c, d).
+
+    Examples
+    --------
+    A learner that shrinks each feature by how far apart the closer pairs are, given the
+    quadruplets as a 3-D array of points (no ``preprocessor``):
+
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from mlearn.base import MahalanobisMixin, QuadrupletsMixin
+    >>> class CloserPairScale(QuadrupletsMixin, MahalanobisMixin, BaseEstimator):
+    ...     def fit(self, quadruplets, y=None):
+    ...         X, idx = self._validate_fit_tuples(quadruplets)
+    ...         spread = np.abs(X[idx[:, 0]] - X[idx[:, 1]]).mean(axis=0)
+    ...         self.components_ = np.diag(1.0 / (spread + 1.0))
+    ...         return self
+    >>> quadruplets = np.array([[[0.0, 0.0], [0.0, 3.0], [0.0, 0.0], [1.0, 0.0]]])
+    >>> learner = CloserPairScale().fit(quadruplets)
+    >>> np.diag(learner.components_).tolist(), learner.predict(quadruplets).tolist()
+    ([1.0, 0.25], [1])
+    """
 
     _tuple_size = 4
     _closer_pair = (0, 1)

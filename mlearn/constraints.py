@@ -236,6 +236,17 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
     -------
     triplets : ndarray of shape (n_triplets, 3), intp
         Rows (anchor, positive, negative), deterministic for given data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.constraints import knn_triplets
+    >>> X = np.array([[0.0], [0.1], [1.0], [1.1]])
+    >>> knn_triplets(X, [0, 0, 1, 1], k_genuine=1, k_impostor=1)
+    array([[0, 1, 2],
+           [1, 0, 2],
+           [2, 3, 1],
+           [3, 2, 1]])
     """
     X = check_points(X)
     k_genuine = check_positive_int(k_genuine, "k_genuine")
@@ -288,6 +299,16 @@ def random_triplets(y, n_triplets, *, random_state=None):
     Returns
     -------
     triplets : ndarray of shape (n_triplets, 3), intp
+
+    Examples
+    --------
+    >>> from mlearn.constraints import random_triplets
+    >>> y = [0, 0, 0, 1, 1, 1]
+    >>> triplets = random_triplets(y, 5, random_state=0)
+    >>> triplets.shape
+    (5, 3)
+    >>> all(y[a] == y[p] != y[n] for a, p, n in triplets)
+    True
     """
     n_triplets, rng, groups = _seeded_groups(y, n_triplets, "n_triplets", "triplets", random_state)
     sizes = np.array([len(g) for g in groups], dtype=np.float64)
@@ -346,6 +367,14 @@ def quadruplets_from_labels(y, n_quadruplets, *, random_state=None):
     Returns
     -------
     quadruplets : ndarray of shape (n_quadruplets, 4), intp
+
+    Examples
+    --------
+    >>> from mlearn.constraints import quadruplets_from_labels
+    >>> y = [0, 0, 0, 1, 1, 1]
+    >>> quadruplets = quadruplets_from_labels(y, 4, random_state=0)
+    >>> all(y[a] == y[b] and y[c] != y[d] for a, b, c, d in quadruplets)
+    True
     """
     n_quadruplets, rng, groups = _seeded_groups(
         y, n_quadruplets, "n_quadruplets", "quadruplets", random_state
@@ -380,6 +409,14 @@ def chunks_from_labels(y, n_chunks, chunk_size, *, random_state=None):
     -------
     chunks : ndarray of shape (n_chunks, chunk_size), intp
         Row c holds the indices of chunk c; no index appears twice.
+
+    Examples
+    --------
+    >>> from mlearn.constraints import chunks_from_labels
+    >>> y = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> chunks = chunks_from_labels(y, 3, 2, random_state=0)
+    >>> chunks.shape, all(len({y[i] for i in chunk}) == 1 for chunk in chunks)
+    ((3, 2), True)
     """
     n_chunks = check_positive_int(n_chunks, "n_chunks")
     chunk_size = check_positive_int(chunk_size, "chunk_size", minimum=2)

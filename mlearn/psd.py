@@ -57,7 +57,16 @@ def _as_float_square(A, name):
 
 
 def symmetrize(A):
-    """Return the symmetric part (A + Aᵀ)/2 of a square matrix, in A's float dtype."""
+    """Return the symmetric part (A + Aᵀ)/2 of a square matrix, in A's float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import symmetrize
+    >>> symmetrize(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    array([[1., 1.],
+           [1., 1.]])
+    """
     A = _as_float_square(A, "A")
     return (A + A.T) / 2
 
@@ -74,6 +83,14 @@ def sym_eigh(A):
     eigenvalues : ndarray of shape (d,)
     eigenvectors : ndarray of shape (d, d)
         Columns are the unit eigenvectors; same float dtype as A.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import sym_eigh
+    >>> w, V = sym_eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w
+    array([1., 3.])
     """
     S = symmetrize(A)
     # The divide-and-conquer driver is the fastest LAPACK route for full spectra.
@@ -197,6 +214,15 @@ def whitening_components(C, *, rtol=PSD_RTOL):
     -------
     L : ndarray of shape (rank, d)
         At least one row: a zero row when C is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import whitening_components
+    >>> C = np.array([[4.0, 0.0], [0.0, 0.25]])
+    >>> L = whitening_components(C)
+    >>> np.allclose(L @ C @ L.T, np.eye(2))
+    True
     """
     w, V = sym_eigh(C)
     _raise_if_not_psd(w, rtol, "C")
@@ -208,7 +234,16 @@ def whitening_components(C, *, rtol=PSD_RTOL):
 
 
 def metric_from_components(L):
-    """Return M = LᵀL for a components matrix L of shape (k, d)."""
+    """Return M = LᵀL for a components matrix L of shape (k, d).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import metric_from_components
+    >>> metric_from_components(np.array([[1.0, 2.0]]))
+    array([[1., 2.],
+           [2., 4.]])
+    """
     L = np.asarray(L)
     if L.ndim != 2:
         raise ValueError(f"components must be a 2-D matrix, got shape {L.shape}.")
@@ -239,6 +274,13 @@ def is_psd(M, *, rtol=PSD_RTOL, sym_rtol=1e-6):
 
     M is accepted if ‖M − Mᵀ‖_F ≤ sym_rtol·‖M‖_F and its smallest eigenvalue is
     ≥ −rtol times the largest eigenvalue magnitude.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import is_psd
+    >>> is_psd(np.diag([1.0, 0.0])), is_psd(np.diag([1.0, -1.0]))
+    (True, False)
     """
     try:
         check_psd(M, rtol=rtol, sym_rtol=sym_rtol)
@@ -270,6 +312,18 @@ def check_psd(M, *, rtol=PSD_RTOL, sym_rtol=1e-6, name="M"):
     ValueError
         If M is not square, not finite, not symmetric or not PSD; the message
         says which and by how much.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import check_psd
+    >>> check_psd(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    array([[2., 1.],
+           [1., 2.]])
+    >>> check_psd(np.diag([1.0, -1.0]))
+    Traceback (most recent call last):
+        ...
+    ValueError: M is not positive semidefinite: ...
     """
     M = _as_float_square(M, name)
     asym = linalg.norm(M - M.T)

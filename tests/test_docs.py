@@ -1,0 +1,117 @@
+"""The documentation's promises: an example for every public name, a site that builds."""
+
+import ast
+import importlib
+import inspect
+import re
+import sys
+from pathlib import Path
+
+import docutils.core
+import docutils.utils
+import pytest
+
+import mlearn
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _conf_list(name):
+    """A list literal of docs/conf.py, read without running the file."""
+    for node in ast.parse((DOCS / "conf.py").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"{name} not found in docs/conf.py")
+
+
+@pytest.fixture(scope="module")
+def conf():
+    sys.path.insert(0, str(DOCS))
+    try:
+        yield importlib.import_module("conf")
+    finally:
+        sys.path.remove(str(DOCS))
+
+
+def _public_objects():
+    objects = [(f"mlearn.{name}", getattr(mlearn, name)) for name in mlearn.__all__]
+    for module_name in _conf_list("PUBLIC_MODULES"):
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        names = getattr(module, "__all__", None) or [
+            name
+            for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isfunction(obj) or inspect.isclass(obj))
+            and obj.__module__ == module_name
+        ]
+        objects += [(f"{module_name}.{name}", getattr(module, name)) for name in names]
+    # Constants (a format version, a tuple of names) carry no docstring of their own.
+    return [(n, obj) for n, obj in objects if inspect.isclass(obj) or inspect.isroutine(obj)]
+
+
+@pytest.mark.parametrize(
+    "name, obj", _public_objects(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_public_name_has_a_docstring_with_a_runnable_example(name, obj):
+    doc = inspect.getdoc(obj) or ""
+    assert re.search(r"^Examples\n-+\n", doc, re.MULTILINE), f"{name} has no Examples section"
+    assert ">>> " in doc.split("Examples", 1)[1], f"{name}'s Examples has no doctest"
+
+
+def _rst_problems(text):
+    """Parse rst with docutils; return its warnings and errors (directives Sphinx adds aside)."""
+    settings = {"report_level": 2, "halt_level": 5, "warning_stream": False}
+    doctree = docutils.core.publish_doctree(text, settings_overrides=settings)
+    return [
+        node.astext()
+        for node in doctree.findall(lambda n: n.tagname == "system_message")
+        if node["level"] >= 2
+    ]
+
+
+def test_migration_table_converts_to_rst_with_every_row(conf):
+    markdown = (DOCS / "migration_from_metric_learn.md").read_text()
+    rst = conf.markdown_to_rst(markdown, skip_title=True)
+    assert _rst_problems(rst) == []
+    n_rows = sum(1 for line in markdown.splitlines() if line.startswith("|")) - 2
+    assert rst.count("\n   * - ") == n_rows + 1  # the header row too
+    assert "``MMC_Supervised``" in rst and "# Coming from" not in rst
+
+
+def test_markdown_conversion_keeps_code_links_and_escaped_pipes(conf):
+    markdown = "## Title\n\nUse `a|b` and [docs](https://x.org).\n\n"
+    markdown += "| k | v |\n|---|---|\n| `none\\|standard` | [x](y) |\n"
+    rst = conf.markdown_to_rst(markdown)
+    assert "Title\n-----" in rst
+    assert "``a|b``" in rst and "`docs <https://x.org>`__" in rst
+    assert "   * - ``none|standard``\n     - `x <y>`__" in rst
+    assert _rst_problems(rst) == []
+
+
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("of shape (n_features_in_,)", "of shape (n_features_in\\_,)"),
+        ("the ``components_`` and `threshold_`", "the ``components_`` and `threshold_`"),
+        ("**feature_names_in_** : ndarray", "**feature_names_in_** : ndarray"),
+        ("see :attr:`n_iter_` and n_iter_.", "see :attr:`n_iter_` and n_iter\\_."),
+        ("stop at tol·max(1, |F|)", "stop at tol·max(1, \\|F\\|)"),
+        ("(1/|R|) Σ_R but ``|x|`` and :math:`|x|`", "(1/\\|R\\|) Σ_R but ``|x|`` and :math:`|x|`"),
+        ("| grid | table |", "| grid | table |"),
+    ],
+)
+def test_plain_text_markup_is_escaped_outside_literals(conf, line, expected):
+    lines = [line]
+    conf.escape_plain_text_markup(None, "class", "x", None, {}, lines)
+    assert lines == [expected]
+    if ":attr:" not in line and ":math:" not in line:  # Sphinx roles, unknown to docutils
+        assert _rst_problems(lines[0]) == []
+
+
+def test_optional_pages_are_listed_only_when_present(conf, tmp_path):
+    assert conf.optional_toctree(tmp_path) == ""
+    (tmp_path / "reliability.rst").write_text("Reliability\n===========\n")
+    assert conf.optional_toctree(tmp_path) == ".. toctree::\n   :maxdepth: 1\n\n   reliability\n"
