@@ -143,3 +143,5 @@ register(
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
 )
+# metric-learn 0.7.0 has no FARM.
+register("FARMSupervised", mlearn_estimator("FARMSupervised"), supervised=True)
