@@ -311,7 +311,7 @@ _PARAMETERS_DOC = """
         low-rank M.
     alpha_metric : float >= 0, default=0.01
         λ₁, the weight of Ω(M).
-    alpha_weights : float >= 0, default=0.02
+    alpha_weights : float >= 0, default=0.01
         λ₂, the weight of ‖w‖₁; larger values zero more feature weights.
     n_components : int or None, default=None
         Rows of ``components_``: the best rank-k factor of M̂; None keeps its
@@ -402,7 +402,7 @@ default=None
         self,
         penalty="fro",
         alpha_metric=0.01,
-        alpha_weights=0.02,
+        alpha_weights=0.01,
         n_components=None,
         init="identity",
         max_iter=100,
@@ -494,7 +494,7 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
         self,
         penalty="fro",
         alpha_metric=0.01,
-        alpha_weights=0.02,
+        alpha_weights=0.01,
         n_components=None,
         init="identity",
         max_iter=100,
