@@ -1,3 +1,8 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import cvxpy as cp
 import numpy as np
 import pytest
@@ -298,3 +303,27 @@ def test_too_strong_weight_penalty_warns_and_gives_the_zero_metric():
     with pytest.warns(UserWarning, match="every feature weight is zero"):
         farm = FARMSupervised(alpha_weights=10.0).fit(X, y)
     assert np.all(farm.feature_weights_ == 0) and np.all(farm.components_ == 0)
+
+
+def test_feature_benchmark_reports_farm_next_to_the_euclidean_baseline():
+    root = Path(__file__).resolve().parents[1]
+    # The script must import this checkout's mlearn, not an installed one.
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]),
+    }
+    completed = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "farm_features.py"), "--datasets", "iris"]
+        + ["--penalty", "nuclear"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = [line.split("|")[1:-1] for line in completed.stdout.splitlines()[2:]]
+    methods = {cells[2].strip(): cells for cells in rows}
+    assert {"euclidean", "FARMSupervised(nuclear)"} <= methods.keys()
+    farm = methods["FARMSupervised(nuclear)"]
+    assert float(farm[4]) >= float(methods["euclidean"][4]) - 0.05
+    assert 1 <= int(farm[5]) <= 4
