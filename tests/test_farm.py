@@ -6,6 +6,7 @@ from pathlib import Path
 import cvxpy as cp
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -82,6 +83,21 @@ def test_margins_match_the_definition_of_the_feature_aware_metric():
     M, w = _random_psd(3, rng), rng.uniform(0.5, 2, 3)
     loss = _TripletLoss(X, triplets)
     assert_allclose(loss.margins(M, w), _margins_by_definition(X, triplets, M, w), rtol=1e-12)
+
+
+def test_loss_is_unchanged_by_translation_and_by_working_memory_blocks():
+    X, triplets = _small_problem(n=40, d=4, n_triplets=100)
+    rng = np.random.default_rng(9)
+    M, w = _random_psd(4, rng), rng.uniform(0.5, 1.5, 4)
+    value, G = _TripletLoss(X, triplets)(M, w)
+    i, j, k = triplets.T
+    slope = smoothed_hinge(_margins_by_definition(X, triplets, M, w))[1] / len(triplets)
+    near, far = X[i] - X[j], X[i] - X[k]
+    assert_allclose(G, (far.T * slope) @ far - (near.T * slope) @ near, atol=1e-12)
+    with sklearn.config_context(working_memory=1e-4):  # blocks of a few pairs
+        moved = _TripletLoss(X + 1e4, triplets)(M, w)
+    assert moved[0] == pytest.approx(value, rel=1e-9)
+    assert_allclose(moved[1], G, atol=1e-8)
 
 
 @pytest.mark.parametrize("block", ["metric", "weights"])
