@@ -42,8 +42,10 @@ account; it is because M can absorb the flip: with S = diag(±1),
 (S w, S M S) gives diag(Sw) SMS diag(Sw) = W S S M S S W = M̂, the same metric,
 and SMS is PSD with the same ‖·‖_F, Σ|m_ab| and trace, and ‖Sw‖₁ = ‖w‖₁. Every
 (w, M) thus has an equivalent with w ≥ 0 and the same objective, and the
-constraint only picks one representative of each class. (The other
-ambiguity, (c w, M / c²), is fixed by the two penalties.)
+constraint only picks one representative of each class. The other
+ambiguity, (c w, M / c²), leaves the loss unchanged and is fixed by the two
+penalties: after each outer iteration (and at the start) the solver rescales
+to the c that minimises them, in closed form (:func:`balance_scale`).
 """
 
 import warnings
