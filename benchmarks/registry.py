@@ -167,3 +167,6 @@ register(
     params={"random_state": 0},
     peer=PeerCounterpart("metric_learn", "ITML_Supervised", {"random_state": 0}),
 )
+
+# metric-learn 0.7.0 has no FARM.
+register("FARMSupervised", mlearn_estimator("FARMSupervised"), supervised=True)

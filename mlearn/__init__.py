@@ -5,6 +5,7 @@ supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
 """
 
 from .covariance import Covariance
+from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
@@ -13,6 +14,8 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Covariance",
+    "FARM",
+    "FARMSupervised",
     "ITML",
     "ITMLSupervised",
     "KernelITML",

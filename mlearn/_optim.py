@@ -49,6 +49,9 @@ class OptimizeResult:
         Objective (and gradient) evaluations.
     converged : bool
         Whether the tolerance was met before ``max_iter``.
+    step : float or None
+        Step size the next iteration would start from (proximal gradient),
+        to warm-start a later call on a nearby problem; None for L-BFGS.
     """
 
     x: np.ndarray
@@ -56,6 +59,7 @@ class OptimizeResult:
     n_iter: int
     n_evals: int
     converged: bool
+    step: float | None = None
 
 
 class ProgressTable:
@@ -255,7 +259,7 @@ def proximal_gradient(
             break
     if not converged:
         warn_not_converged(name, max_iter)
-    return OptimizeResult(x, float(obj), n_iter, evals, converged)
+    return OptimizeResult(x, float(obj), n_iter, evals, converged, float(step))
 
 
 def soft_threshold(x, t):

@@ -122,6 +122,19 @@ def test_proximal_gradient_warns_at_max_iter():
     assert result.n_iter == 3 and not result.converged
 
 
+def test_proximal_gradient_returns_the_step_to_warm_start_from():
+    # From x = 0 the first trial point is −t∇f, and the sufficient-decrease bound of a
+    # quadratic holds iff t ≤ ‖g‖² / ‖A g‖²; the step is halved until then, then grown 1.5×.
+    A, b, loss_and_grad = _least_squares()
+    g = loss_and_grad(np.zeros(6))[1]
+    accepted = 1e3
+    while accepted > (g @ g) / np.sum((A @ g) ** 2):
+        accepted /= 2
+    with pytest.warns(ConvergenceWarning):
+        result = proximal_gradient(loss_and_grad, lambda v, t: v, np.zeros(6), step=1e3, max_iter=1)
+    assert result.step == pytest.approx(1.5 * accepted, rel=1e-12)
+
+
 def test_soft_thresholds_match_their_closed_forms():
     x = np.array([-3.0, -0.5, 0.0, 0.2, 2.0])
     assert_allclose(soft_threshold(x, 1.0), [-2.0, 0.0, 0.0, 0.0, 1.0])
