@@ -143,3 +143,17 @@ register(
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
 )
+register(
+    "MMC",
+    mlearn_estimator("MMCSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"random_state": 0}),
+)
+register(
+    "MMC-diag",
+    mlearn_estimator("MMCSupervised"),
+    supervised=True,
+    params={"diagonal": True, "random_state": 0},
+    peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"diagonal": True, "random_state": 0}),
+)
