@@ -61,8 +61,12 @@ def test_full_objective_matches_cvxpy_optimum(seed):
     f, g = _f_and_g(X, pairs, y, M)
     # The learned metric is already scaled onto the constraint f(M) = 1.
     assert f == pytest.approx(1.0, rel=1e-8)
-    assert g == pytest.approx(_cvxpy_full_optimum(X, pairs, y), rel=1e-3)
+    optimum = _cvxpy_full_optimum(X, pairs, y)
+    assert g == pytest.approx(optimum, rel=1e-3)
     assert is_psd(M)
+    # tol certifies the relative gap: a loose tol still lands within it of the optimum.
+    loose = MMC(preprocessor=X, tol=1e-3).fit(pairs, y).get_mahalanobis_matrix()
+    assert _f_and_g(X, pairs, y, loose)[1] >= optimum * (1 - 1e-3 - 1e-7)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -289,3 +293,12 @@ def test_verbose_prints_a_decreasing_objective_up_to_n_iter(capsys, diagonal):
     assert np.all(np.diff(rows[:, 1]) <= 1e-12)
     MMC(preprocessor=X).fit(pairs, y)
     assert capsys.readouterr().out == ""
+
+
+def test_default_number_of_constraints_is_capped_at_the_pairs_that_exist():
+    X, y = _noisy_badly_scaled(n=12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        MMCSupervised(random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="fewer than the"):
+        MMCSupervised(n_constraints=500, random_state=0).fit(X, y)
