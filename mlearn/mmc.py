@@ -36,7 +36,10 @@ above: the solver stops when this *certified* relative gap is at most
 solved, as in the paper, by Newton–Raphson: projected Newton steps (Bertsekas
 1982) on the features not held at the bound w = 0, with an Armijo line search
 along the projected path, stopping when the Newton decrement is at most
-``tol`` · max(1, |F|). At the optimum Σ_S ‖d‖²_w = ½.
+``tol`` · max(1, |F|). At the optimum Σ_S ‖d‖²_w = ½. Σ_S d² (elementwise) is
+the diagonal of Xᵀ Lap(W_S) X; the Hessian of the log term,
+Σ_D q qᵀ/(4‖d‖³_w)/h + ∇h ∇hᵀ/h² with q = d² and h = Σ_D ‖d‖_w, needs the
+n_D × d matrix of squared differences, which is kept (never n_D × d × d).
 
 Degenerate input. Directions along which every similar pair agrees (constant
 features, duplicated points) cost nothing in f: if the dissimilar pairs differ
@@ -69,7 +72,6 @@ from .base import (
 from .constraints import similar_dissimilar_pairs
 from .covariance import Covariance
 from .psd import (
-    _effective_rtol,
     check_psd,
     components_from_metric,
     sym_eigh,
@@ -190,11 +192,35 @@ def _no_dissimilar_spread():
     )
 
 
+def _squared_difference_sum(X, first, second):
+    """Σ_k (x_a − x_b)² per feature, in blocks; exactly 0 where every pair agrees."""
+    total = np.zeros(X.shape[1], dtype=X.dtype)
+    for block in gen_batches(first.shape[0], rows_per_block(X.itemsize * X.shape[1], len(first))):
+        total += np.sum((X[first[block]] - X[second[block]]) ** 2, axis=0)
+    return total
+
+
+def _standardized(X, similar, dissimilar):
+    """X with each feature divided by its spread over the similar pairs.
+
+    Features on which every similar pair agrees are left out (their weight is 0).
+    Working on this scale makes the solvers' relative tolerances independent of
+    the features' units. Returns the scaled points, the spreads and the kept mask.
+    """
+    spread = np.sqrt(_squared_difference_sum(X, similar[:, 0], similar[:, 1]))
+    keep = spread > 0
+    if not np.any(keep):
+        raise ValueError("All similar pairs join identical points: f(M) = 0 for every M.")
+    if not np.all(keep):
+        dropped = _squared_difference_sum(X[:, ~keep], dissimilar[:, 0], dissimilar[:, 1])
+        if np.any(dropped > 0):
+            _warn_unbounded(int(np.sum(~keep)))
+    return X[:, keep] / spread[keep], spread, keep
+
+
 def _fit_full(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
     """Accelerated projected gradient on the spectrahedron; return (M with f(M) = 1, n_iter)."""
     A = difference_scatter(X, similar[:, 0], similar[:, 1], np.ones(similar.shape[0]))
-    if not np.any(A):
-        raise ValueError("All similar pairs join identical points: f(M) = 0 for every M.")
     B = whitening_components(A).T  # d × r with BᵀAB = I: M = B N Bᵀ has f(M) = tr N
     a, b = dissimilar[:, 0], dissimilar[:, 1]
     inside = _paired_distances(X, a, b, (B / np.linalg.norm(B, axis=0)).T)
@@ -231,26 +257,18 @@ def _fit_full(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
         verbose=verbose,
         name=name,
     )
-    if result.fun >= 0:
-        raise _no_dissimilar_spread()
     return B @ result.x @ B.T, result.n_iter
 
 
 def _fit_diagonal(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
     """Projected Newton on F(w); return (diag(w), n_iter)."""
-    d = X.shape[1]
-    s = np.diag(difference_scatter(X, similar[:, 0], similar[:, 1], np.ones(len(similar))))
-    if not np.any(s > 0):
-        raise ValueError("All similar pairs join identical points: f(M) = 0 for every M.")
-    free = s > _effective_rtol(1e-10, s) * s.max()
+    # On standardized features Σ_S d² = 1 for every feature.
+    s = _squared_difference_sum(X, similar[:, 0], similar[:, 1])
     Q = (X[dissimilar[:, 0]] - X[dissimilar[:, 1]]) ** 2
-    if np.sum(Q[:, ~free]) > _UNBOUNDED_RTOL * np.sum(Q):
-        _warn_unbounded(int(np.sum(~free)))
-    s, Q = s[free], Q[:, free]
     Q = Q[np.any(Q > 0, axis=1)]
     if Q.shape[0] == 0:
         raise _no_dissimilar_spread()
-    w = np.maximum(np.diag(M0)[free], 0).astype(X.dtype)
+    w = np.maximum(np.diag(M0), 0)
     if not np.any(Q @ w > 0):
         w = np.ones_like(s)
     w *= 0.5 / (s @ w)  # the optimal scale of the initial direction
@@ -266,9 +284,7 @@ def _fit_diagonal(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
         w = _armijo_projected(s, Q, w, F, grad, step)
     if not converged:
         warn_not_converged(name, max_iter)
-    weights = np.zeros(d, dtype=X.dtype)
-    weights[free] = w
-    return np.diag(weights), n_iter
+    return np.diag(w), n_iter
 
 
 def _projected_newton_step(w, grad, hess):
@@ -278,12 +294,12 @@ def _projected_newton_step(w, grad, hess):
     held = (w <= slack) & (grad > 0)
     free = ~held
     step = np.zeros_like(w)
-    H = hess[np.ix_(free, free)]
-    ridge = 1e-12 * max(float(np.trace(H)), 1.0)
-    step[free] = -linalg.solve(
-        H + ridge * np.eye(H.shape[0]), grad[free], assume_a="pos", check_finite=False
-    )
-    step[held] = -grad[held] / np.maximum(np.diag(hess)[held], ridge)
+    curvature = np.maximum(np.diag(hess), np.finfo(w.dtype).tiny)
+    if np.any(free):
+        # A relative ridge keeps the Cholesky factorisation alive on flat directions.
+        H = hess[np.ix_(free, free)] + np.diag(1e-12 * curvature[free])
+        step[free] = -linalg.solve(H, grad[free], assume_a="pos", check_finite=False)
+    step[held] = -grad[held] / curvature[held]
     decrement = float(-grad[free] @ step[free]) / 2
     # What moving the held features onto the bound could still gain.
     decrement += float(grad[held] @ w[held])
@@ -322,10 +338,15 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
         # the line searches above the certified tolerance. components_ keeps X's dtype.
         Xp = Xp.astype(np.float64, copy=False)
         M0 = _initial_metric(self.init, Xp, self.random_state)
+        Xs, spread, keep = _standardized(Xp, similar, dissimilar)
+        # The start, expressed on the standardized features.
+        M0 = M0[np.ix_(keep, keep)] * np.outer(spread[keep], spread[keep])
         solve = _fit_diagonal if self.diagonal else _fit_full
-        M, self.n_iter_ = solve(
-            Xp, similar, dissimilar, M0, self.max_iter, self.tol, self.verbose, type(self).__name__
+        Ms, self.n_iter_ = solve(
+            Xs, similar, dissimilar, M0, self.max_iter, self.tol, self.verbose, type(self).__name__
         )
+        M = np.zeros((Xp.shape[1], Xp.shape[1]))
+        M[np.ix_(keep, keep)] = Ms / np.outer(spread[keep], spread[keep])
         L = components_from_metric(M, self.n_components, check=False)
         self.components_ = L.astype(X.dtype, copy=False)
 

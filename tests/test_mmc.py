@@ -302,3 +302,17 @@ def test_default_number_of_constraints_is_capped_at_the_pairs_that_exist():
         MMCSupervised(random_state=0).fit(X, y)
     with pytest.warns(UserWarning, match="fewer than the"):
         MMCSupervised(n_constraints=500, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_learned_distances_do_not_depend_on_feature_scales(diagonal):
+    # MMC is equivariant under rescaling features: M' = C⁻¹ M C⁻¹ for X' = X C.
+    X, pairs, y = _random_pairs(17, d=5)
+    scales = np.array([1e-5, 1e-2, 1.0, 1e3, 1e6])
+    # Newton's decrement bounds F − F*, so its tol is squared relative to the full one's.
+    params = {"diagonal": diagonal, "tol": 1e-14 if diagonal else 1e-8, "max_iter": 5000}
+    plain = MMC(preprocessor=X, **params).fit(pairs, y)
+    scaled = MMC(preprocessor=X * scales, **params).fit(pairs, y)
+    np.testing.assert_allclose(
+        scaled.pair_distance(pairs), plain.pair_distance(pairs), rtol=1e-4, atol=1e-8
+    )
