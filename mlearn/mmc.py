@@ -383,9 +383,7 @@ _SHARED_ATTRIBUTES = """components_ : ndarray of shape (n_components, n_features
     n_iter_ : int
         Iterations run.
     n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during fit, when they are all strings."""
+        Number of features seen during fit."""
 
 _REFERENCES = """E. P. Xing, A. Y. Ng, M. I. Jordan and S. Russell, "Distance metric
     learning, with application to clustering with side-information", NIPS 2002.
@@ -508,6 +506,8 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
     Attributes
     ----------
     {attributes}
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
     classes_ : ndarray of shape (n_classes,)
         The class labels.
 

@@ -192,6 +192,12 @@ def test_n_components_keeps_the_leading_eigenpairs(diagonal):
     )
 
 
+def test_n_components_above_n_features_is_rejected():
+    X, pairs, y = _random_pairs(18)
+    with pytest.raises(ValueError, match="n_components must be in"):
+        MMC(n_components=5, preprocessor=X).fit(pairs, y)
+
+
 @pytest.mark.parametrize("diagonal", [False, True])
 def test_max_iter_warns_convergence_and_sets_n_iter(diagonal):
     X, pairs, y = _random_pairs(8)
