@@ -13,7 +13,6 @@ from mlearn.mmc import (
     diagonal_objective,
     difference_scatter,
     dissimilar_sum_and_gradient,
-    project_spectrahedron,
 )
 from mlearn.psd import components_from_metric, is_psd
 
@@ -132,19 +131,6 @@ def test_difference_scatter_equals_sum_of_weighted_outer_products():
     expected = (diffs * weights[:, None]).T @ diffs
     got = difference_scatter(X, pairs[:, 0], pairs[:, 1], weights)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-
-
-def test_project_spectrahedron_matches_cvxpy():
-    rng = np.random.default_rng(3)
-    A = rng.normal(size=(4, 4))
-    A = A + A.T
-    N = cp.Variable((4, 4), PSD=True)
-    problem = cp.Problem(cp.Minimize(cp.sum_squares(N - A)), [cp.trace(N) == 1])
-    problem.solve(solver=cp.CLARABEL)
-    projected = project_spectrahedron(A)
-    assert np.trace(projected) == pytest.approx(1.0)
-    assert is_psd(projected)
-    np.testing.assert_allclose(projected, N.value, atol=1e-6)
 
 
 def _noisy_badly_scaled(seed=0, n=300):
