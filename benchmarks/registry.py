@@ -170,3 +170,17 @@ register(
 
 # metric-learn 0.7.0 has no FARM.
 register("FARMSupervised", mlearn_estimator("FARMSupervised"), supervised=True)
+
+    "MMC",
+    mlearn_estimator("MMCSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"random_state": 0}),
+)
+register(
+    "MMC-diag",
+    mlearn_estimator("MMCSupervised"),
+    supervised=True,
+    params={"diagonal": True, "random_state": 0},
+    peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"diagonal": True, "random_state": 0}),
+)

@@ -9,6 +9,7 @@ from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
+from .mmc import MMC, MMCSupervised
 
 __version__ = "0.1.0.dev0"
 
@@ -22,4 +23,6 @@ __all__ = [
     "KernelLMNN",
     "KernelMetricLearner",
     "LMNN",
+    "MMC",
+    "MMCSupervised",
 ]

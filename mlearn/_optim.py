@@ -176,6 +176,7 @@ def proximal_gradient(
     max_iter=1000,
     tol=1e-6,
     accelerated=True,
+    stop=None,
     verbose=0,
     name="proximal gradient",
 ):
@@ -207,6 +208,10 @@ def proximal_gradient(
         relative decrease is below tol.
     accelerated : bool
         Use Nesterov momentum (FISTA); False gives plain (projected) gradient.
+    stop : callable or None
+        ``stop(x, value, gradient) -> bool``, called on each new iterate with
+        its smooth value and gradient; when given, it replaces the ``tol``
+        test (e.g. with a duality-gap certificate).
     verbose : int
     name : str
 
@@ -254,7 +259,11 @@ def proximal_gradient(
         momentum = momentum_new
         x, obj = x_new, obj_new
         step *= 1.5
-        if move <= tol * scale or 0 <= decrease < tol:
+        if (
+            stop(x, f_new, grad_new)
+            if stop is not None
+            else move <= tol * scale or 0 <= decrease < tol
+        ):
             converged = True
             break
     if not converged:

@@ -15,7 +15,9 @@ With ``min_eigenvalue = ε > 0`` the eigenvalues are clipped to ε instead, the
 nearest matrix with all eigenvalues ≥ ε. With ``shrink = t > 0`` the
 eigenvalues are first shifted by −t: V max(Λ − t, ε) Vᵀ is the proximal
 operator of t·tr(M) (the nuclear norm on the PSD cone) followed by the
-projection, which is what nuclear-norm regularised learners need.
+projection, which is what nuclear-norm regularised learners need. The
+projection onto the spectrahedron {N ⪰ 0, tr N = 1} projects the eigenvalues
+onto the probability simplex instead.
 
 Factorisation. ``components_from_metric`` returns L whose rows are
 √λ_i v_iᵀ for the largest eigenvalues, so that LᵀL is the best rank-k PSD
@@ -31,6 +33,7 @@ __all__ = [
     "symmetrize",
     "sym_eigh",
     "project_psd",
+    "project_spectrahedron",
     "components_from_metric",
     "metric_from_components",
     "whitening_components",
@@ -138,6 +141,41 @@ def project_psd(A, *, min_eigenvalue=0.0, shrink=0.0):
     # (V * w) @ Vᵀ costs one GEMM; the symmetrisation removes rounding asymmetry.
     M = (V * w) @ V.T
     return (M + M.T) / 2
+
+
+def project_spectrahedron(A):
+    """Project a square matrix onto the spectrahedron {N ⪰ 0, tr N = 1} in Frobenius norm.
+
+    With (A + Aᵀ)/2 = V Λ Vᵀ, the projection is V diag(μ) Vᵀ where μ is the
+    Euclidean projection of the eigenvalues Λ onto the probability simplex
+    (computed by sorting, Held, Wolfe & Crowder 1974).
+
+    Parameters
+    ----------
+    A : array-like of shape (d, d)
+
+    Returns
+    -------
+    N : ndarray of shape (d, d)
+        Symmetric PSD matrix of trace 1, of A's float dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import project_spectrahedron
+    >>> project_spectrahedron(np.diag([2.0, 0.5, -1.0]))
+    array([[1., 0., 0.],
+           [0., 0., 0.],
+           [0., 0., 0.]])
+    """
+    w, V = sym_eigh(A)
+    desc = w[::-1]
+    shift = (np.cumsum(desc) - 1) / np.arange(1, w.shape[0] + 1)
+    # The largest k with desc[k] > shift[k] fixes the common shift of the kept eigenvalues.
+    k = np.flatnonzero(desc > shift)[-1]
+    w = np.maximum(w - shift[k], 0).astype(V.dtype, copy=False)
+    N = (V * w) @ V.T
+    return (N + N.T) / 2
 
 
 def components_from_metric(M, n_components=None, *, rtol=PSD_RTOL, check=True):

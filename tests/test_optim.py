@@ -135,6 +135,25 @@ def test_proximal_gradient_returns_the_step_to_warm_start_from():
     assert result.step == pytest.approx(1.5 * accepted, rel=1e-12)
 
 
+def test_proximal_gradient_stop_test_replaces_tol_and_sees_the_gradient():
+    A, b, loss_and_grad = _least_squares(seed=5)
+    seen = []
+
+    def gradient_small(x, value, grad):
+        # The value and gradient handed over are those of x itself.
+        assert value == pytest.approx(loss_and_grad(x)[0])
+        assert_allclose(grad, loss_and_grad(x)[1])
+        seen.append(np.linalg.norm(grad))
+        return seen[-1] <= 1e-4
+
+    result = proximal_gradient(
+        loss_and_grad, lambda v, t: v, np.zeros(6), max_iter=5000, tol=1.0, stop=gradient_small
+    )
+    assert result.converged and result.n_iter > 1  # tol=1.0 alone stops at once
+    assert seen[-1] <= 1e-4 < min(seen[:-1])
+    assert_allclose(result.x, np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-4)
+
+
 def test_soft_thresholds_match_their_closed_forms():
     x = np.array([-3.0, -0.5, 0.0, 0.2, 2.0])
     assert_allclose(soft_threshold(x, 1.0), [-2.0, 0.0, 0.0, 0.0, 1.0])

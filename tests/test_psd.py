@@ -18,6 +18,7 @@ from mlearn.psd import (
     is_psd,
     metric_from_components,
     project_psd,
+    project_spectrahedron,
     symmetrize,
     whitening_components,
 )
@@ -507,3 +508,18 @@ def test_projection_property_closest_among_random_psd_candidates(A, seed):
         )
         for Q in candidates:
             assert distance <= linalg.norm(Q - A) + 1e-10 * scale
+
+
+def test_project_spectrahedron_matches_cvxpy():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(4, 4))
+    A = A + A.T
+    N = cp.Variable((4, 4), PSD=True)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(N - A)), [cp.trace(N) == 1])
+    problem.solve(solver=cp.CLARABEL)
+    projected = project_spectrahedron(A)
+    assert np.trace(projected) == pytest.approx(1.0)
+    assert is_psd(projected)
+    np.testing.assert_allclose(projected, N.value, atol=1e-6)
+    # A point already on the spectrahedron is its own projection.
+    np.testing.assert_allclose(project_spectrahedron(projected), projected, atol=1e-12)
