@@ -145,6 +145,7 @@ register(
     supervised=False,
     peer=PeerCounterpart("metric_learn", "Covariance", {}),
 )
+
 register(
     "DeepMetricLearner",
     mlearn_estimator("DeepMetricLearner", module="mlearn.deep"),
@@ -171,12 +172,14 @@ register(
 # metric-learn 0.7.0 has no FARM.
 register("FARMSupervised", mlearn_estimator("FARMSupervised"), supervised=True)
 
+register(
     "MMC",
     mlearn_estimator("MMCSupervised"),
     supervised=True,
     params={"random_state": 0},
     peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"random_state": 0}),
 )
+
 register(
     "MMC-diag",
     mlearn_estimator("MMCSupervised"),
