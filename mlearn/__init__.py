@@ -5,7 +5,8 @@ supervision, with estimators that slot into Pipeline, GridSearchCV and kNN.
 """
 
 from .covariance import Covariance
+from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Covariance"]
+__all__ = ["Covariance", "TripletSVM", "TripletSVMSupervised"]
