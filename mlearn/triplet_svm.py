@@ -135,12 +135,19 @@ class _TripletFeatures:
     def rmatvec(self, a):
         return sum(Z.T @ a[rows] for rows, Z in self.blocks())
 
-    def weighted_gram(self, d):
-        """Zᵀ diag(d) Z, the only O(n_triplets·m²) step of an iteration."""
+    def weighted_gram(self, d, rtol=1e-6):
+        """Zᵀ diag(d) Z, the only O(n_triplets·m²) step of an iteration.
+
+        Rows with d_t below ``rtol``·max(d) are left out: near the optimum only
+        the triplets close to their margin keep a weight of order one, so
+        late iterations cost far less than a full pass.
+        """
         gram = np.zeros((self.shape[1], self.shape[1]))
+        threshold = rtol * d.max()
         for rows, Z in self.blocks():
+            keep = np.flatnonzero(d[rows] > threshold)
             # (√d Z)ᵀ(√d Z) as a GEMM: measured faster than OpenBLAS's SYRK here.
-            scaled = np.sqrt(d[rows, None]) * Z
+            scaled = np.sqrt(d[rows][keep, None]) * Z[keep]
             gram += scaled.T @ scaled
         return gram
 
