@@ -201,3 +201,20 @@ def test_verbose_prints_the_gap_per_iteration(capsys):
     lines = capsys.readouterr().out.strip().splitlines()
     assert "relative gap" in lines[0]
     assert len(lines) == model.n_iter_ + 1
+
+
+@pytest.mark.parametrize("diagonal", [True, False], ids=["diagonal", "full"])
+def test_uninformative_triplets_give_the_zero_metric_at_cost_c_per_triplet(diagonal):
+    X = np.ones((4, 3))
+    triplets = np.array([[0, 1, 2], [1, 2, 3], [3, 0, 1]])
+    model = TripletSVM(C=2.0, diagonal=diagonal, preprocessor=X).fit(triplets)
+    assert model.objective_ == pytest.approx(2.0 * 3)
+    assert_allclose(model.get_mahalanobis_matrix(), 0.0)
+
+
+def test_refitting_in_full_form_drops_the_diagonal_weights():
+    X, triplets = _problem(seed=15, n_triplets=40)
+    model = TripletSVM(preprocessor=X).fit(triplets)
+    assert hasattr(model, "weights_")
+    model.set_params(diagonal=False, tol=1e-3).fit(triplets)
+    assert not hasattr(model, "weights_")
