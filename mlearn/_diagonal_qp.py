@@ -16,6 +16,10 @@ from .base import rows_per_block
 
 __all__ = ["TripletFeatures", "solve_diagonal_qp"]
 
+# Centrality correctors per iteration: on the digits benchmark 0, 1, 2, 3 take 47, 41,
+# 38, 34 iterations; each costs two products with Z, the Gram matrix ~10 of them.
+_N_CORRECTORS = 2
+
 
 class TripletFeatures:
     """The rows z_t = (b_i − b_k)² − (b_i − b_j)² of the constraint matrix Z, b = Aᵀx.
@@ -60,16 +64,21 @@ class TripletFeatures:
     def weighted_gram(self, d, rtol=1e-6):
         """Zᵀ diag(d) Z, the only O(n_triplets·m²) step of an iteration.
 
-        Rows with d_t below ``rtol``·max(d) are left out: near the optimum only
+        Rows with d_t below ``rtol``·max(d) are left out once they are the
+        majority (their share of the sum is below rtol each): near the optimum only
         the triplets close to their margin keep a weight of order one, so
         late iterations cost far less than a full pass.
         """
         gram = np.zeros((self.shape[1], self.shape[1]))
         threshold = rtol * d.max()
         for rows, Z in self.blocks():
-            keep = np.flatnonzero(d[rows] > threshold)
+            weights = d[rows]
+            keep = np.flatnonzero(weights > threshold)
+            if 2 * keep.shape[0] < weights.shape[0]:
+                # Gathering the rows that count is cheaper than a product with them all.
+                weights, Z = weights[keep], Z[keep]
             # (√d Z)ᵀ(√d Z) as a GEMM: measured faster than OpenBLAS's SYRK here.
-            scaled = np.sqrt(d[rows][keep, None]) * Z[keep]
+            scaled = np.sqrt(weights)[:, None] * Z
             gram += scaled.T @ scaled
         return gram
 
@@ -145,7 +154,7 @@ class _DiagonalInteriorPoint:
         t = _step_to_boundary(point, step, 1.0)
         # Centrality correctors (Gondzio 1996): push the products that would leave
         # [0.1, 10]·target at a longer step back into that band, while that lengthens it.
-        for _ in range(2):
+        for _ in range(_N_CORRECTORS):
             trial = min(1.0, 1.5 * t + 0.1)
             pairs = ((2, 3), (0, 5), (1, 4))
             corrected = []
