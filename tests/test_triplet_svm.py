@@ -218,3 +218,14 @@ def test_refitting_in_full_form_drops_the_diagonal_weights():
     assert hasattr(model, "weights_")
     model.set_params(diagonal=False, tol=1e-3).fit(triplets)
     assert not hasattr(model, "weights_")
+
+
+def test_working_set_reaches_the_same_optimum(monkeypatch):
+    import mlearn._diagonal_qp as diagonal_qp
+
+    X, triplets = _problem(seed=16, n_triplets=400)
+    whole = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
+    monkeypatch.setattr(diagonal_qp, "_WORKING_SET", 50)
+    working = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
+    assert working.objective_ == pytest.approx(whole.objective_, rel=1e-7)
+    assert_allclose(working.weights_, whole.weights_, atol=1e-5 * whole.weights_.max())
