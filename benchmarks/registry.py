@@ -139,6 +139,37 @@ def mlearn_estimator(class_name, module="mlearn"):
     return make
 
 
+class _FittedOnRandomTriplets:
+    """A triplets learner fitted through ``fit(X, y)`` on seeded random triplets from y."""
+
+    def __init__(self, learner, n_triplets, random_state):
+        self.learner, self.n_triplets, self.random_state = learner, n_triplets, random_state
+
+    def fit(self, X, y):
+        random_triplets = import_module("mlearn.constraints").random_triplets
+        triplets = random_triplets(y, self.n_triplets, random_state=self.random_state)
+        self.learner.set_params(preprocessor=X).fit(triplets)
+        return self
+
+    def transform(self, X):
+        return self.learner.transform(X)
+
+
+def on_random_triplets(class_name, n_triplets=2000, random_state=0):
+    """Factory for a triplets learner benchmarked on random triplets drawn from the labels.
+
+    The harness fits ``fit(X, y)``; the returned estimator draws ``n_triplets`` triplets
+    with ``mlearn.constraints.random_triplets`` inside the timed fit.
+    """
+    make = mlearn_estimator(class_name)
+
+    def make_on_triplets(**params):
+        return _FittedOnRandomTriplets(make(**params), n_triplets, random_state)
+
+    make_on_triplets.__name__ = f"make_{class_name}_on_random_triplets"
+    return make_on_triplets
+
+
 register(
     "Covariance",
     mlearn_estimator("Covariance"),
@@ -186,4 +217,11 @@ register(
     supervised=True,
     params={"diagonal": True, "random_state": 0},
     peer=PeerCounterpart("metric_learn", "MMC_Supervised", {"diagonal": True, "random_state": 0}),
+)
+
+register("TripletSVM", on_random_triplets("TripletSVM"), supervised=True)
+register(
+    "TripletSVMSupervised",
+    mlearn_estimator("TripletSVMSupervised"),
+    supervised=True,
 )

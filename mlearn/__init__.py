@@ -10,6 +10,7 @@ from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
 from .mmc import MMC, MMCSupervised
+from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
 
@@ -25,4 +26,6 @@ __all__ = [
     "LMNN",
     "MMC",
     "MMCSupervised",
+    "TripletSVM",
+    "TripletSVMSupervised",
 ]

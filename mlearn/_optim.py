@@ -99,6 +99,7 @@ def minimize_lbfgs(
     tol=1e-5,
     ftol=None,
     bounds=None,
+    stop=None,
     verbose=0,
     name="L-BFGS",
 ):
@@ -119,8 +120,12 @@ def minimize_lbfgs(
         Also stop when the objective's relative decrease
         (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) falls below ``ftol``; None
         keeps scipy's default (about 2.2e-9), as scikit-learn's NCA does.
-    bounds : sequence of (low, high) or None
+    bounds : sequence of (low, high), scipy ``Bounds``, or None
         Box constraints (L-BFGS-B handles them exactly).
+    stop : callable or None
+        ``stop(iteration, x) -> bool``, called after each iteration; True
+        ends the run as converged (e.g. once a duality gap certifies the
+        iterate).
     verbose : int
         Print an iteration table if > 0.
     name : str
@@ -148,6 +153,8 @@ def minimize_lbfgs(
         nonlocal iteration
         iteration += 1
         table.row(iteration, last["loss"])
+        if stop is not None and stop(iteration, intermediate_result.x):
+            raise StopIteration
 
     result = minimize(
         fun,

@@ -193,7 +193,7 @@ def test_kernel_lmnn_objective_in_dual_coefficients_equals_the_whitened_problem(
 def test_kernel_lmnn_targets_are_the_nearest_neighbours_in_feature_space():
     X, y = _circles(90)
     K = rbf_kernel(X, gamma=2.0)
-    F = K @ empirical_kernel_map(K).T
+    F = K @ empirical_kernel_map(K, 0.0).T
     diag = np.diag(K)
     feature_distances = diag[:, None] + diag[None, :] - 2 * K
     np.testing.assert_allclose(pairwise_distances(F) ** 2, feature_distances, atol=1e-6)

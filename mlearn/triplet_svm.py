@@ -1,0 +1,476 @@
+"""TripletSVM: a metric from relative comparisons (Schultz & Joachims 2003).
+
+Each triplet (i, j, k) states that x_i is closer to x_j than to x_k. With a
+fixed basis A (d × m; the identity by default) and weights w ≥ 0, the
+distance is d²(x, y) = (x − y)ᵀ A diag(w) Aᵀ (x − y), and the learner solves
+
+    minimise    ½ ‖A diag(w) Aᵀ‖²_F + C Σ_t ξ_t
+    subject to  d²(x_i, x_k) − d²(x_i, x_j) ≥ 1 − ξ_t,  ξ_t ≥ 0,  w ≥ 0.
+
+With z_t = (Aᵀ(x_i − x_k))² − (Aᵀ(x_i − x_j))² (squares elementwise) the
+constraints read z_tᵀ w ≥ 1 − ξ_t and the regulariser is ½ wᵀ Q w with
+Q = (AᵀA) ∘ (AᵀA), so this is an SVM-type QP in m weights. It is solved by a
+primal-dual interior point method (Mehrotra's predictor-corrector with
+Gondzio's centrality correctors) on w, ξ and the surpluses s = Zw + ξ − 1,
+with multipliers ν (w ≥ 0), α (margins) and μ (ξ ≥ 0), α + μ = C. All but
+Δw is eliminated from each Newton system, which leaves
+
+    (Q + Zᵀ diag(αμ / (αξ + sμ)) Z + diag(ν / w)) Δw = r,
+
+an m × m positive definite system: an iteration is one GEMM over the
+triplets plus a few products with Z, whatever their number. Z is formed
+from the points and the index triplets, whole when it fits scikit-learn's
+``working_memory`` and block by block otherwise; above 10⁵ triplets the
+interior point runs on a growing working set of the triplets near or
+inside their margin (:func:`mlearn._diagonal_qp.solve_diagonal_qp`). The
+Lagrange dual,
+
+    D(α, ν) = Σ_t α_t − ½ (Zᵀα + ν)ᵀ Q⁻¹ (Zᵀα + ν),   0 ≤ α ≤ C, ν ≥ 0,
+
+(for A = I maximised over ν in closed form: D(α) = Σα − ½‖max(Zᵀα, 0)‖²)
+gives the lower bound of the stopping test below.
+
+``diagonal=False`` gives the full form: minimise ½‖M‖²_F + C Σ ξ_t under
+the same constraints ⟨M, Z_t⟩ ≥ 1 − ξ_t, Z_t = d_ik d_ikᵀ − d_ij d_ijᵀ
+(d_ik = x_i − x_k), with M ⪰ 0. Its dual is smooth and concave on the box:
+
+    D(α) = Σ α_t − ½ ‖Π(S(α))‖²_F,   S(α) = Σ α_t Z_t,   ∂D/∂α_t = 1 − ⟨Π(S), Z_t⟩,
+
+where Π is the projection onto the PSD cone and M = Π(S(α)). S(α) is
+Xᵀ·Laplacian(W_α)·X for a sparse W_α with ±α_t on the edges (i, k) and
+(i, j), so one sparse product and one GEMM; L-BFGS-B handles the bounds.
+With a basis A in the full form, M = A W Aᵀ with W ⪰ 0 ranges over the PSD
+matrices supported on the column space of A, and ‖A W Aᵀ‖_F = ‖W̃‖_F for
+W̃ = Bᵀ M B with B an orthonormal basis of that space: the full form runs
+on the coordinates X B.
+
+Both solvers stop on the relative duality gap: every dual value is a lower
+bound on the optimum and every primal value (at the current w, or at
+M = Π(S)) an upper bound, so ``tol`` bounds the relative suboptimality of
+the returned metric.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import linalg, sparse
+from scipy.optimize import Bounds
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._diagonal_qp import TripletFeatures, solve_diagonal_qp
+from ._optim import ProgressTable, minimize_lbfgs
+from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, _paired_distances
+from .constraints import knn_triplets
+from .psd import components_from_metric, project_psd
+
+__all__ = ["TripletSVM", "TripletSVMSupervised"]
+
+
+def _check_basis(basis, n_features):
+    A = np.asarray(basis, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != n_features or A.shape[1] == 0:
+        raise ValueError(
+            f"basis must have shape (n_features, n_basis) = ({n_features}, m) with m >= 1, "
+            f"got shape {A.shape}."
+        )
+    if not np.all(np.isfinite(A)):
+        raise ValueError("basis contains NaN or infinity.")
+    return A
+
+
+def _regulariser(A):
+    """Q = (AᵀA)∘(AᵀA), the matrix of ½‖A diag(w) Aᵀ‖²_F = ½ wᵀQw; raise if singular."""
+    G = A.T @ A
+    Q = G * G
+    eig = linalg.eigvalsh(Q)
+    if eig[0] <= 1e-10 * eig[-1]:
+        raise ValueError(
+            "The basis makes the regulariser ½‖A diag(w) Aᵀ‖²_F singular in w: the matrices "
+            "a aᵀ of its columns a are linearly dependent (e.g. a zero or repeated column)."
+        )
+    return Q
+
+
+class _TripletScatter:
+    """S(α) = Σ_t α_t (d_ik d_ikᵀ − d_ij d_ijᵀ) as Xᵀ·Laplacian(W_α)·X with a sparse W_α.
+
+    W_α holds +α_t on the directed edge (i, k) and −α_t on (i, j); its sparsity
+    pattern is built once, and each evaluation only refills its data.
+    """
+
+    def __init__(self, X, triplets):
+        n = X.shape[0]
+        i, j, k = triplets.T
+        keys = np.concatenate([i * n + k, i * n + j])
+        unique, self._position = np.unique(keys, return_inverse=True)
+        rows = unique // n
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
+        self._W = sparse.csr_matrix((np.zeros(unique.shape[0]), unique % n, indptr), shape=(n, n))
+        self._X = X
+
+    def __call__(self, alpha):
+        W = self._W
+        W.data = np.bincount(
+            self._position, weights=np.concatenate([alpha, -alpha]), minlength=W.data.shape[0]
+        )
+        X = self._X
+        # Σ_e w_e (x_a − x_b)(x_a − x_b)ᵀ = Xᵀ diag(deg) X − XᵀWX − (XᵀWX)ᵀ.
+        degree = np.asarray(W.sum(axis=0)).ravel() + np.asarray(W.sum(axis=1)).ravel()
+        cross = X.T @ (W @ X)
+        return (X * degree[:, None]).T @ X - cross - cross.T
+
+
+def _triplet_margins(X, triplets, L):
+    """d²(x_i, x_k) − d²(x_i, x_j) under M = LᵀL, in blocks bounded by ``working_memory``."""
+    i, j, k = triplets.T
+    return _paired_distances(X, i, k, L) ** 2 - _paired_distances(X, i, j, L) ** 2
+
+
+def _full_dual(alpha, scatter, X, triplets):
+    """D(α) = Σα − ½‖Π(S(α))‖²_F, its gradient 1 − margins(M), M = Π(S(α)) and the margins."""
+    M = project_psd(scatter(alpha))
+    margins = _triplet_margins(X, triplets, components_from_metric(M, check=False))
+    return alpha.sum() - 0.5 * np.sum(M * M), 1.0 - margins, M, margins
+
+
+def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
+    """L-BFGS-B on the smooth dual of the full form; returns (M, primal, n_iter)."""
+    n_triplets, d = triplets.shape[0], X.shape[1]
+    scatter = _TripletScatter(X, triplets)
+    best = {"primal": C * n_triplets, "dual": 0.0, "M": np.zeros((d, d))}
+    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
+
+    def negative_dual(alpha):
+        dual, gradient, M, margins = _full_dual(alpha, scatter, X, triplets)
+        primal = 0.5 * np.sum(M * M) + C * np.sum(np.maximum(1.0 - margins, 0.0))
+        if primal < best["primal"]:
+            best["primal"], best["M"] = primal, M
+        best["dual"] = max(best["dual"], dual)
+        return -dual, -gradient
+
+    def gap_closed(iteration, alpha):
+        gap = (best["primal"] - best["dual"]) / max(abs(best["primal"]), np.finfo(float).tiny)
+        table.row(iteration, best["primal"], best["dual"], gap)
+        return gap <= tol
+
+    result = minimize_lbfgs(
+        negative_dual,
+        np.zeros(n_triplets),
+        bounds=Bounds(np.zeros(n_triplets), np.full(n_triplets, C)),
+        max_iter=max_iter,
+        tol=0.0,
+        ftol=0.0,
+        stop=gap_closed,
+        name=name,
+    )
+    return best["M"], best["primal"], result.n_iter
+
+
+def _solve_cvxpy(Xb, triplets, Q, C, diagonal):
+    """The same QP through cvxpy (CLARABEL): a reference, not a fast path."""
+    import cvxpy as cp
+
+    i, j, k = triplets.T
+    far, near = Xb[i] - Xb[k], Xb[i] - Xb[j]
+    if diagonal:
+        w = cp.Variable(Xb.shape[1], nonneg=True)
+        margins = (far**2 - near**2) @ w
+        reg = 0.5 * cp.sum_squares(w) if Q is None else 0.5 * cp.quad_form(w, cp.psd_wrap(Q))
+    else:
+        w = cp.Variable((Xb.shape[1],) * 2, PSD=True)
+        margins = cp.sum(cp.multiply(far @ w, far), axis=1) - cp.sum(
+            cp.multiply(near @ w, near), axis=1
+        )
+        reg = 0.5 * cp.sum_squares(w)
+    problem = cp.Problem(cp.Minimize(reg + C * cp.sum(cp.pos(1 - margins))))
+    problem.solve(solver=cp.CLARABEL)
+    if w.value is None:
+        raise RuntimeError(f"cvxpy failed to solve the TripletSVM QP: {problem.status}.")
+    return np.asarray(w.value), float(problem.value), int(problem.solver_stats.num_iters or 0)
+
+
+class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
+    """The solver shared by the triplets learner and its supervised twin."""
+
+    _parameter_constraints: dict = {
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "diagonal": ["boolean"],
+        "basis": ["array-like", None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"dual", "cvxpy"})],
+        "verbose": ["verbose"],
+    }
+
+    def _fit_triplets(self, X, triplets):
+        """Solve the QP on points X and index triplets; set the fitted attributes."""
+        dtype = X.dtype
+        X = np.asarray(X, dtype=np.float64)
+        triplets = np.ascontiguousarray(triplets, dtype=np.intp)
+        name = type(self).__name__
+        A = None if self.basis is None else _check_basis(self.basis, X.shape[1])
+        if self.diagonal:
+            Q = None if A is None else _regulariser(A)
+            Xb = X if A is None else X @ A
+            if self.solver == "cvxpy":
+                w, primal, n_iter = _solve_cvxpy(Xb, triplets, Q, self.C, diagonal=True)
+                w = np.maximum(w, 0.0)
+            else:
+                w, primal, n_iter = solve_diagonal_qp(
+                    TripletFeatures(Xb, triplets), Q, self.C, self.max_iter, self.tol,
+                    self.verbose, name,
+                )  # fmt: skip
+            self.weights_ = w.astype(dtype)
+            M = np.diag(w) if A is None else (A * w) @ A.T
+        else:
+            # The full form on orthonormal coordinates of the basis' column space.
+            B = None if A is None else linalg.orth(A)
+            Xb = X if B is None else X @ B
+            if self.solver == "cvxpy":
+                W, primal, n_iter = _solve_cvxpy(Xb, triplets, None, self.C, diagonal=False)
+                W = project_psd(W)
+            else:
+                W, primal, n_iter = _solve_full(
+                    Xb, triplets, self.C, self.max_iter, self.tol, self.verbose, name
+                )
+            M = W if B is None else B @ W @ B.T
+            if hasattr(self, "weights_"):
+                del self.weights_
+        self.components_ = components_from_metric(
+            project_psd(M), self.n_components, check=False
+        ).astype(dtype)
+        self.objective_ = float(primal)
+        self.n_iter_ = n_iter
+        return self
+
+
+_DOC_PARAMETERS = """
+    C : float > 0, default=1.0
+        Weight of the summed slacks Σ ξ_t against the regulariser, exactly as
+        in the objective above (not divided by the number of triplets).
+    diagonal : bool, default=True
+        Learn the weights w of the diagonal form (Schultz & Joachims 2003);
+        False learns a full M ⪰ 0 with ½‖M‖²_F as regulariser.
+    basis : array-like of shape (n_features, n_basis), default=None
+        The fixed basis A; None is the identity. With ``diagonal=True`` the
+        matrices a aᵀ of its columns must be linearly independent; with
+        ``diagonal=False`` M is learned on the column space of A.
+    n_components : int, default=None
+        Rows of ``components_``: the leading eigenvectors of M (best rank-k
+        approximation); None keeps M's numerical rank.
+    max_iter : int, default=1000
+        Interior point iterations (diagonal; 10 to 50 usually suffice) or
+        L-BFGS-B iterations (full).
+    tol : float >= 0, default=1e-5
+        Stop when the duality gap, relative to the primal objective, is at
+        most ``tol``; this bounds the relative suboptimality of the result.
+    solver : {'dual', 'cvxpy'}, default='dual'
+        'dual' is the dedicated solver above; 'cvxpy' solves the same QP
+        with cvxpy and CLARABEL (slow; for reference).
+    verbose : int, default=0
+        Print the primal, dual and relative gap per iteration when > 0."""
+
+_DOC_ATTRIBUTES = """
+    components_ : ndarray of shape (n_components, n_features)
+        L with LᵀL = M, the learned metric.
+    weights_ : ndarray of shape (n_basis,)
+        The learned w ≥ 0 (only with ``diagonal=True``).
+    objective_ : float
+        Primal objective ½‖M‖²_F + C Σ ξ_t of the returned metric.
+    n_iter_ : int
+        Epochs or iterations run (the solver's iterations for 'cvxpy').
+    n_features_in_ : int
+        Number of features seen during fit."""
+
+_DOC_REFERENCES = """
+    M. Schultz and T. Joachims, "Learning a distance metric from relative
+    comparisons", NIPS 2003.
+    S. Mehrotra, "On the implementation of a primal-dual interior point
+    method", SIAM J. Optimization, 1992.
+    J. Gondzio, "Multiple centrality corrections in a primal-dual method for
+    linear programming", Comput. Optim. Appl., 1996."""
+
+
+class TripletSVM(TripletsMixin, _BaseTripletSVM):
+    __doc__ = f"""Metric learning from relative comparisons by an SVM-type QP.
+
+    Learns d²(x, y) = (x − y)ᵀ A diag(w) Aᵀ (x − y) from triplets (a, p, n)
+    saying that a is closer to p than to n, by solving exactly
+
+        minimise    ½ ‖A diag(w) Aᵀ‖²_F + C Σ_t ξ_t
+        subject to  d²(a, n) − d²(a, p) ≥ 1 − ξ_t,  ξ_t ≥ 0,  w ≥ 0,
+
+    or, with ``diagonal=False``, ½‖M‖²_F + C Σ_t ξ_t over M ⪰ 0. The solver
+    is a primal-dual interior point method (L-BFGS-B on the dual for the
+    full form) on index triplets: memory is linear in the number of triplets. See
+    :mod:`mlearn.triplet_svm` for the derivation.
+
+    Parameters
+    ----------{_DOC_PARAMETERS}
+    preprocessor : array-like of shape (n_samples, n_features) or callable, default=None
+        The points that index triplets refer to; None when the triplets are
+        given as points.
+
+    Attributes
+    ----------{_DOC_ATTRIBUTES}
+
+    See Also
+    --------
+    TripletSVMSupervised : the same learner on kNN triplets built from labels.
+
+    References
+    ----------{_DOC_REFERENCES}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn import TripletSVM
+    >>> X = np.array([[0.0, 0.0], [0.1, 5.0], [1.0, 0.0], [2.0, 1.0], [2.1, -4.0]])
+    >>> triplets = np.array([[0, 1, 2], [2, 0, 3], [3, 4, 1]])
+    >>> model = TripletSVM(C=10.0, preprocessor=X).fit(triplets)
+    >>> model.score(triplets)
+    1.0
+    >>> bool(model.weights_[0] > model.weights_[1])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseTripletSVM._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        diagonal=True,
+        basis=None,
+        n_components=None,
+        max_iter=1000,
+        tol=1e-5,
+        solver="dual",
+        verbose=0,
+        preprocessor=None,
+    ):
+        self.C = C
+        self.diagonal = diagonal
+        self.basis = basis
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.verbose = verbose
+        self.preprocessor = preprocessor
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, triplets, y=None):
+        """Learn the metric from triplets.
+
+        Parameters
+        ----------
+        triplets : array-like of shape (n_triplets, 3, n_features) or (n_triplets, 3)
+            Rows (a, p, n): a is closer to p than to n. Index triplets need
+            the ``preprocessor``.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : TripletSVM
+        """
+        X, indices = self._validate_fit_tuples(triplets)
+        return self._fit_triplets(X, indices)
+
+
+class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
+    __doc__ = f"""TripletSVM on kNN triplets built from class labels.
+
+    For every point i, the triplets (i, j, l) join its ``k_genuine`` nearest
+    same-class neighbours j with its ``k_impostor`` nearest other-class
+    points l (:func:`mlearn.constraints.knn_triplets`); the metric then
+    solves the :class:`TripletSVM` QP
+
+        minimise    ½ ‖A diag(w) Aᵀ‖²_F + C Σ_t ξ_t
+        subject to  d²(x_i, x_l) − d²(x_i, x_j) ≥ 1 − ξ_t,  ξ_t ≥ 0,  w ≥ 0
+
+    (or its full form with ``diagonal=False``) with the very same solver.
+
+    Parameters
+    ----------{_DOC_PARAMETERS}
+    k_genuine : int, default=3
+        Same-class neighbours per point.
+    k_impostor : int, default=10
+        Other-class neighbours per point.
+
+    Attributes
+    ----------{_DOC_ATTRIBUTES}
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    See Also
+    --------
+    TripletSVM : the learner from triplets.
+
+    References
+    ----------{_DOC_REFERENCES}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from mlearn import TripletSVMSupervised
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = TripletSVMSupervised().fit(X, y)
+    >>> model.transform(X).shape[0]
+    150
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseTripletSVM._parameter_constraints,
+        "k_genuine": [Interval(Integral, 1, None, closed="left")],
+        "k_impostor": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        C=1.0,
+        *,
+        diagonal=True,
+        basis=None,
+        k_genuine=3,
+        k_impostor=10,
+        n_components=None,
+        max_iter=1000,
+        tol=1e-5,
+        solver="dual",
+        verbose=0,
+    ):
+        self.C = C
+        self.diagonal = diagonal
+        self.basis = basis
+        self.k_genuine = k_genuine
+        self.k_impostor = k_impostor
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.solver = solver
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Build kNN triplets from (X, y) and learn the metric from them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes, one with two points.
+
+        Returns
+        -------
+        self : TripletSVMSupervised
+        """
+        X, y = self._validate_supervised(X, y)
+        triplets = knn_triplets(X, y, self.k_genuine, self.k_impostor)
+        return self._fit_triplets(X, triplets)
