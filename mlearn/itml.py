@@ -248,7 +248,9 @@ class _BaseITML(MahalanobisMixin, BaseEstimator):
             raise ValueError("Every pair joins two identical points: there is nothing to learn.")
         pairs, signs = pairs[informative], signs[informative]
         if self.bounds is None:
-            self.bounds_ = _default_bounds(X64[np.unique(pairs)], prior, random_state)
+            # Distinct points: pairs given as points repeat a point once per pair.
+            points = np.unique(X64[np.unique(pairs)], axis=0)
+            self.bounds_ = _default_bounds(points, prior, random_state)
         else:
             self.bounds_ = _check_bounds(self.bounds)
         M, _, _, self.n_iter_ = _itml_solve(

@@ -204,6 +204,9 @@ def test_default_bounds_are_percentiles_of_squared_prior_distances():
     squared = np.sum((points[:, None] - points[None]) ** 2, axis=2)[np.triu_indices(len(points), 1)]
     assert len(points) < 40  # only the points of the pairs count
     np.testing.assert_allclose(itml.bounds_, np.percentile(squared, [5, 95]))
+    # Pairs given as points repeat each point once per pair: the same bounds.
+    as_points = ITML(prior=M0).fit(X[pairs], signs)
+    np.testing.assert_allclose(as_points.bounds_, itml.bounds_)
 
 
 def test_default_bounds_from_a_sample_when_there_are_many_points(monkeypatch):
