@@ -48,6 +48,7 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.datasets import make_spd_matrix
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -192,18 +193,24 @@ def _default_bounds(points, prior, random_state):
     Z = points @ np.linalg.cholesky(prior)
     n = Z.shape[0]
     if n * (n - 1) // 2 <= _BOUND_PAIRS:
-        first, second = np.triu_indices(n, k=1)
+        # All pairs: blocks of rows of the squared distance matrix (one GEMM each),
+        # keeping the entries above the diagonal.
+        parts = []
+        for block in gen_batches(n, rows_per_block(n * Z.itemsize, n)):
+            D = euclidean_distances(Z[block], Z, squared=True)
+            parts.append(D[np.arange(n)[None, :] > np.arange(n)[block, None]])
+        squared = np.concatenate(parts)
     else:
         rng = check_random_state(random_state)
         first = rng.randint(n, size=_BOUND_PAIRS)
         second = rng.randint(n - 1, size=_BOUND_PAIRS)
         second += second >= first  # a uniform other point
-    squared = np.empty(first.shape[0])
-    for block in gen_batches(
-        first.shape[0], rows_per_block(Z.itemsize * Z.shape[1], first.shape[0])
-    ):
-        diff = Z[first[block]] - Z[second[block]]
-        squared[block] = np.einsum("ij,ij->i", diff, diff)
+        squared = np.empty(_BOUND_PAIRS)
+        for block in gen_batches(
+            _BOUND_PAIRS, rows_per_block(Z.itemsize * Z.shape[1], _BOUND_PAIRS)
+        ):
+            diff = Z[first[block]] - Z[second[block]]
+            squared[block] = np.einsum("ij,ij->i", diff, diff)
     u, l = np.percentile(squared, (5, 95))
     return np.array([max(u, np.finfo(np.float64).tiny), max(l, u)])
 
