@@ -61,7 +61,7 @@ def time_compiled(X, pairs, signs, bounds, sweeps):
         warnings.simplefilter("ignore", ConvergenceWarning)
         _itml_solve(X, pairs, signs, eye, bounds, 1.0, max_iter=1, tol=0.0)  # load / compile
         start = time.perf_counter()
-        _itml_solve(X, pairs, signs, eye, bounds, 1.0, max_iter=sweeps, tol=0.0)
+        _itml_solve(X, pairs, signs, eye, bounds, 1.0, max_iter=sweeps, tol=0.0, shrink=False)
     return (time.perf_counter() - start) / (sweeps * pairs.shape[0])
 
 
@@ -109,21 +109,32 @@ def time_peer(peer_python, X, pairs, signs, bounds, sweeps):
 
 FIRST_CALL = """
 import time
-start = time.perf_counter()
-from mlearn.itml import _itml_solve
 import numpy as np
-_itml_solve(np.eye(3), np.array([[0, 1]]), np.array([1.0]), np.eye(3), (1.0, 2.0), 1.0,
-            max_iter=1, tol=0.0)
-print(time.perf_counter() - start)
+t0 = time.perf_counter()
+import mlearn.itml
+t1 = time.perf_counter()
+import mlearn._bregman
+t2 = time.perf_counter()
+args = (np.eye(3), np.array([[0, 1]]), np.array([1.0]), np.eye(3), (1.0, 2.0), 1.0)
+mlearn.itml._itml_solve(*args, max_iter=1, tol=0.0)
+t3 = time.perf_counter()
+mlearn.itml._itml_solve(*args, max_iter=1, tol=0.0)
+t4 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 """
 
 
 def first_call_seconds(cache_dir):
+    """(import mlearn.itml, import numba + kernels module, first solve, second solve) in s."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_CACHE_DIR": cache_dir}
     out = subprocess.run(
-        [sys.executable, "-c", FIRST_CALL], capture_output=True, text=True, check=True, env=env
+        [sys.executable, "-W", "ignore", "-c", FIRST_CALL],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
-    return float(out.stdout.strip().splitlines()[-1])
+    return [float(t) for t in out.stdout.split()]
 
 
 def main(argv=None):
@@ -147,12 +158,12 @@ def main(argv=None):
     for name, seconds in rows.items():
         print(f"| {name} | {seconds * 1e9:,.0f} | {seconds / compiled:.1f} |")
     with tempfile.TemporaryDirectory() as cache:
-        cold = first_call_seconds(cache)
-        warm = first_call_seconds(cache)
-    print(
-        f"first call in a fresh interpreter (import + compile/load + 1 sweep): "
-        f"empty numba cache {cold:.2f} s, filled cache {warm:.2f} s"
-    )
+        for label in ("empty numba cache (compiles)", "filled numba cache (loads)"):
+            imp, numba_imp, first, second = first_call_seconds(cache)
+            print(
+                f"fresh interpreter, {label}: import mlearn.itml {imp:.2f} s, import numba and "
+                f"the kernels {numba_imp:.2f} s, first solve {first:.2f} s, second {second:.4f} s"
+            )
 
 
 if __name__ == "__main__":

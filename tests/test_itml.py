@@ -197,11 +197,31 @@ def test_supervised_runs_the_pairs_solver_on_drawn_pairs():
 
 
 def test_default_bounds_are_percentiles_of_squared_prior_distances():
-    X, pairs, signs = _small_problem(6, n_pairs=20)
+    X, pairs, signs = _small_problem(6, n=40, n_pairs=20)
     M0 = np.diag([1.0, 4.0, 9.0])
     itml = ITML(prior=M0, preprocessor=X).fit(pairs, signs)
-    squared = np.sum(((X[pairs[:, 0]] - X[pairs[:, 1]]) * [1.0, 2.0, 3.0]) ** 2, axis=1)
+    points = X[np.unique(pairs)] * [1.0, 2.0, 3.0]
+    squared = np.sum((points[:, None] - points[None]) ** 2, axis=2)[np.triu_indices(len(points), 1)]
+    assert len(points) < 40  # only the points of the pairs count
     np.testing.assert_allclose(itml.bounds_, np.percentile(squared, [5, 95]))
+    # Pairs given as points repeat each point once per pair: the same bounds.
+    as_points = ITML(prior=M0).fit(X[pairs], signs)
+    np.testing.assert_allclose(as_points.bounds_, itml.bounds_)
+
+
+def test_default_bounds_from_a_sample_when_there_are_many_points(monkeypatch):
+    monkeypatch.setattr("mlearn.itml._BOUND_PAIRS", 2000)
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(300, 4))
+    pairs, signs = similar_dissimilar_pairs(rng.integers(0, 3, 300), 400, random_state=0)
+    sampled = ITML(max_iter=1, random_state=0, preprocessor=X)
+    with pytest.warns(ConvergenceWarning):
+        sampled.fit(pairs, signs)
+    points = X[np.unique(pairs)]
+    squared = np.sum((points[:, None] - points[None]) ** 2, axis=2)[np.triu_indices(len(points), 1)]
+    exact = np.percentile(squared, [5, 95])
+    np.testing.assert_allclose(sampled.bounds_, exact, rtol=0.1)
+    assert not np.allclose(sampled.bounds_, exact, rtol=1e-9, atol=0)
 
 
 def test_n_components_keeps_the_leading_directions():
