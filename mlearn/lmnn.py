@@ -126,7 +126,7 @@ def find_impostors(Z, y, radii, *, max_pairs=None, random_state=None):
     """
     rng = check_random_state(random_state)
     kept = [np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)]
-    n_found = 0
+    n_found, threshold = 0, 1.0
     # Single precision is ample to find pairs within radii that carry a 30% slack,
     # and halves the cost of the distance blocks.
     Z = Z.astype(np.float32)
@@ -150,6 +150,10 @@ def find_impostors(Z, y, radii, *, max_pairs=None, random_state=None):
             new_b = np.concatenate([cols[cj], r[li]])
             n_found += new_a.shape[0]
             keys = rng.random(new_a.shape[0]) if max_pairs is not None else np.zeros(0)
+            if threshold < 1:
+                # No key above the current sample's largest can enter the final sample.
+                keep = keys < threshold
+                new_a, new_b, keys = new_a[keep], new_b[keep], keys[keep]
             kept = [
                 np.concatenate([kept[0], new_a]),
                 np.concatenate([kept[1], new_b]),
@@ -157,6 +161,7 @@ def find_impostors(Z, y, radii, *, max_pairs=None, random_state=None):
             ]
             if max_pairs is not None and kept[0].shape[0] > 2 * max_pairs:
                 kept = _smallest_keys(kept, max_pairs)
+                threshold = kept[2].max()
     if max_pairs is not None and kept[0].shape[0] > max_pairs:
         kept = _smallest_keys(kept, max_pairs)
     return kept[0], kept[1], n_found
