@@ -105,7 +105,7 @@ def _sq_row_norms(A):
     return np.einsum("...j,...j->...", A, A)
 
 
-def find_impostors(Z, y, radii):
+def find_impostors(Z, y, radii, *, max_pairs=None, random_state=None):
     """Pairs (i, l), y_l ≠ y_i, with ‖z_i − z_l‖² < radii[i], searched blockwise.
 
     Each class is compared with the classes after it only, and each distance
@@ -113,34 +113,63 @@ def find_impostors(Z, y, radii):
     computed once. Blocks of rows are sized by scikit-learn's
     ``working_memory``; no n × n matrix is formed.
 
+    With ``max_pairs``, at most that many pairs are returned: a uniform random
+    sample of all pairs found, drawn as the ``max_pairs`` smallest of i.i.d.
+    uniform keys, so that memory stays bounded by about twice ``max_pairs``
+    while searching.
+
     Returns
     -------
     anchors, impostors : ndarray of shape (n_pairs,), intp
+    n_found : int
+        Number of pairs inside the radii (more than returned when sampled).
     """
-    found_a, found_b = [], []
+    rng = check_random_state(random_state)
+    kept = [np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)]
+    n_found, threshold = 0, 1.0
+    # Single precision is ample to find pairs within radii that carry a 30% slack,
+    # and halves the cost of the distance blocks.
+    Z = Z.astype(np.float32)
     sq = _sq_row_norms(Z)
     classes = np.unique(y)
     for c in classes[:-1]:
         rows, cols = np.flatnonzero(y == c), np.flatnonzero(y > c)
         Zc, sq_c, r_c = Z[cols], sq[cols], radii[cols]
-        # A block holds its distance matrix and a boolean mask of it.
-        step = rows_per_block((Z.itemsize + 1) * cols.shape[0] * 2, rows.shape[0])
+        # A block holds its distances, a mask, and up to two index arrays per entry.
+        step = rows_per_block(25 * cols.shape[0], rows.shape[0])
         for block in gen_batches(rows.shape[0], step):
             r = rows[block]
             D = Z[r] @ Zc.T
             D *= -2
             D += sq[r][:, None]
             D += sq_c[None, :]
-            r_r = radii[r]
-            bi, cj = np.nonzero(D < max(r_r.max(), r_c.max()))
-            d = D[bi, cj]
-            first, second = d < r_r[bi], d < r_c[cj]
-            found_a += [r[bi[first]], cols[cj[second]]]
-            found_b += [cols[cj[first]], r[bi[second]]]
-    if not found_a:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty
-    return np.concatenate(found_a), np.concatenate(found_b)
+            bi, cj = np.nonzero(D < radii[r][:, None])
+            li, lj = np.nonzero(D < r_c[None, :])
+            del D
+            new_a = np.concatenate([r[bi], cols[lj]])
+            new_b = np.concatenate([cols[cj], r[li]])
+            n_found += new_a.shape[0]
+            keys = rng.random(new_a.shape[0]) if max_pairs is not None else np.zeros(0)
+            if threshold < 1:
+                # No key above the current sample's largest can enter the final sample.
+                keep = keys < threshold
+                new_a, new_b, keys = new_a[keep], new_b[keep], keys[keep]
+            kept = [
+                np.concatenate([kept[0], new_a]),
+                np.concatenate([kept[1], new_b]),
+                np.concatenate([kept[2], keys]),
+            ]
+            if max_pairs is not None and kept[0].shape[0] > 2 * max_pairs:
+                kept = _smallest_keys(kept, max_pairs)
+                threshold = kept[2].max()
+    if max_pairs is not None and kept[0].shape[0] > max_pairs:
+        kept = _smallest_keys(kept, max_pairs)
+    return kept[0], kept[1], n_found
+
+
+def _smallest_keys(kept, size):
+    chosen = np.sort(np.argpartition(kept[2], size - 1)[:size])
+    return [part[chosen] for part in kept]
 
 
 class ActivePairs:
@@ -272,6 +301,16 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     return float(loss), grad
 
 
+def _unit_target_scale(L, X, targets, valid):
+    """L scaled so that the mean squared distance to target neighbours is 1."""
+    Z = X @ L.T
+    d_target = _sq_row_norms(Z[:, None, :] - Z[targets])[valid]
+    mean = float(np.mean(d_target, dtype=np.float64))
+    if not np.isfinite(mean) or mean <= 0:
+        return L
+    return L / np.sqrt(mean)
+
+
 def _margin_radii(Z, targets, valid, slack):
     """Squared search radius per point: (1 + slack)(max_j D_ij + 1); −inf without targets."""
     d_target = _sq_row_norms(Z[:, None, :] - Z[targets])
@@ -306,20 +345,29 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
         n_classes − 1), else 'pca' when n_components < n_features, else
-        'identity'. 'random' draws a standard normal matrix.
+        'identity'. 'random' draws a standard normal matrix. These are
+        rescaled so that the mean squared distance to target neighbours is 1,
+        the scale of the unit margin (otherwise the first iterations only
+        shrink or grow L); an array is used as given.
     push_weight : float in [0, 1], default=0.5
         μ, the weight of the impostor (push) term against the target
         neighbour (pull) term. metric-learn's ``regularization`` is 1 − μ.
     hinge : {'hinge', 'squared_hinge'}, default='hinge'
         Loss on the margin violations: the paper's hinge [t]_+, or [t]_+²
         (smooth, slightly different optimum).
-    max_iter : int, default=200
+    max_impostors : int or None, default=500_000
+        Most impostor pairs kept in the active set. When a search finds
+        more (typically at the start, when the initial metric is poor on a
+        large data set), a uniform random sample of them is kept, drawn with
+        ``random_state``; the fit then accepts the sample's optimum without
+        exact verification (``impostors_sampled_`` says so). None keeps all.
+    max_iter : int, default=1000
         Maximum total number of L-BFGS iterations.
-    tol : float, default=1e-5
+    tol : float, default=1e-4
         L-BFGS stops when the objective's relative decrease falls below tol
         (or the largest gradient entry below tol).
     random_state : int, RandomState instance or None, default=None
-        Seeds ``init='random'``.
+        Seeds ``init='random'`` and the sampling of impostors.
     verbose : int, default=0
         Print the L-BFGS iterations and the impostor searches if > 0.
 
@@ -333,6 +381,8 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         Evaluations of the loss and gradient, including the verifications.
     n_impostor_pairs_ : int
         Impostor pairs in the final active set.
+    impostors_sampled_ : bool
+        Whether the final active set was a sample (see ``max_impostors``).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -366,6 +416,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         "init": [StrOptions({"auto", "pca", "lda", "identity", "random"}), np.ndarray],
         "push_weight": [Interval(Real, 0, 1, closed="both")],
         "hinge": [StrOptions({"hinge", "squared_hinge"})],
+        "max_impostors": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
@@ -380,8 +431,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         init="auto",
         push_weight=0.5,
         hinge="hinge",
-        max_iter=200,
-        tol=1e-5,
+        max_impostors=500_000,
+        max_iter=1000,
+        tol=1e-4,
         random_state=None,
         verbose=0,
     ):
@@ -390,6 +442,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         self.init = init
         self.push_weight = push_weight
         self.hinge = hinge
+        self.max_impostors = max_impostors
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
@@ -424,8 +477,10 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        L = self._initial_components(X, y).astype(X.dtype, copy=False)
         targets, valid = target_neighbors(X, y, self.n_neighbors)
+        L = self._initial_components(X, y).astype(X.dtype, copy=False)
+        if not isinstance(self.init, np.ndarray):
+            L = _unit_target_scale(L, X, targets, valid)
         self.components_ = self._minimize(X, y, L, targets, valid)
         return self
 
@@ -473,10 +528,17 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         name = type(self).__name__
         table = ProgressTable(f"{name} search", self.verbose, ("impostor pairs", "objective"))
 
+        rng = check_random_state(self.random_state)
+
         def search(L):
             Z = X @ L.T
             radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
-            return ActivePairs(targets, valid, *find_impostors(Z, y, radii))
+            anchors, impostors, n_found = find_impostors(
+                Z, y, radii, max_pairs=self.max_impostors, random_state=rng
+            )
+            pairs = ActivePairs(targets, valid, anchors, impostors)
+            pairs.sampled = n_found > anchors.shape[0]
+            return pairs
 
         def objective(pairs):
             def loss_and_grad(flat):
@@ -514,11 +576,13 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             if loss <= best[0]:
                 best = (loss, L)
             exact = loss <= result.fun * (1 + 1e-6) + 1e-12
-            if (exact and result.converged) or result.n_iter == 0:
+            # A sampled set cannot be verified; it is accepted once L-BFGS converges on it.
+            if (result.converged and (exact or pairs.sampled)) or result.n_iter == 0:
                 break
             if n_iter >= self.max_iter:
                 warn_not_converged(name, self.max_iter)
                 break
         self.n_iter_, self.n_loss_evals_ = n_iter, n_evals
         self.n_impostor_pairs_ = pairs.anchors.shape[0]
+        self.impostors_sampled_ = pairs.sampled
         return best[1]
