@@ -13,15 +13,32 @@ weights).
 
 import argparse
 import sys
+from types import SimpleNamespace
 
 import numpy as np
-from datasets import DATASETS, load_dataset, scaled_train_test_split
+from datasets import DATASETS, load_dataset
 from measure import blas_threads, knn_accuracy, measure_estimator
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
 import mlearn
 
 SYNTHETIC = "synthetic_3+50"
 KNN_K = 3
+
+
+def _standardized_split(X, y):
+    """Stratified 70/30 split (random_state=0), standardised on the train part."""
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    scaler = StandardScaler().fit(X_train)
+    return SimpleNamespace(
+        X_train=scaler.transform(X_train),
+        X_test=scaler.transform(X_test),
+        y_train=y_train,
+        y_test=y_test,
+    )
 
 
 def synthetic_problem(n_samples=600, n_informative=3, n_noise=50, seed=0):
@@ -66,7 +83,7 @@ def main(argv=None):
     )
     for name in args.datasets.split(","):
         X, y = synthetic_problem() if name == SYNTHETIC else load_dataset(name)
-        split = scaled_train_test_split(X, y, scale="standard")
+        split = _standardized_split(X, y)
         shape = f"{X.shape[0]} × {X.shape[1]}"
         with blas_threads(args.threads):
             baseline = knn_accuracy(split.X_train, split.y_train, split.X_test, split.y_test, KNN_K)
