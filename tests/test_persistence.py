@@ -189,8 +189,15 @@ def test_nested_estimators_are_saved_recursively_with_their_fitted_state():
 
 @pytest.mark.parametrize(
     "bad",
-    [lambda x: x, print, object(), {1: "int key"}, np.complex128(1j), np.array([1 + 1j])],
-    ids=["lambda", "builtin", "object", "int-key", "complex-scalar", "complex-array"],
+    [
+        lambda x: x,
+        print,
+        object(),
+        {1: "int key"},
+        np.complex128(1j),
+        np.array([(1, 2.0)], dtype="i4,f8"),
+    ],
+    ids=["lambda", "builtin", "object", "int-key", "complex-scalar", "structured-array"],
 )
 def test_values_that_need_pickle_are_refused_at_save(bad):
     with pytest.raises(TypeError, match="Cannot save"):
