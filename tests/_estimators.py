@@ -102,7 +102,9 @@ def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
         return (X,)
     if kind == "supervised":
         return (X, y)
-    tuples, labels = _tuples_for(_KIND_MIXINS[kind], X, y)
+    with warnings.catch_warnings():  # small data sets hold fewer tuples than asked for
+        warnings.simplefilter("ignore", UserWarning)
+        tuples, labels = _tuples_for(_KIND_MIXINS[kind], X, y)
     tuples = tuples[:n_tuples]
     tuples = tuples if indices else X[tuples]
     return (tuples,) if labels is None else (tuples, labels[:n_tuples])
