@@ -78,6 +78,9 @@ def supervision(estimator):
             inner = supervision(value)
             if inner != "points":
                 return inner
+    y = inspect.signature(estimator.fit).parameters.get("y")
+    if y is not None and y.default is inspect.Parameter.empty:
+        return "supervised"  # fit(X, y) with y required, without the mixin
     return "points"
 
 
