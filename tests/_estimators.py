@@ -16,7 +16,14 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
-from mlearn.base import PairsMixin, QuadrupletsMixin, SupervisedMixin, TripletsMixin
+from mlearn.base import (
+    MahalanobisMixin,
+    PairsMixin,
+    QuadrupletsMixin,
+    SupervisedMixin,
+    TripletsMixin,
+)
+from mlearn.psd import is_psd
 
 from ._learners import (
     InverseVariancePairs,
@@ -130,3 +137,25 @@ def fitted(cls):
         X, y = labelled_points()
         _FITTED[cls] = fit_quietly(estimator, *fit_args(estimator, X, y))
     return _FITTED[cls]
+
+
+# A refusal of valid but awkward data must say what is wrong with it.
+NAMES_THE_CONDITION = (
+    r"singular|rank|constant|duplicate|sample|feature|class|neighbo|scale|finite|"
+    r"positive|PSD|semidefinite|variance|distinct"
+)
+
+
+def check_learned_metric(estimator, X, y):
+    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric."""
+    embedded = estimator.transform(X)
+    assert embedded.dtype == X.dtype, f"transform gives {embedded.dtype} for {X.dtype} input"
+    assert np.all(np.isfinite(embedded))
+    if isinstance(estimator, MahalanobisMixin):
+        L = estimator.components_
+        assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"
+        assert np.all(np.isfinite(L))
+        assert is_psd(estimator.get_mahalanobis_matrix())
+    if supervision(estimator) in TUPLE_SIZES:
+        tuples = fit_args(estimator, X, y)[0]
+        assert np.all(np.isfinite(estimator.decision_function(tuples)))

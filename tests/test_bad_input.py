@@ -11,6 +11,7 @@ Per estimator, the kinds of input tried are the test functions below (one per
 kind of problem), each with up to ``EXAMPLES`` drawn variants.
 """
 
+import re
 import warnings
 
 import numpy as np
@@ -19,14 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
-from mlearn.psd import is_psd
-
 from ._estimators import (
     ALL_CLASSES,
+    NAMES_THE_CONDITION,
     TUPLE_SIZES,
+    check_learned_metric,
     class_id,
     fit_args,
-    fit_quietly,
     fitted,
     labelled_points,
     make,
@@ -307,10 +307,9 @@ def test_a_class_with_one_sample_is_rejected_or_gives_a_finite_psd_metric(cls, d
     try:
         _call_unchanged(estimator.fit, X, y)
     except ValueError as exc:
-        assert "class" in str(exc) or "sample" in str(exc) or "neighbo" in str(exc), exc
+        assert re.search(NAMES_THE_CONDITION, str(exc)), exc
         return
-    assert np.all(np.isfinite(estimator.transform(X)))
-    assert is_psd(estimator.get_mahalanobis_matrix())
+    check_learned_metric(estimator, X, y)
 
 
 # --- preprocessor indices --------------------------------------------------------------
@@ -367,8 +366,9 @@ def test_methods_before_fit_raise_not_fitted(cls):
         with pytest.raises(NotFittedError):
             method(*method_args)
     for name in ("get_mahalanobis_matrix", "get_metric"):
-        with pytest.raises(NotFittedError):
-            getattr(estimator, name)()
+        if hasattr(estimator, name):
+            with pytest.raises(NotFittedError):
+                getattr(estimator, name)()
 
 
 # --- valid input: no NaN, arrays left alone --------------------------------------------
@@ -401,7 +401,10 @@ def test_finite_input_of_any_shape_gives_a_finite_psd_metric(cls, n, d, scale, s
     y = np.arange(n) % 3
     X = rng.normal(size=(n, d)) * scale + y[:, None]
     estimator = make(cls)
-    fit_quietly(estimator, *_call_unchanged(lambda: fit_args(estimator, X, y)))
-    assert np.all(np.isfinite(estimator.components_))
-    assert is_psd(estimator.get_mahalanobis_matrix())
-    assert np.all(np.isfinite(estimator.transform(X)))
+    args = fit_args(estimator, X, y)
+    try:
+        _call_unchanged(estimator.fit, *args)
+    except ValueError as exc:  # e.g. fewer samples per class than neighbours asked for
+        assert re.search(NAMES_THE_CONDITION, str(exc)), exc
+        return
+    check_learned_metric(estimator, X, y)

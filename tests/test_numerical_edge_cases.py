@@ -15,23 +15,16 @@ import pytest
 from sklearn.utils._param_validation import StrOptions
 
 from mlearn import Covariance
-from mlearn.psd import is_psd
 
 from ._estimators import (
     ALL_CLASSES,
-    TUPLE_SIZES,
+    NAMES_THE_CONDITION,
+    check_learned_metric,
     class_id,
     fit_args,
     fit_quietly,
     labelled_points,
     make,
-    supervision,
-)
-
-# A refusal must say what is wrong with the data.
-NAMES_THE_CONDITION = (
-    r"singular|rank|constant|duplicate|sample|feature|class|neighbo|scale|finite|"
-    r"positive|PSD|semidefinite|variance|distinct"
 )
 
 
@@ -108,18 +101,6 @@ def _covariance_options(estimator):
     return options
 
 
-def _check_result(estimator, X, y):
-    L = estimator.components_
-    assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"
-    assert np.all(np.isfinite(L))
-    assert is_psd(estimator.get_mahalanobis_matrix())
-    embedded = estimator.transform(X)
-    assert embedded.dtype == X.dtype and np.all(np.isfinite(embedded))
-    if supervision(estimator) in TUPLE_SIZES:
-        tuples = fit_args(estimator, X, y)[0]
-        assert np.all(np.isfinite(estimator.decision_function(tuples)))
-
-
 @pytest.mark.parametrize("dataset", list(DATASETS))
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=class_id)
 def test_awkward_data_gives_a_finite_psd_metric_or_a_clear_error(cls, dataset):
@@ -135,7 +116,7 @@ def test_awkward_data_gives_a_finite_psd_metric_or_a_clear_error(cls, dataset):
         return
     finally:
         np.testing.assert_array_equal(X, X_before)
-    _check_result(estimator, X, y)
+    check_learned_metric(estimator, X, y)
 
 
 def test_covariance_whitens_features_of_scales_1e_minus_8_and_1e8():
