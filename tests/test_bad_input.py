@@ -375,17 +375,20 @@ def test_methods_before_fit_raise_not_fitted(cls):
 
 
 @parametrize_all
-def test_fit_and_predict_leave_read_only_caller_arrays_untouched(cls):
+@pytest.mark.parametrize("writeable", [False, True], ids=["read-only", "writeable"])
+def test_fit_and_predict_leave_caller_arrays_untouched(cls, writeable):
     for indices in (False, True) if cls in TUPLE_CLASSES else (False,):
         X, y = labelled_points()
         estimator = make(cls, preprocessor=X) if indices else make(cls)
         args = fit_args(estimator, X, y, indices=indices)
         calls = _entry_points(estimator, X, y, indices=indices)
         for a in (X, y, *args, *(a for _, _, call_args in calls for a in call_args)):
-            a.flags.writeable = False
+            a.flags.writeable = writeable
+        X_before = X.copy()  # the preprocessor is not an argument of the calls
         _call_unchanged(estimator.fit, *args)
         for _, method, call_args in calls:
             assert np.all(np.isfinite(_call_unchanged(method, *call_args)))
+        np.testing.assert_array_equal(X, X_before)
 
 
 @parametrize_all

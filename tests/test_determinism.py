@@ -62,19 +62,21 @@ def _calls(estimator, X, y):
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=class_id)
 def test_methods_give_identical_results_from_concurrent_threads(cls):
     estimator = fitted(cls)
-    X, y = labelled_points(seed=4, n=600)
-    calls = _calls(estimator, X, y)
-    expected = [getattr(estimator, name)(*args) for name, args in calls]
+    # Each thread works on its own data, so that state shared between calls shows.
+    work = [_calls(estimator, *labelled_points(seed=10 + t, n=300)) for t in range(N_THREADS)]
+    expected = [[getattr(estimator, name)(*args) for name, args in calls] for calls in work]
     start = threading.Barrier(N_THREADS)
 
-    def run_all(_):
+    def run_all(calls):
         start.wait()  # all threads enter the estimator at the same moment
-        return [getattr(estimator, name)(*args) for name, args in calls for _ in range(3)]
+        return [getattr(estimator, name)(*args) for _ in range(3) for name, args in calls]
 
     with ThreadPoolExecutor(N_THREADS) as pool:
-        results = list(pool.map(run_all, range(N_THREADS)))
-    for per_thread in results:
-        for i, out in enumerate(per_thread):
-            want = expected[i // 3]
-            assert out.dtype == want.dtype
-            assert out.tobytes() == want.tobytes(), f"{calls[i // 3][0]} differs across threads"
+        results = list(pool.map(run_all, work))
+    for calls, want, got in zip(work, expected, results, strict=True):
+        for i, out in enumerate(got):
+            reference = want[i % len(calls)]
+            assert out.dtype == reference.dtype
+            assert out.tobytes() == reference.tobytes(), (
+                f"{calls[i % len(calls)][0]} differs when called from several threads"
+            )
