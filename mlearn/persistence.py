@@ -31,7 +31,8 @@ public estimators (``mlearn.__all__``, and ``mlearn.deep.__all__`` when torch
 is installed) or one of the classes passed to :func:`load` explicitly; no
 other name is ever imported or called. The estimator is rebuilt with
 ``cls(**params)`` and its fitted attributes are restored with ``setattr``
-(plain identifiers only, never dunder names). A file that is truncated,
+(plain identifiers only: never a dunder name, a parameter, or a name the
+class defines, such as a method or a property). A file that is truncated,
 corrupted or tampered with (checksum or zip CRC mismatch, malformed JSON,
 unknown tag, array missing, object array), names an unknown class, or was
 written by a newer format version raises a ``ValueError`` before any
@@ -287,7 +288,8 @@ class _Decoder:
             raise ValueError(f"The file gives {name} unknown parameters {sorted(unknown)}.")
         hook = hasattr(cls, "_set_persistent_state")
         for key in state if not hook else ():
-            if not key.isidentifier() or key.startswith("__") or key in valid:
+            # Never shadow a method, property or class attribute, nor a parameter.
+            if not key.isidentifier() or key.startswith("__") or key in valid or hasattr(cls, key):
                 raise ValueError(f"The file sets an invalid attribute name {key!r} on {name}.")
         estimator = cls(**params)
         if hook:

@@ -125,6 +125,15 @@ def test_preprocessor_array_round_trips_and_indices_still_work():
     np.testing.assert_array_equal(loaded.predict(pairs), learner.predict(pairs))
 
 
+def test_output_configuration_round_trips():
+    pd = pytest.importorskip("pandas")
+    X, _ = labelled_points()
+    learner = Covariance().set_output(transform="pandas").fit(X)
+    out = _round_trip(learner).transform(X)
+    assert isinstance(out, pd.DataFrame)
+    np.testing.assert_array_equal(out.to_numpy(), learner.transform(X).to_numpy())
+
+
 def test_float32_model_stays_float32():
     X, _ = labelled_points(dtype=np.float32)
     loaded = _round_trip(Covariance().fit(X))
@@ -346,6 +355,8 @@ def test_file_from_another_mlearn_version_loads_with_a_warning():
     [
         (lambda h: h["estimator"]["state"].update({"__class__": "x"}), "invalid attribute"),
         (lambda h: h["estimator"]["state"].update({"not ok": 1}), "invalid attribute"),
+        (lambda h: h["estimator"]["state"].update({"transform": 1}), "invalid attribute"),
+        (lambda h: h["estimator"]["state"].update({"_n_features_out": 1}), "invalid attribute"),
         (lambda h: h["estimator"]["params"].update({"evil": 1}), "unknown parameters"),
         (lambda h: h["estimator"]["state"].update({"x_": {"__exec__": "rm"}}), "tag"),
         (lambda h: h["estimator"]["state"].update({"x_": {"__array__": "a99"}}), "missing array"),
