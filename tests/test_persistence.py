@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
@@ -185,6 +186,37 @@ def test_every_supported_value_type_round_trips_exactly():
     loaded = _round_trip(holder, classes=[_Holder])
     _assert_same_estimator(holder, loaded)
     np.testing.assert_array_equal(loaded.estimator.transform(X), holder.estimator.transform(X))
+
+
+_leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**80), 2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.sampled_from([np.float32, np.float64, np.int8, np.uint64, np.bool_]).map(lambda t: t(1)),
+    hnp.arrays(
+        st.sampled_from(["f4", "f8", "i2", "u8", "?", "c16", "U3"]),
+        hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=3),
+    ),
+)
+_values = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(a=_values, b=_values)
+def test_any_nesting_of_supported_values_round_trips_exactly(a, b):
+    holder = _Holder(a=a, b=b)
+    holder.fitted_ = b
+    _assert_same_estimator(holder, _round_trip(holder, classes=[_Holder]))
 
 
 def test_nested_estimators_are_saved_recursively_with_their_fitted_state():
