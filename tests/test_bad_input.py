@@ -86,11 +86,15 @@ def _entry_points(estimator, X=None, y=None, *, indices=False):
     """(name, method, args) for each method of a fitted estimator that takes data.
 
     ``args`` are valid arguments built from (X, y): points for ``transform``,
-    tuples (and pair labels) for the tuple learners' methods.
+    pairs for ``pair_distance``, tuples (and pair labels) for the tuple
+    learners' methods; index tuples with ``indices=True``.
     """
     if X is None:
         X, y = labelled_points(seed=1)
     calls = [("transform", (X,))]
+    if hasattr(estimator, "pair_distance"):
+        pairs = np.arange(20).reshape(10, 2) % X.shape[0]
+        calls.append(("pair_distance", (pairs if indices else X[pairs],)))
     if supervision(estimator) in TUPLE_SIZES:
         tuple_args = fit_args(estimator, X, y, indices=indices)
         calls += [

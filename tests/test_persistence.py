@@ -491,3 +491,17 @@ def test_fit_args_cover_every_supervision_kind():
     for cls in ALL_CLASSES:
         estimator = make(cls)
         assert fit_quietly(estimator, *fit_args(estimator, X, y)) is estimator
+
+
+def test_failed_save_leaves_no_file_behind(tmp_path):
+    path = tmp_path / "model.npz"
+    with pytest.raises(TypeError, match="Cannot save"):
+        save(_Holder(a=lambda: None), path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_and_load_refuse_what_is_not_an_estimator_class():
+    with pytest.raises(TypeError, match="expects an estimator"):
+        save(np.eye(2), io.BytesIO())
+    with pytest.raises(TypeError, match="estimator classes"):
+        load(io.BytesIO(_saved_bytes()), classes=[dict])
