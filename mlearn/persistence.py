@@ -110,30 +110,32 @@ class _Encoder:
         }
 
     def value(self, v, where):
-        if v is None or isinstance(v, bool | str):
+        # Exact types only: a subclass (an IntEnum, a namedtuple, np.matrix, a
+        # scipy OptimizeResult) would come back as its base type, so it is refused.
+        t = type(v)
+        if v is None or t in (bool, str, int):
             return v
-        if isinstance(v, np.generic):
-            return self._scalar(v, where)
-        if isinstance(v, int):
-            return v
-        if isinstance(v, float):
+        if t is float:
             return v if math.isfinite(v) else {"__float__": repr(v)}
-        if isinstance(v, tuple | list):
+        if isinstance(v, np.generic) and t is np.dtype(t).type:
+            return self._scalar(v, where)
+        if t in (tuple, list):
             items = [self.value(x, f"{where}[{i}]") for i, x in enumerate(v)]
-            return {"__tuple__": items} if isinstance(v, tuple) else {"__list__": items}
-        if isinstance(v, dict):
+            return {"__tuple__": items} if t is tuple else {"__list__": items}
+        if t is dict:
             return {"__dict__": {k: self.value(x, f"{where}.{k}") for k, x in _str_keys(v, where)}}
-        if isinstance(v, np.ndarray):
+        if t is np.ndarray:
             return self._array(v, where)
-        if isinstance(v, np.random.RandomState):
+        if t is np.random.RandomState:
             return {"__random_state__": self.value(v.get_state(legacy=False), where)}
-        if isinstance(v, np.random.Generator):
+        if t is np.random.Generator:
             return {"__generator__": self.value(v.bit_generator.state, where)}
         if isinstance(v, BaseEstimator):
             return {"__estimator__": self.estimator(v, where)}
         raise TypeError(
             f"Cannot save {where} of type {type(v).__name__} without pickle; only arrays, "
-            f"scalars, strings, None, lists, tuples, dicts and estimators can be saved. "
+            f"scalars, strings, None, lists, tuples, dicts (of exactly these types) and "
+            f"estimators can be saved. "
             f"Use pickle or joblib for this estimator (and load such files only from "
             f"trusted sources)."
         )

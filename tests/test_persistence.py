@@ -1,5 +1,7 @@
 """mlearn.persistence: pickle-free round trips, and refusal of every file it did not write."""
 
+import collections
+import enum
 import io
 import json
 import pickle
@@ -237,8 +239,23 @@ def test_nested_estimators_are_saved_recursively_with_their_fitted_state():
         {1: "int key"},
         np.complex128(1j),
         np.array([(1, 2.0)], dtype="i4,f8"),
+        np.ma.masked_array([1.0, 2.0], mask=[True, False]),
+        collections.OrderedDict(a=1),
+        collections.namedtuple("Point", "x y")(1, 2),
+        enum.IntEnum("Colour", "RED")(1),
     ],
-    ids=["lambda", "builtin", "object", "int-key", "complex-scalar", "structured-array"],
+    ids=[
+        "lambda",
+        "builtin",
+        "object",
+        "int-key",
+        "complex-scalar",
+        "structured-array",
+        "masked-array",
+        "dict-subclass",
+        "namedtuple",
+        "int-enum",
+    ],
 )
 def test_values_that_need_pickle_are_refused_at_save(bad):
     with pytest.raises(TypeError, match="Cannot save"):
