@@ -21,9 +21,10 @@ finite ``float`` are plain JSON; everything else carries a tag —
 e.g. string class labels or ``feature_names_in_``, stored element by
 element), ``__random_state__`` / ``__generator__`` (a NumPy random state)
 and ``__estimator__`` (a nested estimator, e.g. the ``estimator`` parameter
-of ``KernelMetricLearner``, stored the same way). A value of any other type
-(a callable ``preprocessor``, a lambda, an open file) cannot be stored
-without pickle: :func:`save` raises a ``TypeError`` naming it, and pickle or
+of ``KernelMetricLearner``, stored the same way). Types must match exactly,
+so that a loaded value has the type of the saved one. A value of any other
+type (a callable ``preprocessor``, a lambda, a namedtuple, a masked array)
+cannot be stored without pickle: :func:`save` raises a ``TypeError`` naming it, and pickle or
 joblib remain the way to store such an estimator (trusted files only).
 
 Loading is closed-world. The class named in the file must be one of mlearn's
