@@ -59,7 +59,9 @@ module) implements two methods instead:
     ``torch.from_numpy`` of the arrays).
 
 Both must be defined together; when they are, the default attribute copy is
-not done, so the hook returns everything needed to use the estimator.
+not done, so the hook returns everything needed to use the estimator. The
+hook is called only on a fitted estimator (``check_is_fitted`` passes); an
+unfitted one is stored with its parameters alone.
 """
 
 import hashlib
@@ -72,6 +74,8 @@ import zipfile
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = ["save", "load", "FORMAT_VERSION"]
 
@@ -95,7 +99,9 @@ class _Encoder:
     def estimator(self, est, where="estimator"):
         params = est.get_params(deep=False)
         getter = getattr(est, "_get_persistent_state", None)
-        if getter is not None:
+        if getter is not None and not _is_fitted(est):
+            state = None  # an unfitted estimator has no state for the hook to give
+        elif getter is not None:
             state = getter()
             if not isinstance(state, dict):
                 raise TypeError(
@@ -107,7 +113,9 @@ class _Encoder:
         return {
             "class": type(est).__name__,
             "params": {k: self.value(v, f"{where}.{k}") for k, v in params.items()},
-            "state": {k: self.value(v, f"{where}.{k}") for k, v in _str_keys(state, where)},
+            "state": None
+            if state is None
+            else {k: self.value(v, f"{where}.{k}") for k, v in _str_keys(state, where)},
         }
 
     def value(self, v, where):
@@ -160,6 +168,14 @@ class _Encoder:
         key = f"a{len(self.arrays)}"
         self.arrays[key] = v
         return {"__array__": key}
+
+
+def _is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _str_keys(mapping, where):
@@ -284,18 +300,18 @@ class _Decoder:
                 f"Pass classes=[...] to load to allow your own."
             )
         params = self._mapping(body["params"], depth)
-        state = self._mapping(body["state"], depth)
+        state = {} if body["state"] is None else self._mapping(body["state"], depth)
         valid = cls().get_params(deep=False)
         unknown = set(params) - set(valid)
         if unknown:
             raise ValueError(f"The file gives {name} unknown parameters {sorted(unknown)}.")
         hook = hasattr(cls, "_set_persistent_state")
-        for key in state if not hook else ():
+        for key in () if hook else state:
             # Never shadow a method, property or class attribute, nor a parameter.
             if not key.isidentifier() or key.startswith("__") or key in valid or hasattr(cls, key):
                 raise ValueError(f"The file sets an invalid attribute name {key!r} on {name}.")
         estimator = cls(**params)
-        if hook:
+        if hook and body["state"] is not None:
             estimator._set_persistent_state(state)
         else:
             for key, value in state.items():

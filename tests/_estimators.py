@@ -85,9 +85,8 @@ def supervision(estimator):
             inner = supervision(value)
             if inner != "points":
                 return inner
-    y = inspect.signature(estimator.fit).parameters.get("y")
-    if y is not None and y.default is inspect.Parameter.empty:
-        return "supervised"  # fit(X, y) with y required, without the mixin
+    if estimator.__sklearn_tags__().target_tags.required:
+        return "supervised"  # e.g. a wrapper whose default inner learner is supervised
     return "points"
 
 

@@ -165,6 +165,10 @@ class _Holder(BaseEstimator):
         self.b = b
         self.estimator = estimator
 
+    def fit(self, X=None, y=None):
+        self.fitted_ = True
+        return self
+
 
 def test_every_supported_value_type_round_trips_exactly():
     X, _ = labelled_points()
@@ -304,13 +308,19 @@ def test_hook_stores_torch_weights_as_raw_arrays():
     assert loaded.n_iter_ == 5 and loaded.n_features == 3
 
 
+def test_hook_is_not_called_for_an_unfitted_estimator():
+    pytest.importorskip("torch")
+    loaded = _round_trip(_TorchHolder(n_features=5), classes=[_TorchHolder])
+    assert loaded.n_features == 5 and not hasattr(loaded, "network_")
+
+
 def test_hook_that_returns_no_dict_is_refused():
     class BadHook(_Holder):
         def _get_persistent_state(self):
             return [1, 2]
 
     with pytest.raises(TypeError, match="must return a dict"):
-        save(BadHook(), io.BytesIO())
+        save(BadHook().fit(), io.BytesIO())
 
 
 def test_save_writes_the_path_as_given_and_plain_numpy_can_read_it(tmp_path):
