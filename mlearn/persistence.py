@@ -29,7 +29,9 @@ joblib remain the way to store such an estimator (trusted files only).
 
 Loading is closed-world. The class named in the file must be one of mlearn's
 public estimators (``mlearn.__all__``, and ``mlearn.deep.__all__`` when torch
-is installed) or one of the classes passed to :func:`load` explicitly; no
+is installed), one of the few scikit-learn estimators that mlearn's estimators
+hold as fitted state (``PCA``, ``KernelPCA``, ``KernelCenterer``,
+``Nystroem``), or one of the classes passed to :func:`load` explicitly; no
 other name is ever imported or called. The estimator is rebuilt with
 ``cls(**params)`` and its fitted attributes are restored with ``setattr``
 (plain identifiers only: never a dunder name, a parameter, or a name the
@@ -270,7 +272,13 @@ def _allowed_classes(extra):
             modules.append(deep)
         except ImportError:  # the deep module is optional
             pass
-    allowed = {}
+    from sklearn.decomposition import PCA, KernelPCA
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.preprocessing import KernelCenterer
+
+    # scikit-learn estimators that mlearn's estimators hold as fitted state (the
+    # kernel map of KernelMetricLearner); building them runs only scikit-learn's code.
+    allowed = {cls.__name__: cls for cls in (PCA, KernelPCA, KernelCenterer, Nystroem)}
     for module in modules:
         for name in getattr(module, "__all__", ()):
             obj = getattr(module, name, None)

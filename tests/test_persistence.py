@@ -237,6 +237,18 @@ def test_any_nesting_of_supported_values_round_trips_exactly(a, b):
     _assert_same_estimator(holder, _round_trip(holder, classes=[_Holder]))
 
 
+def test_fitted_scikit_learn_kernel_maps_held_as_state_round_trip():
+    from sklearn.decomposition import KernelPCA
+    from sklearn.kernel_approximation import Nystroem
+
+    X, _ = labelled_points()
+    holder = _Holder(a=KernelPCA(n_components=5, kernel="rbf").fit(X))
+    holder.kernel_map_ = Nystroem(n_components=10, random_state=0).fit(X)
+    loaded = _round_trip(holder, classes=[_Holder])
+    for original, restored in [(holder.a, loaded.a), (holder.kernel_map_, loaded.kernel_map_)]:
+        np.testing.assert_array_equal(restored.transform(X), original.transform(X), strict=True)
+
+
 def test_nested_estimators_are_saved_recursively_with_their_fitted_state():
     X, _ = labelled_points()
     inner = _Holder(estimator=Covariance().fit(X))
