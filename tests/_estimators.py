@@ -10,12 +10,14 @@ kind; a wrapper (an estimator whose parameter is an estimator, like
 
 import importlib.util
 import inspect
+import os
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
+import mlearn
 from mlearn.base import (
     MahalanobisMixin,
     PairsMixin,
@@ -55,6 +57,10 @@ def public_classes():
         try:
             from mlearn import deep
         except ImportError:
+            deep = None
+        # Only this checkout's deep module (an editable install elsewhere may provide one).
+        here = os.path.dirname(os.path.abspath(mlearn.__file__))
+        if deep is not None and not os.path.abspath(deep.__file__).startswith(here):
             deep = None
         for name in getattr(deep, "__all__", ()):
             obj = getattr(deep, name)
