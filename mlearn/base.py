@@ -279,7 +279,7 @@ class PairsMixin(_TuplesMixin):
         -------
         self
         """
-        check_is_fitted(self)  # any fitted learner: a non-linear one has no components_
+        check_is_fitted(self)  # any fitted learner: linear (components_) or deep (network_)
         if strategy not in ("accuracy", "f_beta", "max_tpr", "max_tnr"):
             raise ValueError(
                 f"strategy must be 'accuracy', 'f_beta', 'max_tpr' or 'max_tnr', got {strategy!r}."
