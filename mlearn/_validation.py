@@ -136,22 +136,25 @@ def _index_tuples(arr, tuple_size, kind, preprocessor):
     return preprocessor, indices
 
 
-def check_pair_labels(y, n_pairs):
-    """Validate pair labels: one label per pair, each −1 (dissimilar) or +1 (similar)."""
+def check_pair_labels(y, n_pairs, *, kind="pairs"):
+    """Validate tuple labels: one label per tuple, each −1 or +1.
+
+    For pairs, +1 means similar and −1 dissimilar; for triplets and
+    quadruplets (``kind``), +1 means the stated order holds.
+    """
     if y is None:
         raise ValueError("Pair labels y are required: +1 for similar pairs, -1 for dissimilar.")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
     if y.ndim != 1:
-        raise ValueError(f"Pair labels y must be 1-D, got shape {y.shape}.")
+        raise ValueError(f"Labels of {kind} must be 1-D, got shape {y.shape}.")
     if y.shape[0] != n_pairs:
-        raise ValueError(f"Got {n_pairs} pairs but {y.shape[0]} pair labels.")
+        raise ValueError(f"Got {n_pairs} {kind} but {y.shape[0]} labels.")
     if y.dtype.kind not in "biuf" or not np.all(np.isin(y, (-1, 1))):
-        values = np.unique(y.astype(object) if y.dtype.kind not in "biuf" else y)
-        raise ValueError(
-            f"Pair labels must be -1 (dissimilar) or +1 (similar); got values {values[:5]}."
-        )
+        values = np.unique(y.astype(str) if y.dtype.kind not in "biuf" else y)
+        meaning = "(dissimilar) or +1 (similar)" if kind == "pairs" else "or +1"
+        raise ValueError(f"Labels of {kind} must be -1 {meaning}; got values {values[:5]}.")
     return y.astype(np.int8)
 
 
@@ -170,10 +173,14 @@ def check_class_labels(y, n_samples, *, min_classes=2, min_per_class=1):
         y = y.ravel()
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels.")
-    check_classification_targets(y)
-    if type_of_target(y) not in ("binary", "multiclass"):
-        raise ValueError(f"y must be 1-D class labels, got {type_of_target(y)} targets.")
-    classes, y_encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
+    try:
+        check_classification_targets(y)
+        target_type = type_of_target(y)
+        classes, y_encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
+    except TypeError as exc:  # e.g. None among strings: labels that cannot be ordered
+        raise ValueError(f"Class labels must be mutually comparable values; {exc}.") from None
+    if target_type not in ("binary", "multiclass"):
+        raise ValueError(f"y must be 1-D class labels, got {target_type} targets.")
     if classes.shape[0] < min_classes:
         raise ValueError(
             f"y has {classes.shape[0]} class(es); at least {min_classes} classes are needed "

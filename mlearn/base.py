@@ -312,10 +312,12 @@ class PairsMixin(_TuplesMixin):
 
     def score(self, pairs, y):
         """Area under the ROC curve of :meth:`decision_function` for labels y (±1)."""
-        y = check_pair_labels(y, np.shape(pairs)[0])
+        # The pairs are validated first, so that bad pairs are named as such.
+        scores = self.decision_function(pairs)
+        y = check_pair_labels(y, scores.shape[0])
         if np.unique(y).shape[0] < 2:
             raise ValueError("score needs both similar (+1) and dissimilar (-1) pairs.")
-        return roc_auc_score(y, self.decision_function(pairs))
+        return roc_auc_score(y, scores)
 
     def calibrate_threshold(self, pairs, y, strategy="accuracy", *, min_rate=None, beta=1.0):
         """Choose ``threshold_`` on labelled pairs (usually a validation set).
@@ -423,7 +425,9 @@ class _RelativeTuplesMixin(_TuplesMixin):
     def score(self, tuples, y=None):
         """Accuracy of :meth:`predict`: against +1 (the order given) or against y."""
         pred = self.predict(tuples)
-        target = np.ones_like(pred) if y is None else np.asarray(y)
+        if y is None:
+            return float(np.mean(pred == 1))
+        target = check_pair_labels(y, pred.shape[0], kind=TUPLE_NAMES[self._tuple_size])
         return float(np.mean(pred == target))
 
 

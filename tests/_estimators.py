@@ -1,0 +1,166 @@
+"""Every estimator the reliability tests run, and how to fit each one.
+
+Estimators are discovered from ``mlearn.__all__`` (and ``mlearn.deep.__all__``
+when torch is installed), plus the small learners of ``tests/_learners.py``
+so that every kind of supervision is exercised before a public learner of
+that kind exists. How an estimator is fitted follows from its supervision
+kind; a wrapper (an estimator whose parameter is an estimator, like
+``KernelMetricLearner``) is fitted like the learner it wraps.
+"""
+
+import importlib.util
+import inspect
+import os
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+
+import mlearn
+from mlearn.base import (
+    MahalanobisMixin,
+    PairsMixin,
+    QuadrupletsMixin,
+    SupervisedMixin,
+    TripletsMixin,
+)
+from mlearn.psd import is_psd
+
+from ._learners import (
+    InverseVariancePairs,
+    InverseVarianceQuadruplets,
+    InverseVarianceTriplets,
+    InverseWithinClassVariance,
+)
+from .test_sklearn_compat import _make, _public_estimator_classes, _tuples_for
+
+TOY_LEARNERS = [
+    InverseWithinClassVariance,
+    InverseVariancePairs,
+    InverseVarianceTriplets,
+    InverseVarianceQuadruplets,
+]
+TUPLE_SIZES = {"pairs": 2, "triplets": 3, "quadruplets": 4}
+_KIND_MIXINS = {
+    "supervised": SupervisedMixin,
+    "pairs": PairsMixin,
+    "triplets": TripletsMixin,
+    "quadruplets": QuadrupletsMixin,
+}
+
+
+def public_classes():
+    """mlearn's public estimator classes, the deep ones included when torch is there."""
+    classes = list(_public_estimator_classes())
+    if importlib.util.find_spec("torch") is not None:
+        try:
+            from mlearn import deep
+        except ImportError:
+            deep = None
+        # Only this checkout's deep module (an editable install elsewhere may provide one).
+        here = os.path.dirname(os.path.abspath(mlearn.__file__))
+        if deep is not None and not os.path.abspath(deep.__file__).startswith(here):
+            deep = None
+        for name in getattr(deep, "__all__", ()):
+            obj = getattr(deep, name)
+            if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+                classes.append(obj)
+    return classes
+
+
+ALL_CLASSES = public_classes() + TOY_LEARNERS
+
+
+def class_id(cls):
+    return cls.__name__
+
+
+def make(cls, **params):
+    """A small, fast configuration of ``cls`` (as the conformance tests use)."""
+    return _make(cls, **params)
+
+
+def supervision(estimator):
+    """'supervised', 'pairs', 'triplets', 'quadruplets' or 'points' (X alone)."""
+    for kind, mixin in _KIND_MIXINS.items():
+        if isinstance(estimator, mixin):
+            return kind
+    for value in estimator.get_params(deep=False).values():
+        if isinstance(value, BaseEstimator):
+            inner = supervision(value)
+            if inner != "points":
+                return inner
+    if estimator.__sklearn_tags__().target_tags.required:
+        return "supervised"  # e.g. a wrapper whose default inner learner is supervised
+    return "points"
+
+
+def labelled_points(seed=0, n=36, d=4, dtype=np.float64):
+    """Three separable classes along feature 0; feature 3 is large noise."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(3), n // 3)
+    X = rng.normal(size=(n, d))
+    X[:, 0] += 5.0 * y
+    X[:, 3] *= 10.0
+    return X.astype(dtype), y
+
+
+def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
+    """Arguments for ``estimator.fit`` on data (X, y), by its supervision kind.
+
+    Tuples are drawn from the labels; with ``indices=True`` they are returned as
+    index arrays (for an estimator whose ``preprocessor`` is X).
+    """
+    kind = supervision(estimator)
+    if kind == "points":
+        return (X,)
+    if kind == "supervised":
+        return (X, y)
+    with warnings.catch_warnings():  # small data sets hold fewer tuples than asked for
+        warnings.simplefilter("ignore", UserWarning)
+        tuples, labels = _tuples_for(_KIND_MIXINS[kind], X, y)
+    tuples = tuples[:n_tuples]
+    tuples = tuples if indices else X[tuples]
+    return (tuples,) if labels is None else (tuples, labels[:n_tuples])
+
+
+def fit_quietly(estimator, *args):
+    """Fit, ignoring the ConvergenceWarning that a small max_iter may cause."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args)
+
+
+_FITTED = {}
+
+
+def fitted(cls):
+    """A fitted instance of ``cls`` on :func:`labelled_points` (cached per class)."""
+    if cls not in _FITTED:
+        estimator = make(cls)
+        X, y = labelled_points()
+        _FITTED[cls] = fit_quietly(estimator, *fit_args(estimator, X, y))
+    return _FITTED[cls]
+
+
+# A refusal of valid but awkward data must say what is wrong with it.
+NAMES_THE_CONDITION = (
+    r"singular|rank|constant|duplicate|sample|feature|class|neighbo|scale|finite|"
+    r"positive|PSD|semidefinite|variance|distinct"
+)
+
+
+def check_learned_metric(estimator, X, y):
+    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric."""
+    embedded = estimator.transform(X)
+    assert embedded.dtype == X.dtype, f"transform gives {embedded.dtype} for {X.dtype} input"
+    assert np.all(np.isfinite(embedded))
+    if isinstance(estimator, MahalanobisMixin):
+        L = estimator.components_
+        assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"
+        assert np.all(np.isfinite(L))
+        assert is_psd(estimator.get_mahalanobis_matrix())
+    if supervision(estimator) in TUPLE_SIZES:
+        tuples = fit_args(estimator, X, y)[0]
+        assert np.all(np.isfinite(estimator.decision_function(tuples)))
