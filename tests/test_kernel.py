@@ -182,7 +182,8 @@ def test_kernel_lmnn_objective_in_dual_coefficients_equals_the_whitened_problem(
     np.testing.assert_allclose(B @ P, A, atol=1e-8)
     Z = F @ B.T
     radii = np.full(len(y), np.inf)
-    pairs = ActivePairs(targets, valid, *find_impostors(Z, y, radii))
+    anchors, impostors, _ = find_impostors(Z, y, radii)
+    pairs = ActivePairs(targets, valid, anchors, impostors)
     loss_kernel, grad_kernel = lmnn_loss_and_grad(A, K, pairs, 0.5)
     loss_features, grad_features = lmnn_loss_and_grad(B, F, pairs, 0.5)
     assert loss_kernel == pytest.approx(loss_features, rel=1e-8)

@@ -255,12 +255,17 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     @property
     def _n_features_out(self):
+        check_is_fitted(self, "estimator_")
         return self.estimator_.components_.shape[0]
 
-    def _mapped_tuples(self, tuples):
-        """Tuples of ψ-images, shape (n_tuples, tuple_size, m), for the fitted learner."""
+    def _mapped_tuples(self, tuples, tuple_size=None):
+        """Tuples of ψ-images, shape (n_tuples, tuple_size, m), for the fitted learner.
+
+        ``tuple_size`` defaults to the learner's own (pairs, triplets, quadruplets);
+        ``pair_distance`` passes 2, which every learner answers.
+        """
         check_is_fitted(self, "estimator_")
-        size = self.estimator_._tuple_size
+        size = self.estimator_._tuple_size if tuple_size is None else tuple_size
         preprocessor = check_preprocessor(getattr(self.estimator, "preprocessor", None))
         points, indices = check_tuples(tuples, size, preprocessor=preprocessor)
         if points.shape[1] != self.n_features_in_:
@@ -274,22 +279,26 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     @available_if(_inner_has("predict"))
     def predict(self, tuples):
         """The learner's ``predict`` on tuples mapped through ψ."""
-        return self.estimator_.predict(self._mapped_tuples(tuples))
+        mapped = self._mapped_tuples(tuples)
+        return self.estimator_.predict(mapped)
 
     @available_if(_inner_has("decision_function"))
     def decision_function(self, tuples):
         """The learner's ``decision_function`` on tuples mapped through ψ."""
-        return self.estimator_.decision_function(self._mapped_tuples(tuples))
+        mapped = self._mapped_tuples(tuples)
+        return self.estimator_.decision_function(mapped)
 
     @available_if(_inner_has("score"))
     def score(self, tuples, y=None):
         """The learner's ``score`` on tuples mapped through ψ."""
-        return self.estimator_.score(self._mapped_tuples(tuples), y)
+        mapped = self._mapped_tuples(tuples)
+        return self.estimator_.score(mapped, y)
 
     @available_if(_inner_has("pair_distance"))
     def pair_distance(self, pairs):
         """Learned distance ‖L ψ(x) − L ψ(x')‖ between the points of each pair."""
-        return self.estimator_.pair_distance(self._mapped_tuples(pairs))
+        mapped = self._mapped_tuples(pairs, 2)
+        return self.estimator_.pair_distance(mapped)
 
     @available_if(_inner_has("pair_score"))
     def pair_score(self, pairs):
@@ -299,9 +308,8 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     @available_if(_inner_has("calibrate_threshold"))
     def calibrate_threshold(self, pairs, y, strategy="accuracy", *, min_rate=None, beta=1.0):
         """The learner's ``calibrate_threshold`` on pairs mapped through ψ; returns self."""
-        self.estimator_.calibrate_threshold(
-            self._mapped_tuples(pairs), y, strategy, min_rate=min_rate, beta=beta
-        )
+        mapped = self._mapped_tuples(pairs, 2)
+        self.estimator_.calibrate_threshold(mapped, y, strategy, min_rate=min_rate, beta=beta)
         return self
 
     def __sklearn_tags__(self):
