@@ -463,6 +463,24 @@ def load(path, *, classes=()):
         If the file is not an mlearn estimator file, is truncated or was
         modified, names a class that is not allowed, or was written by a newer
         format version.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mlearn import LMNN
+    >>> from mlearn.persistence import load, save
+    >>> X, y = load_iris(return_X_y=True)
+    >>> model = LMNN(random_state=0).fit(X, y)
+    >>> save(model, "lmnn.npz")  # doctest: +SKIP
+    >>> restored = load("lmnn.npz")  # doctest: +SKIP
+    >>> import io
+    >>> buffer = io.BytesIO()
+    >>> save(model, buffer)
+    >>> _ = buffer.seek(0)
+    >>> restored = load(buffer)
+    >>> np.array_equal(restored.components_, model.components_), restored.n_neighbors
+    (True, 3)
     """
     allowed = _allowed_classes(classes)
     if not hasattr(path, "read"):
