@@ -67,6 +67,7 @@ from ._optim import (
     soft_threshold_nonnegative,
     warn_not_converged,
 )
+from ._scatter import PairScatter
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, rows_per_block
 from .constraints import knn_triplets
 from .psd import check_psd, components_from_metric, project_psd
@@ -115,22 +116,11 @@ class _TripletLoss:
             (np.tile([1.0, -1.0], n_pairs), pairs.ravel(), np.arange(0, 2 * n_pairs + 1, 2)),
             shape=(n_pairs, len(used)),
         )
-        self._laplacian_pattern(len(used))
-
-    def _laplacian_pattern(self, n):
-        """CSR pattern of Σ_p c_p (e_a − e_b)(e_a − e_b)ᵀ and where each term lands in it."""
-        a, b = self.first, self.second
-        rows, cols = np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a])
-        slots, self._slot = np.unique(rows * n + cols, return_inverse=True)
-        self._sign = np.repeat([1.0, 1.0, -1.0, -1.0], len(a))
-        indptr = np.searchsorted(slots, np.arange(n + 1) * n)
-        self._pattern = (slots % n, indptr, (n, n))
+        self._scatter = PairScatter(self.X, self.first, self.second)
 
     def laplacian(self, c):
         """Sparse L = Σ_p c_p (e_a − e_b)(e_a − e_b)ᵀ, so that Xᵀ L X = Σ_p c_p δ_p δ_pᵀ."""
-        data = np.bincount(self._slot, self._sign * np.tile(c, 4), len(self._pattern[0]))
-        indices, indptr, shape = self._pattern
-        return sparse.csr_matrix((data, indices, indptr), shape=shape)
+        return self._scatter.laplacian(c)
 
     def margins(self, M, w):
         """d²_ik − d²_ij for every triplet."""

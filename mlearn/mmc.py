@@ -55,7 +55,6 @@ from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy import linalg
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.datasets import make_spd_matrix
@@ -64,6 +63,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from ._optim import ProgressTable, proximal_gradient, warn_not_converged
+from ._scatter import PairScatter
 from .base import (
     MahalanobisMixin,
     PairsMixin,
@@ -90,15 +90,10 @@ _UNBOUNDED_RTOL = 1e-8
 def difference_scatter(X, first, second, weights):
     """Σ_k weights_k (x_a − x_b)(x_a − x_b)ᵀ over pairs (a, b), as Xᵀ Lap(W) X.
 
-    W is the sparse symmetric weight matrix of the pairs and Lap(W) its graph
-    Laplacian: one sparse product and one GEMM, never a per-pair outer product.
+    One sparse product and one GEMM (:class:`mlearn._scatter.PairScatter`),
+    never a per-pair outer product.
     """
-    n = X.shape[0]
-    W = sp.csr_matrix((weights.astype(X.dtype, copy=False), (first, second)), shape=(n, n))
-    W = W + W.T
-    laplacian = sp.diags(np.asarray(W.sum(axis=1)).ravel()) - W
-    S = X.T @ (laplacian @ X)
-    return (S + S.T) / 2
+    return PairScatter(X, first, second)(weights.astype(X.dtype, copy=False))
 
 
 def dissimilar_sum_and_gradient(X, first, second, M):

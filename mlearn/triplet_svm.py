@@ -53,13 +53,14 @@ the returned metric.
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import linalg, sparse
+from scipy import linalg
 from scipy.optimize import Bounds
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._diagonal_qp import TripletFeatures, solve_diagonal_qp
 from ._optim import ProgressTable, minimize_lbfgs
+from ._scatter import PairScatter
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, _paired_distances
 from .constraints import knn_triplets
 from .psd import components_from_metric, project_psd
@@ -93,32 +94,14 @@ def _regulariser(A):
 
 
 class _TripletScatter:
-    """S(α) = Σ_t α_t (d_ik d_ikᵀ − d_ij d_ijᵀ) as Xᵀ·Laplacian(W_α)·X with a sparse W_α.
-
-    W_α holds +α_t on the directed edge (i, k) and −α_t on (i, j); its sparsity
-    pattern is built once, and each evaluation only refills its data.
-    """
+    """S(α) = Σ_t α_t (d_ik d_ikᵀ − d_ij d_ijᵀ): the pairs (i, k) weighted +α, (i, j) −α."""
 
     def __init__(self, X, triplets):
-        n = X.shape[0]
         i, j, k = triplets.T
-        keys = np.concatenate([i * n + k, i * n + j])
-        unique, self._position = np.unique(keys, return_inverse=True)
-        rows = unique // n
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-        self._W = sparse.csr_matrix((np.zeros(unique.shape[0]), unique % n, indptr), shape=(n, n))
-        self._X = X
+        self._scatter = PairScatter(X, np.concatenate([i, i]), np.concatenate([k, j]))
 
     def __call__(self, alpha):
-        W = self._W
-        W.data = np.bincount(
-            self._position, weights=np.concatenate([alpha, -alpha]), minlength=W.data.shape[0]
-        )
-        X = self._X
-        # Σ_e w_e (x_a − x_b)(x_a − x_b)ᵀ = Xᵀ diag(deg) X − XᵀWX − (XᵀWX)ᵀ.
-        degree = np.asarray(W.sum(axis=0)).ravel() + np.asarray(W.sum(axis=1)).ravel()
-        cross = X.T @ (W @ X)
-        return (X * degree[:, None]).T @ X - cross - cross.T
+        return self._scatter(np.concatenate([alpha, -alpha]))
 
 
 def _triplet_margins(X, triplets, L):
