@@ -63,10 +63,11 @@ class KernelLMNN(RepresenterKernelLearner):
         μ, the weight of the impostor term against the target term.
     hinge : {'hinge', 'squared_hinge'}, default='hinge'
         Loss on margin violations.
-    max_iter : int, default=200
-        Maximum number of L-BFGS iterations.
-    tol : float, default=1e-5
-        Tolerance of L-BFGS on the objective's relative decrease.
+    max_iter : int, default=1000
+        Maximum number of L-BFGS iterations, over all impostor searches.
+    tol : float, default=1e-4
+        Tolerance of L-BFGS on the objective's relative decrease (as in
+        :class:`mlearn.LMNN`).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation where it is random.
     verbose : int, default=0
@@ -133,8 +134,8 @@ class KernelLMNN(RepresenterKernelLearner):
         rank_rtol=1e-5,
         push_weight=0.5,
         hinge="hinge",
-        max_iter=200,
-        tol=1e-5,
+        max_iter=1000,
+        tol=1e-4,
         random_state=None,
         verbose=0,
     ):
