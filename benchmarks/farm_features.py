@@ -16,7 +16,7 @@ import sys
 from types import SimpleNamespace
 
 import numpy as np
-from datasets import DATASETS, load_dataset
+from datasets import SHIPPED_DATASETS, load_dataset
 from measure import blas_threads, knn_accuracy, measure_estimator
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -72,7 +72,7 @@ def features_kept(estimator):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=",".join([*DATASETS, SYNTHETIC]))
+    parser.add_argument("--datasets", default=",".join([*SHIPPED_DATASETS, SYNTHETIC]))
     parser.add_argument("--penalty", default="fro,l1,nuclear", help="comma list of penalties")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--threads", type=int, help="pin BLAS threads (default: not pinned)")
