@@ -41,3 +41,27 @@ def lazy_transform(estimator, X, n_features_out):
     # Every block must hold whole rows for the map to apply to it.
     X = X.rechunk({1: -1})
     return X.map_blocks(estimator.transform, dtype=dtype, chunks=(X.chunks[0], (n_features_out,)))
+
+
+def labels_in_memory(y):
+    """Class labels as a numpy array, computing them if they come as a dask array."""
+    return np.asarray(y.compute() if is_dask_array(y) else y)
+
+
+def rows_for_tuples(X, tuples):
+    """Fetch from the dask array X only the rows that index tuples use.
+
+    Learners whose objective depends on the points of their constraints only
+    (ITML, MMC) need no more than these rows: at most tuple_size × n_tuples of
+    them, whatever the size of X.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_used, n_features)
+        The used rows, in increasing index order.
+    tuples : ndarray of the input's shape
+        The tuples re-indexed into ``rows`` (the order is kept, so a solver
+        sees the same points in the same order as on X itself).
+    """
+    used, inverse = np.unique(tuples, return_inverse=True)
+    return np.asarray(X[used].compute()), inverse.reshape(tuples.shape).astype(np.intp)

@@ -27,7 +27,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dask import is_dask_array, lazy_transform
+from ._dask import is_dask_array, labels_in_memory, lazy_transform
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
@@ -234,6 +234,23 @@ class SupervisedMixin:
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
         self.classes_, y_encoded = check_class_labels(y, X.shape[0], min_per_class=min_per_class)
         return X, y_encoded
+
+    def _validate_supervised_dask(self, X, y):
+        """For a dask array X: check shape and labels, set ``n_features_in_`` and ``classes_``.
+
+        Nothing of X is computed; y (one label per row) is brought into memory.
+        Returns y encoded as 0..n_classes−1.
+        """
+        if X.ndim != 2:
+            raise ValueError(f"Expected a 2-D dask array X, got {X.ndim} dimension(s).")
+        if X.dtype.kind not in "biuf":
+            raise ValueError(f"X must be numeric, got a dask array of dtype {X.dtype}.")
+        y = labels_in_memory(y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels.")
+        self.n_features_in_ = X.shape[1]
+        self.classes_, y_encoded = check_class_labels(y, X.shape[0])
+        return y_encoded
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

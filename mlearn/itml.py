@@ -52,7 +52,9 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._dask import is_dask_array, rows_for_tuples
 from ._optim import ProgressTable, warn_not_converged
+from ._validation import check_points
 from .base import MahalanobisMixin, PairsMixin, SupervisedMixin, rows_per_block
 from .constraints import similar_dissimilar_pairs
 from .psd import PSD_RTOL, check_psd, components_from_metric, whitening_components
@@ -501,7 +503,9 @@ class ITMLSupervised(SupervisedMixin, _BaseITML):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: only the rows the drawn pairs use
+            are fetched, and the fit equals the in-memory one.
         y : array-like of shape (n_samples,)
             Class labels; at least two classes.
 
@@ -509,11 +513,20 @@ class ITMLSupervised(SupervisedMixin, _BaseITML):
         -------
         self : ITMLSupervised
         """
-        X, y = self._validate_supervised(X, y)
+        on_dask = is_dask_array(X)
+        if on_dask:
+            y = self._validate_supervised_dask(X, y)
+        else:
+            X, y = self._validate_supervised(X, y)
         rng = check_random_state(self.random_state)
         n_classes = self.classes_.shape[0]
         n_constraints = 40 * n_classes**2 if self.n_constraints is None else self.n_constraints
         pairs, signs = similar_dissimilar_pairs(y, n_constraints, random_state=rng)
+        if on_dask:
+            # The projections are sequential: they run here, on the rows the pairs use
+            # (fetched from the cluster), which is all the objective depends on.
+            X, pairs = rows_for_tuples(X, pairs)
+            X = check_points(X, name="X")
         self._fit_pairs(X, pairs, signs, rng)
         return self
 

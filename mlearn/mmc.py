@@ -62,8 +62,10 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._dask import is_dask_array, rows_for_tuples
 from ._optim import ProgressTable, proximal_gradient, warn_not_converged
 from ._scatter import PairScatter
+from ._validation import check_points
 from .base import (
     MahalanobisMixin,
     PairsMixin,
@@ -563,7 +565,9 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: only the rows the drawn pairs use
+            are fetched, and the fit equals the in-memory one.
         y : array-like of shape (n_samples,)
             Class labels; at least two classes.
 
@@ -571,7 +575,11 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         -------
         self : MMCSupervised
         """
-        X, y = self._validate_supervised(X, y)
+        on_dask = is_dask_array(X)
+        if on_dask:
+            y = self._validate_supervised_dask(X, y)
+        else:
+            X, y = self._validate_supervised(X, y)
         n_constraints = self.n_constraints
         if n_constraints is None:
             # metric-learn's default, capped at the pairs these labels have.
@@ -582,6 +590,10 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         indices, labels = similar_dissimilar_pairs(
             y, 2 * n_constraints, random_state=self.random_state
         )
+        if on_dask:
+            # The objective depends on the paired points only: fetch those rows.
+            X, indices = rows_for_tuples(X, indices)
+            X = check_points(X, name="X")
         self._learn(X, indices, labels)
         return self
 
