@@ -27,11 +27,12 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dask import is_dask_array, labels_in_memory, lazy_transform
+from ._dask import is_dask_array, labels_in_memory, lazy_transform, rows_for_tuples
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
     check_pair_labels,
+    check_points,
     check_preprocessor,
     check_tuples,
 )
@@ -234,6 +235,22 @@ class SupervisedMixin:
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
         self.classes_, y_encoded = check_class_labels(y, X.shape[0], min_per_class=min_per_class)
         return X, y_encoded
+
+    def _validate_and_draw_pairs(self, X, y, draw_pairs):
+        """Validate (X, y) and draw index pairs from the labels: (X, pairs, pair_labels).
+
+        ``draw_pairs(y_encoded)`` returns (pairs, pair_labels) and may read
+        ``classes_``. A dask X stays on the cluster: only the rows the pairs use
+        are fetched, the pairs re-indexed into them (in the same order), which is
+        all a learner whose objective depends on the paired points needs.
+        """
+        if is_dask_array(X):
+            pairs, labels = draw_pairs(self._validate_supervised_dask(X, y))
+            X, pairs = rows_for_tuples(X, pairs)
+            return check_points(X, name="X"), pairs, labels
+        X, y = self._validate_supervised(X, y)
+        pairs, labels = draw_pairs(y)
+        return X, pairs, labels
 
     def _validate_supervised_dask(self, X, y):
         """For a dask array X: check shape and labels, set ``n_features_in_`` and ``classes_``.

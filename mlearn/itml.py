@@ -52,9 +52,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._dask import is_dask_array, rows_for_tuples
 from ._optim import ProgressTable, warn_not_converged
-from ._validation import check_points
 from .base import MahalanobisMixin, PairsMixin, SupervisedMixin, rows_per_block
 from .constraints import similar_dissimilar_pairs
 from .psd import PSD_RTOL, check_psd, components_from_metric, whitening_components
@@ -513,20 +511,16 @@ class ITMLSupervised(SupervisedMixin, _BaseITML):
         -------
         self : ITMLSupervised
         """
-        on_dask = is_dask_array(X)
-        if on_dask:
-            y = self._validate_supervised_dask(X, y)
-        else:
-            X, y = self._validate_supervised(X, y)
         rng = check_random_state(self.random_state)
-        n_classes = self.classes_.shape[0]
-        n_constraints = 40 * n_classes**2 if self.n_constraints is None else self.n_constraints
-        pairs, signs = similar_dissimilar_pairs(y, n_constraints, random_state=rng)
-        if on_dask:
-            # The projections are sequential: they run here, on the rows the pairs use
-            # (fetched from the cluster), which is all the objective depends on.
-            X, pairs = rows_for_tuples(X, pairs)
-            X = check_points(X, name="X")
+
+        def draw_pairs(y):
+            n_classes = self.classes_.shape[0]
+            n = 40 * n_classes**2 if self.n_constraints is None else self.n_constraints
+            return similar_dissimilar_pairs(y, n, random_state=rng)
+
+        # With a dask X only the paired rows are fetched: the sequential projections
+        # run here, on all the points the objective depends on.
+        X, pairs, signs = self._validate_and_draw_pairs(X, y, draw_pairs)
         self._fit_pairs(X, pairs, signs, rng)
         return self
 

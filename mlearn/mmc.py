@@ -62,10 +62,8 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
-from ._dask import is_dask_array, rows_for_tuples
 from ._optim import ProgressTable, proximal_gradient, warn_not_converged
 from ._scatter import PairScatter
-from ._validation import check_points
 from .base import (
     MahalanobisMixin,
     PairsMixin,
@@ -575,25 +573,19 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         -------
         self : MMCSupervised
         """
-        on_dask = is_dask_array(X)
-        if on_dask:
-            y = self._validate_supervised_dask(X, y)
-        else:
-            X, y = self._validate_supervised(X, y)
-        n_constraints = self.n_constraints
-        if n_constraints is None:
-            # metric-learn's default, capped at the pairs these labels have.
-            counts = np.bincount(y).astype(np.int64)
-            n_similar = int(np.sum(counts * (counts - 1) // 2))
-            n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
-            n_constraints = max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
-        indices, labels = similar_dissimilar_pairs(
-            y, 2 * n_constraints, random_state=self.random_state
-        )
-        if on_dask:
-            # The objective depends on the paired points only: fetch those rows.
-            X, indices = rows_for_tuples(X, indices)
-            X = check_points(X, name="X")
+
+        def draw_pairs(y):
+            n_constraints = self.n_constraints
+            if n_constraints is None:
+                # metric-learn's default, capped at the pairs these labels have.
+                counts = np.bincount(y).astype(np.int64)
+                n_similar = int(np.sum(counts * (counts - 1) // 2))
+                n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
+                n_constraints = max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
+            return similar_dissimilar_pairs(y, 2 * n_constraints, random_state=self.random_state)
+
+        # With a dask X only the paired rows are fetched: the objective depends on them alone.
+        X, indices, labels = self._validate_and_draw_pairs(X, y, draw_pairs)
         self._learn(X, indices, labels)
         return self
 
