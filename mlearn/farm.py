@@ -70,6 +70,7 @@ from ._optim import (
 from ._scatter import PairScatter
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, rows_per_block
 from .constraints import knn_triplets
+from .covariance import Covariance
 from .psd import check_psd, components_from_metric, project_psd
 
 __all__ = ["FARM", "FARMSupervised"]
@@ -261,7 +262,7 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
         if self.init == "identity":
             return np.eye(d)
         if self.init == "covariance":
-            return np.linalg.pinv(np.atleast_2d(np.cov(X, rowvar=False)), hermitian=True)
+            return Covariance().fit(X).get_mahalanobis_matrix().astype(np.float64)
         A = check_random_state(self.random_state).normal(size=(d, d))
         return A.T @ A / d
 

@@ -55,7 +55,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._optim import ProgressTable, warn_not_converged
 from .base import MahalanobisMixin, PairsMixin, SupervisedMixin, rows_per_block
 from .constraints import similar_dissimilar_pairs
-from .psd import PSD_RTOL, check_psd, components_from_metric, whitening_components
+from .covariance import Covariance
+from .psd import PSD_RTOL, check_psd, components_from_metric
 
 __all__ = ["ITML", "ITMLSupervised"]
 
@@ -157,7 +158,7 @@ def _prior_metric(prior, X, random_state):
         # 'covariance': the inverse covariance of the points, which must be full rank.
         if X.shape[0] < 2:
             raise ValueError("prior='covariance' needs at least 2 distinct points.")
-        L = whitening_components(np.atleast_2d(np.cov(X, rowvar=False)))
+        L = Covariance().fit(X).components_
         if L.shape[0] < d:
             raise ValueError(
                 f"prior='covariance' needs a strictly positive definite covariance, but the "

@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ..itml import ITMLSupervised
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
 from ._representer import RANK_RTOL_DOC, RepresenterKernelLearner
 
 
@@ -44,18 +44,7 @@ class KernelITML(RepresenterKernelLearner):
 
     Parameters
     ----------
-    kernel : {'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ...} or callable, \
-            default='rbf'
-        Kernel, named as in :class:`sklearn.decomposition.KernelPCA`.
-    gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features. (ITML's own γ is ``slack_weight`` here.)
-    degree : int, default=3
-        Degree of the poly kernel.
-    coef0 : float, default=1
-        Independent term of the poly and sigmoid kernels.
-    kernel_params : dict, default=None
-        Extra arguments of a callable kernel.
+    {kernel_parameters}
     {rank_rtol}
     slack_weight : float > 0, default=1.0
         γ, the weight of the slack divergence (``gamma`` of :class:`ITML`);
@@ -180,4 +169,6 @@ class KernelITML(RepresenterKernelLearner):
         return itml.components_
 
 
-KernelITML.__doc__ = KernelITML.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC)
+KernelITML.__doc__ = KernelITML.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC).replace(
+    "{kernel_parameters}", KERNEL_PARAMETERS_DOC
+)

@@ -21,7 +21,7 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..lmnn import LMNN
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
 from ._representer import RANK_RTOL_DOC, RepresenterKernelLearner
 
 
@@ -46,18 +46,7 @@ class KernelLMNN(RepresenterKernelLearner):
     n_components : int, default=None
         Output dimension; None means n_features, capped at the rank of the
         training kernel matrix.
-    kernel : {'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ...} or callable, \
-            default='rbf'
-        Kernel, named as in :class:`sklearn.decomposition.KernelPCA`.
-    gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
-    degree : int, default=3
-        Degree of the poly kernel.
-    coef0 : float, default=1
-        Independent term of the poly and sigmoid kernels.
-    kernel_params : dict, default=None
-        Extra arguments of a callable kernel.
+    {kernel_parameters}
     {rank_rtol}
     push_weight : float in [0, 1], default=0.5
         μ, the weight of the impostor term against the target term.
@@ -169,4 +158,6 @@ class KernelLMNN(RepresenterKernelLearner):
         return lmnn.components_
 
 
-KernelLMNN.__doc__ = KernelLMNN.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC)
+KernelLMNN.__doc__ = KernelLMNN.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC).replace(
+    "{kernel_parameters}", KERNEL_PARAMETERS_DOC
+)

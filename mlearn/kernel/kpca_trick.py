@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._dask import is_dask_array, lazy_transform
 from .._validation import TUPLE_NAMES, check_preprocessor, check_tuples
 from ..base import _TuplesMixin
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
 
 
 def _default_estimator():
@@ -78,17 +78,7 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     estimator : mlearn estimator, default=None
         The linear learner to run in kernel PCA space; cloned at fit. None
         means ``LMNN()``.
-    kernel : {'rbf', 'linear', 'poly', 'sigmoid', 'cosine', ...} or callable, default='rbf'
-        Kernel, as in :class:`sklearn.decomposition.KernelPCA`.
-    gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
-    degree : int, default=3
-        Degree of the poly kernel.
-    coef0 : float, default=1
-        Independent term of the poly and sigmoid kernels.
-    kernel_params : dict, default=None
-        Extra arguments of a callable kernel.
+    {kernel_parameters}
     n_components : int, default=None
         Output dimension; passed to the learner's own ``n_components`` (a
         learner without that parameter raises a ``ValueError``). None keeps the
@@ -320,3 +310,8 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         tags.target_tags.required = inner.target_tags.required
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+KernelMetricLearner.__doc__ = KernelMetricLearner.__doc__.replace(
+    "{kernel_parameters}", KERNEL_PARAMETERS_DOC
+)
