@@ -65,3 +65,126 @@ def rows_for_tuples(X, tuples):
     """
     used, inverse = np.unique(tuples, return_inverse=True)
     return np.asarray(X[used].compute()), inverse.reshape(tuples.shape).astype(np.intp)
+
+
+def row_blocks(X, *aligned):
+    """The row blocks of the dask array X, each with the same rows of ``aligned`` arrays.
+
+    Returns a list with one tuple ``(offset, X_block, *aligned_blocks)`` per block
+    of rows, as dask delayed objects (``offset`` is the index of the block's
+    first row in X, a plain int). Columns are merged into one chunk, so a block
+    holds whole rows; a 1-D aligned array (labels) is rechunked to X's rows.
+    """
+    import dask
+
+    X = X.rechunk({1: -1}) if X.ndim == 2 else X
+    row_chunks = X.chunks[0]
+    columns = [X.to_delayed().ravel()]
+    for array in aligned:
+        if is_dask_array(array):
+            array = array.rechunk((row_chunks,) + tuple((n,) for n in array.shape[1:]))
+            columns.append(array.to_delayed().ravel())
+        else:
+            array = np.asarray(array)
+            bounds = np.cumsum((0,) + row_chunks)
+            columns.append(
+                [dask.delayed(array[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+            )
+    offsets = np.cumsum((0,) + row_chunks)[:-1].tolist()
+    return [(offset, *blocks) for offset, *blocks in zip(offsets, *columns, strict=True)]
+
+
+def _current_client():
+    """The active ``distributed`` client, or None (then shards live in this process)."""
+    try:
+        from distributed import get_client
+    except ImportError:
+        return None
+    try:
+        return get_client()
+    except ValueError:
+        return None
+
+
+def _tree_sum(parts):
+    """Elementwise sum of equally shaped results (numbers, arrays, or tuples of them)."""
+    parts = list(parts)
+    if isinstance(parts[0], tuple):
+        return tuple(_tree_sum(column) for column in zip(*parts, strict=True))
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _cluster_failure(error):
+    return RuntimeError(
+        f"A task of the distributed fit failed on the cluster ({type(error).__name__}: "
+        f"{error}); the fit was abandoned."
+    )
+
+
+class ShardedState:
+    """Per-shard state kept where it was computed, and map/sum over it.
+
+    The state of shard s is ``prepare(*shard)`` for each shard tuple (of dask
+    delayed objects, e.g. from :func:`row_blocks`). With a ``distributed``
+    client active, the states are computed and held on the workers and only the
+    results of :meth:`map` travel back to the driver; without one, they are
+    computed by dask's local scheduler and held in this process.
+
+    A distributed fit built on this is exact with respect to its shards: the sum
+    over shards is taken on the driver in shard order, so it does not depend on
+    which worker computed what. If a worker dies, the lost states are recomputed
+    from their task graph (kept here, so the shards' input must be recomputable:
+    a dask array, not futures); if a task raises, the fit stops with a
+    ``RuntimeError`` naming the failure (never a partial sum).
+    """
+
+    def __init__(self, shards, prepare):
+        import dask
+
+        self._tasks = [dask.delayed(prepare, pure=True)(*shard) for shard in shards]
+        self.n_shards = len(self._tasks)
+        self._client = _current_client()
+        if self._client is None:
+            self._states = list(dask.compute(*self._tasks))
+        else:
+            self._states = self._client.compute(self._tasks)
+            try:  # fail here, not in the first iteration
+                self._client.gather(self._states)
+            except Exception as error:
+                raise _cluster_failure(error) from error
+
+    def _states_lost(self):
+        return any(future.status != "finished" for future in self._states)
+
+    def map(self, function, *args):
+        """``[function(state, *args) for state in shards]``, computed where the states are.
+
+        ``args`` are small (the current parameters): with a client they are sent
+        once to every worker per call. States lost with a worker are recomputed
+        from their task graph once, and the call repeated.
+        """
+        if self._client is None:
+            return [function(state, *args) for state in self._states]
+        client = self._client
+
+        def run():
+            shared = [[client.scatter(a, broadcast=True, hash=False)] * self.n_shards for a in args]
+            return client.gather(client.map(function, self._states, *shared, pure=False))
+
+        try:
+            return run()
+        except Exception as error:
+            if not self._states_lost():
+                raise _cluster_failure(error) from error
+        self._states = client.compute(self._tasks)
+        try:
+            return run()
+        except Exception as error:
+            raise _cluster_failure(error) from error
+
+    def sum(self, function, *args):
+        """The sum over shards of ``function(state, *args)`` (tuples summed item by item)."""
+        return _tree_sum(self.map(function, *args))
