@@ -146,15 +146,53 @@ class ShardedState:
 
         self._tasks = [dask.delayed(prepare, pure=True)(*shard) for shard in shards]
         self.n_shards = len(self._tasks)
+        self._updates = []
         self._client = _current_client()
         if self._client is None:
             self._states = list(dask.compute(*self._tasks))
         else:
-            self._states = self._client.compute(self._tasks)
-            try:  # fail here, not in the first iteration
-                self._client.gather(self._states)
-            except Exception as error:
-                raise _cluster_failure(error) from error
+            self._compute_states()
+
+    def _compute_states(self):
+        """The states on the workers: prepared, then every update so far replayed."""
+        client = self._client
+        self._states = client.compute(self._tasks)
+        for function, args in self._updates:
+            self._states = client.map(function, self._states, *self._shared(args), pure=False)
+        self._settle(replay=False)
+
+    def _settle(self, replay=True):
+        """Wait for the states (nothing is fetched); raise if a task failed, rebuild if lost."""
+        from distributed import wait
+
+        wait(self._states)
+        for future in self._states:
+            if future.status == "error":
+                raise _cluster_failure(future.exception())
+        if replay and self._states_lost():
+            self._compute_states()
+
+    def _shared(self, args):
+        """Each small argument sent once to every worker, as one list entry per shard."""
+        scatter = self._client.scatter
+        return [[scatter(arg, broadcast=True, hash=False)] * self.n_shards for arg in args]
+
+    def update(self, function, *args):
+        """Replace every state by ``function(state, *args)``, computed where the states are.
+
+        For state that changes during a fit (e.g. an active set re-searched
+        under the current parameters). The updates are remembered, so that
+        states lost with a worker are rebuilt as they were.
+        """
+        if self._client is None:
+            self._states = [function(state, *args) for state in self._states]
+            return
+        self._updates.append((function, args))
+        if self._states_lost():
+            self._compute_states()
+            return
+        self._states = self._client.map(function, self._states, *self._shared(args), pure=False)
+        self._settle()
 
     def _states_lost(self):
         return any(future.status != "finished" for future in self._states)
@@ -171,15 +209,16 @@ class ShardedState:
         client = self._client
 
         def run():
-            shared = [[client.scatter(a, broadcast=True, hash=False)] * self.n_shards for a in args]
-            return client.gather(client.map(function, self._states, *shared, pure=False))
+            return client.gather(
+                client.map(function, self._states, *self._shared(args), pure=False)
+            )
 
         try:
             return run()
         except Exception as error:
             if not self._states_lost():
                 raise _cluster_failure(error) from error
-        self._states = client.compute(self._tasks)
+        self._compute_states()
         try:
             return run()
         except Exception as error:

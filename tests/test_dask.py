@@ -153,6 +153,17 @@ def _raise_on_second_shard(state, w):
     return 0.0
 
 
+def _scale_block(state, factor):
+    offset, X_block, y_block = state
+    return offset, factor * X_block, y_block
+
+
+def _raise_in_prepare(offset, X_block, y_block):
+    if offset > 0:
+        raise ArithmeticError("bad shard")
+    return X_block
+
+
 def test_sharded_state_sums_over_shards_locally_and_on_a_cluster():
     distributed = pytest.importorskip("distributed")
     from mlearn._dask import ShardedState, row_blocks
@@ -181,9 +192,19 @@ def test_sharded_state_sums_over_shards_locally_and_on_a_cluster():
         assert total[1] == y.sum() and total[2] == sum(range(0, 101, 20))
         # The sum is taken in shard order on the driver: the local one up to rounding.
         np.testing.assert_allclose(total[0], local.sum(_shard_sums, w)[0], rtol=1e-14)
-        # Workers lost between two iterations: their states are recomputed, same answer.
+        # An update changes the states where they are.
+        on_cluster.update(_scale_block, 2.0)
+        local.update(_scale_block, 2.0)
+        np.testing.assert_allclose(local.sum(_shard_sums, w)[0], 4 * total[0], rtol=1e-14)
+        np.testing.assert_allclose(on_cluster.sum(_shard_sums, w)[0], 4 * total[0], rtol=1e-14)
+        # Workers lost between two iterations: their states are rebuilt, updates included.
         client.restart_workers(list(client.scheduler_info()["workers"]))
+        np.testing.assert_allclose(on_cluster.sum(_shard_sums, w)[0], 4 * total[0], rtol=1e-14)
+        client.restart_workers(list(client.scheduler_info()["workers"]))
+        on_cluster.update(_scale_block, 0.5)
         np.testing.assert_allclose(on_cluster.sum(_shard_sums, w)[0], total[0], rtol=1e-14)
+        with pytest.raises(RuntimeError, match="failed on the cluster.*bad shard"):
+            ShardedState(row_blocks(da.from_array(X, chunks=(20, 3)), y), _raise_in_prepare)
         # A task that raises stops the fit with a clear error, never a partial sum.
         with pytest.raises(RuntimeError, match="failed on the cluster.*bad shard"):
             on_cluster.sum(_raise_on_second_shard, w)
