@@ -19,10 +19,41 @@ __all__ = ["TripletFeatures", "solve_diagonal_qp"]
 # Centrality correctors per iteration: on the digits benchmark 0, 1, 2, 3 take 47, 41,
 # 38, 34 iterations; each costs two products with Z, the Gram matrix ~10 of them.
 _N_CORRECTORS = 2
-# Above this many triplets, solve on a working set (see solve_diagonal_qp).
-_WORKING_SET = 100_000
+# Above this many triplets, solve on a working set (see solve_diagonal_qp) that starts
+# with max(_MIN_WORKING_SET, _WORKING_FRACTION · n_triplets) triplets. On 20,000 kNN
+# triplets of digits, where 550 end with α > 0, a start of 1,000 takes 0.06 s against
+# 0.49 s for the whole set; 10⁶ triplets end with ~250,000 in the set (most violated).
+_MIN_WORKING_SET = 1000
+_WORKING_FRACTION = 0.05
 # Triplets whose margin at the working set's solution is below 1 + this join the set.
 _MARGIN_BUFFER = 0.5
+
+
+_MARGINS_KERNEL = []
+
+
+def _margins_kernel():
+    """Zw straight from the points and the triplets, compiled by numba on first use.
+
+    One pass with no n_triplets × m temporaries: for Z too large to keep, this
+    is ~10× faster than forming it block by block for a single product.
+    """
+    if not _MARGINS_KERNEL:
+        import numba
+
+        @numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+        def triplet_margins(Xb, triplets, w, out):
+            for t in range(triplets.shape[0]):
+                i, j, k = triplets[t, 0], triplets[t, 1], triplets[t, 2]
+                total = 0.0
+                for c in range(Xb.shape[1]):
+                    far = Xb[i, c] - Xb[k, c]
+                    near = Xb[i, c] - Xb[j, c]
+                    total += w[c] * (far * far - near * near)
+                out[t] = total
+
+        _MARGINS_KERNEL.append(triplet_margins)
+    return _MARGINS_KERNEL[0]
 
 
 class TripletFeatures:
@@ -39,6 +70,13 @@ class TripletFeatures:
         # A block holds two difference matrices and Z.
         self._block = rows_per_block(3 * Xb.itemsize * Xb.shape[1], self.shape[0])
         self._whole = self._rows(slice(None)) if self._block >= self.shape[0] else None
+
+    def is_zero(self):
+        """Whether Z = 0 (no weights tell any triplet's two distances apart)."""
+        if self._whole is not None:
+            return not np.any(self._whole)
+        # Small blocks: a nonzero row usually shows in the first one.
+        return not any(np.any(self._rows(rows)) for rows in gen_batches(self.shape[0], 4096))
 
     def _rows(self, rows):
         i, j, k = self._triplets[rows].T
@@ -62,6 +100,11 @@ class TripletFeatures:
 
     def matvec(self, w):
         out = np.empty(self.shape[0])
+        if self._whole is None:
+            Xb = np.ascontiguousarray(self._Xb, dtype=np.float64)
+            triplets = np.ascontiguousarray(self._triplets, dtype=np.intp)
+            _margins_kernel()(Xb, triplets, np.asarray(w, dtype=np.float64), out)
+            return out
         for rows, Z in self.blocks():
             out[rows] = Z @ w
         return out
@@ -199,26 +242,29 @@ class _DiagonalInteriorPoint:
 def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
     """Solve to a relative duality gap ≤ tol; returns (w, primal, n_iter), warns at max_iter.
 
-    Above ``_WORKING_SET`` triplets the interior point runs on a working set:
-    a random sample first, then every triplet whose margin z_tᵀw falls below
-    1 + ``_MARGIN_BUFFER`` at the last solution. Triplets left out carry α_t = 0,
-    so the working set's dual value stays a lower bound for the whole problem,
-    and the stopping test is the full primal at w against it.
+    Above ``_MIN_WORKING_SET`` triplets the interior point runs on a working
+    set: first the triplets with the smallest Euclidean margins z_tᵀ1 (the ones
+    most likely to end inside their margin, where α_t > 0), then, after each
+    solve, the triplets outside the set whose margin z_tᵀw falls below
+    1 + ``_MARGIN_BUFFER``, smallest first, at most doubling the set. Triplets
+    left out carry α_t = 0, so the working set's dual value stays a lower bound
+    for the whole problem, and the stopping test is the full primal at w
+    against it: the result is certified for all triplets, not just the set.
     """
-    if not any(np.any(block) for _, block in Z.blocks()):
+    if Z.is_zero():
         # Z = 0: no weights tell any triplet's two distances apart, so w = 0 is
         # optimal with every slack 1 (and the interior point would have no scale).
         return np.zeros(Z.shape[1]), C * Z.shape[0], 0
     n_triplets = Z.shape[0]
     table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
-    if n_triplets <= _WORKING_SET:
+    initial = max(_MIN_WORKING_SET, int(_WORKING_FRACTION * n_triplets))
+    if n_triplets <= initial:
         w, primal, _, n_iter = _interior_point(Z, Q, C, max_iter, tol, table, 0)
         if n_iter == max_iter:
             warn_not_converged(name, max_iter)
         return w, primal, n_iter
-    rng = np.random.default_rng(0)
     working = np.zeros(n_triplets, dtype=bool)
-    working[rng.choice(n_triplets, _WORKING_SET, replace=False)] = True
+    working[np.argpartition(Z.matvec(np.ones(Z.shape[1])), initial)[:initial]] = True
     Qm = np.eye(Z.shape[1]) if Q is None else Q
     best_w, best_primal, best_dual, n_iter = np.zeros(Z.shape[1]), C * n_triplets, 0.0, 0
     while n_iter < max_iter:
@@ -233,10 +279,13 @@ def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
         best_dual = max(best_dual, dual)
         if best_primal - best_dual <= tol * abs(best_primal):
             return best_w, best_primal, n_iter
-        joining = ~working & (margins < 1.0 + _MARGIN_BUFFER)
-        if not np.any(joining):
+        joining = np.flatnonzero(~working & (margins < 1.0 + _MARGIN_BUFFER))
+        if joining.shape[0] == 0:
             break
-        working |= joining
+        cap = np.count_nonzero(working)  # the most violated first, at most doubling
+        if joining.shape[0] > cap:
+            joining = joining[np.argpartition(margins[joining], cap)[:cap]]
+        working[joining] = True
     warn_not_converged(name, max_iter)
     return best_w, best_primal, n_iter
 

@@ -20,9 +20,11 @@ with multipliers ν (w ≥ 0), α (margins) and μ (ξ ≥ 0), α + μ = C. All 
 an m × m positive definite system: an iteration is one GEMM over the
 triplets plus a few products with Z, whatever their number. Z is formed
 from the points and the index triplets, whole when it fits scikit-learn's
-``working_memory`` and block by block otherwise; above 10⁵ triplets the
+``working_memory`` and block by block otherwise. Above 1,000 triplets the
 interior point runs on a growing working set of the triplets near or
-inside their margin (:func:`mlearn._diagonal_qp.solve_diagonal_qp`). The
+inside their margin, started from those with the smallest Euclidean
+margins, and the duality gap is checked on all triplets
+(:func:`mlearn._diagonal_qp.solve_diagonal_qp`). The
 Lagrange dual,
 
     D(α, ν) = Σ_t α_t − ½ (Zᵀα + ν)ᵀ Q⁻¹ (Zᵀα + ν),   0 ≤ α ≤ C, ν ≥ 0,

@@ -224,8 +224,26 @@ def test_working_set_reaches_the_same_optimum(monkeypatch):
     import mlearn._diagonal_qp as diagonal_qp
 
     X, triplets = _problem(seed=16, n_triplets=400)
+    monkeypatch.setattr(diagonal_qp, "_MIN_WORKING_SET", 10**9)
     whole = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
-    monkeypatch.setattr(diagonal_qp, "_WORKING_SET", 50)
+    monkeypatch.setattr(diagonal_qp, "_MIN_WORKING_SET", 50)
+    monkeypatch.setattr(diagonal_qp, "_WORKING_FRACTION", 0.0)
     working = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
     assert working.objective_ == pytest.approx(whole.objective_, rel=1e-7)
     assert_allclose(working.weights_, whole.weights_, atol=1e-5 * whole.weights_.max())
+
+
+@pytest.mark.parametrize("basis", ["identity", "fewer_columns"])
+def test_working_set_solution_is_the_cvxpy_optimum_of_all_triplets(basis):
+    # 3,000 triplets (over _MIN_WORKING_SET): solved on a working set of near-margin
+    # triplets, certified against the objective over all of them.
+    import mlearn._diagonal_qp as diagonal_qp
+
+    X, triplets = _problem(seed=17, n=120, d=8, n_triplets=3000)
+    assert triplets.shape[0] > diagonal_qp._MIN_WORKING_SET
+    A = BASES[basis](X.shape[1], np.random.default_rng(3))
+    C = 0.5
+    model = TripletSVM(C=C, basis=A, tol=1e-6, preprocessor=X).fit(triplets)
+    optimum = _cvxpy_optimum(X, triplets, C, A, diagonal=True)
+    assert _objective(model, X, triplets, C) == pytest.approx(model.objective_, rel=1e-8)
+    assert abs(model.objective_ - optimum) <= 1e-5 * optimum
