@@ -14,7 +14,7 @@ from sklearn.utils import gen_batches
 from ._optim import ProgressTable, warn_not_converged
 from .base import rows_per_block
 
-__all__ = ["TripletFeatures", "solve_diagonal_qp"]
+__all__ = ["TripletFeatures", "solve_diagonal_qp", "solve_on_working_set"]
 
 # Centrality correctors per iteration: on the digits benchmark 0, 1, 2, 3 take 47, 41,
 # 38, 34 iterations; each costs two products with Z, the Gram matrix ~10 of them.
@@ -242,52 +242,84 @@ class _DiagonalInteriorPoint:
 def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
     """Solve to a relative duality gap ≤ tol; returns (w, primal, n_iter), warns at max_iter.
 
-    Above ``_MIN_WORKING_SET`` triplets the interior point runs on a working
-    set: first the triplets with the smallest Euclidean margins z_tᵀ1 (the ones
-    most likely to end inside their margin, where α_t > 0), then, after each
-    solve, the triplets outside the set whose margin z_tᵀw falls below
-    1 + ``_MARGIN_BUFFER``, smallest first, at most doubling the set. Triplets
-    left out carry α_t = 0, so the working set's dual value stays a lower bound
-    for the whole problem, and the stopping test is the full primal at w
-    against it: the result is certified for all triplets, not just the set.
+    Above ``_MIN_WORKING_SET`` triplets, on a working set (:func:`solve_on_working_set`).
     """
     if Z.is_zero():
         # Z = 0: no weights tell any triplet's two distances apart, so w = 0 is
         # optimal with every slack 1 (and the interior point would have no scale).
         return np.zeros(Z.shape[1]), C * Z.shape[0], 0
-    n_triplets = Z.shape[0]
     table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
+    Qm = np.eye(Z.shape[1]) if Q is None else Q
+
+    def solve(rows, max_iter, first_row):
+        features = Z if rows is None else Z.subset(rows)
+        w, _, dual, n_iter = _interior_point(features, Q, C, max_iter, tol, table, first_row)
+        return w, dual, n_iter
+
+    return solve_on_working_set(
+        solve,
+        margins=Z.matvec,
+        regulariser=lambda w: 0.5 * (w @ Qm @ w),
+        euclidean_margins=lambda: Z.matvec(np.ones(Z.shape[1])),
+        n_triplets=Z.shape[0],
+        C=C,
+        max_iter=max_iter,
+        tol=tol,
+        name=name,
+    )
+
+
+def solve_on_working_set(
+    solve, margins, regulariser, euclidean_margins, n_triplets, C, max_iter, tol, name
+):
+    """A triplet SVM solved on a growing working set, certified on all triplets.
+
+    ``solve(rows, max_iter, first_row)`` solves the problem restricted to the
+    triplets ``rows`` (None: all) to the relative gap ``tol`` and returns
+    (parameter, a lower bound on that problem's optimum, iterations);
+    ``margins(parameter)`` are the margins of all triplets and
+    ``regulariser(parameter)`` the regulariser's value, so that the primal over
+    all triplets is regulariser + C Σ max(0, 1 − margin).
+
+    Up to max(``_MIN_WORKING_SET``, ``_WORKING_FRACTION`` · n_triplets) triplets
+    this is one solve on all. Above, the set starts with the triplets of smallest
+    Euclidean margin (the ones most likely to end inside their margin, where
+    α_t > 0); after each solve, the triplets outside the set whose margin is
+    below 1 + ``_MARGIN_BUFFER`` join it, smallest first, at most doubling it.
+    Triplets left out carry α_t = 0, so each set's dual value stays a lower
+    bound for the whole problem, and the stopping test is the primal over all
+    triplets against it: ``tol`` bounds the suboptimality for all triplets.
+    Returns (parameter, primal, n_iter); warns at ``max_iter``.
+    """
     initial = max(_MIN_WORKING_SET, int(_WORKING_FRACTION * n_triplets))
     if n_triplets <= initial:
-        w, primal, _, n_iter = _interior_point(Z, Q, C, max_iter, tol, table, 0)
+        parameter, _, n_iter = solve(None, max_iter, 0)
+        value = regulariser(parameter) + C * np.sum(np.maximum(1.0 - margins(parameter), 0.0))
         if n_iter == max_iter:
             warn_not_converged(name, max_iter)
-        return w, primal, n_iter
+        return parameter, value, n_iter
     working = np.zeros(n_triplets, dtype=bool)
-    working[np.argpartition(Z.matvec(np.ones(Z.shape[1])), initial)[:initial]] = True
-    Qm = np.eye(Z.shape[1]) if Q is None else Q
-    best_w, best_primal, best_dual, n_iter = np.zeros(Z.shape[1]), C * n_triplets, 0.0, 0
+    working[np.argpartition(euclidean_margins(), initial)[:initial]] = True
+    best, best_primal, best_dual, n_iter = None, np.inf, 0.0, 0
     while n_iter < max_iter:
-        w, _, dual, used = _interior_point(
-            Z.subset(np.flatnonzero(working)), Q, C, max_iter - n_iter, tol, table, n_iter
-        )
+        parameter, dual, used = solve(np.flatnonzero(working), max_iter - n_iter, n_iter)
         n_iter += used
-        margins = Z.matvec(w)
-        primal = 0.5 * (w @ Qm @ w) + C * np.sum(np.maximum(1.0 - margins, 0.0))
+        current = margins(parameter)
+        primal = regulariser(parameter) + C * np.sum(np.maximum(1.0 - current, 0.0))
         if primal < best_primal:
-            best_w, best_primal = w, primal
+            best, best_primal = parameter, primal
         best_dual = max(best_dual, dual)
         if best_primal - best_dual <= tol * abs(best_primal):
-            return best_w, best_primal, n_iter
-        joining = np.flatnonzero(~working & (margins < 1.0 + _MARGIN_BUFFER))
+            return best, best_primal, n_iter
+        joining = np.flatnonzero(~working & (current < 1.0 + _MARGIN_BUFFER))
         if joining.shape[0] == 0:
             break
         cap = np.count_nonzero(working)  # the most violated first, at most doubling
         if joining.shape[0] > cap:
-            joining = joining[np.argpartition(margins[joining], cap)[:cap]]
+            joining = joining[np.argpartition(current[joining], cap)[:cap]]
         working[joining] = True
     warn_not_converged(name, max_iter)
-    return best_w, best_primal, n_iter
+    return best, best_primal, n_iter
 
 
 def _interior_point(Z, Q, C, max_iter, tol, table, first_row):

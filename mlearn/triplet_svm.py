@@ -52,15 +52,17 @@ M = Π(S)) an upper bound, so ``tol`` bounds the relative suboptimality of
 the returned metric.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
 from scipy.optimize import Bounds
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._diagonal_qp import TripletFeatures, solve_diagonal_qp
+from ._diagonal_qp import TripletFeatures, solve_diagonal_qp, solve_on_working_set
 from ._optim import ProgressTable, minimize_lbfgs
 from ._scatter import PairScatter
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, _paired_distances
@@ -120,11 +122,31 @@ def _full_dual(alpha, scatter, X, triplets):
 
 
 def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
-    """L-BFGS-B on the smooth dual of the full form; returns (M, primal, n_iter)."""
+    """The full form, on a working set of triplets; returns (M, primal, n_iter)."""
+    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
+
+    def solve(rows, max_iter, first_row):
+        subset = triplets if rows is None else triplets[rows]
+        return _maximize_full_dual(X, subset, C, max_iter, tol, table, first_row, name)
+
+    return solve_on_working_set(
+        solve,
+        margins=lambda M: _triplet_margins(X, triplets, components_from_metric(M, check=False)),
+        regulariser=lambda M: 0.5 * np.sum(M * M),
+        euclidean_margins=lambda: _triplet_margins(X, triplets, np.eye(X.shape[1])),
+        n_triplets=triplets.shape[0],
+        C=C,
+        max_iter=max_iter,
+        tol=tol,
+        name=name,
+    )
+
+
+def _maximize_full_dual(X, triplets, C, max_iter, tol, table, first_row, name):
+    """L-BFGS-B on the smooth dual of the full form; returns (best M, best dual, n_iter)."""
     n_triplets, d = triplets.shape[0], X.shape[1]
     scatter = _TripletScatter(X, triplets)
     best = {"primal": C * n_triplets, "dual": 0.0, "M": np.zeros((d, d))}
-    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
 
     def negative_dual(alpha):
         dual, gradient, M, margins = _full_dual(alpha, scatter, X, triplets)
@@ -136,20 +158,23 @@ def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
 
     def gap_closed(iteration, alpha):
         gap = (best["primal"] - best["dual"]) / max(abs(best["primal"]), np.finfo(float).tiny)
-        table.row(iteration, best["primal"], best["dual"], gap)
+        table.row(first_row + iteration, best["primal"], best["dual"], gap)
         return gap <= tol
 
-    result = minimize_lbfgs(
-        negative_dual,
-        np.zeros(n_triplets),
-        bounds=Bounds(np.zeros(n_triplets), np.full(n_triplets, C)),
-        max_iter=max_iter,
-        tol=0.0,
-        ftol=0.0,
-        stop=gap_closed,
-        name=name,
-    )
-    return best["M"], best["primal"], result.n_iter
+    with warnings.catch_warnings():
+        # The iteration budget is shared by the working sets: warned once, by the caller.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = minimize_lbfgs(
+            negative_dual,
+            np.zeros(n_triplets),
+            bounds=Bounds(np.zeros(n_triplets), np.full(n_triplets, C)),
+            max_iter=max_iter,
+            tol=0.0,
+            ftol=0.0,
+            stop=gap_closed,
+            name=name,
+        )
+    return best["M"], best["dual"], result.n_iter
 
 
 def _solve_cvxpy(Xb, triplets, Q, C, diagonal):

@@ -1,7 +1,10 @@
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
@@ -220,21 +223,29 @@ def test_refitting_in_full_form_drops_the_diagonal_weights():
     assert not hasattr(model, "weights_")
 
 
-def test_working_set_reaches_the_same_optimum(monkeypatch):
+@pytest.mark.parametrize("diagonal", [True, False])
+def test_working_set_reaches_the_same_optimum(monkeypatch, diagonal):
     import mlearn._diagonal_qp as diagonal_qp
 
-    X, triplets = _problem(seed=16, n_triplets=400)
+    X, triplets = _problem(seed=16, n_triplets=400 if diagonal else 150)
+    # The full form's L-BFGS-B on the dual is slow to a tight gap: 1e-4 there.
+    tol = 1e-8 if diagonal else 1e-4
+    model = TripletSVM(diagonal=diagonal, tol=tol, max_iter=5000, preprocessor=X)
     monkeypatch.setattr(diagonal_qp, "_MIN_WORKING_SET", 10**9)
-    whole = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
-    monkeypatch.setattr(diagonal_qp, "_MIN_WORKING_SET", 50)
+    whole = clone(model).fit(triplets)
+    monkeypatch.setattr(diagonal_qp, "_MIN_WORKING_SET", 40)
     monkeypatch.setattr(diagonal_qp, "_WORKING_FRACTION", 0.0)
-    working = TripletSVM(tol=1e-8, preprocessor=X).fit(triplets)
-    assert working.objective_ == pytest.approx(whole.objective_, rel=1e-7)
-    assert_allclose(working.weights_, whole.weights_, atol=1e-5 * whole.weights_.max())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        working = clone(model).fit(triplets)
+    # Both are within tol of the optimum, certified for all triplets.
+    assert working.objective_ == pytest.approx(whole.objective_, rel=2 * tol)
+    if diagonal:
+        assert_allclose(working.weights_, whole.weights_, atol=1e-5 * whole.weights_.max())
 
 
-@pytest.mark.parametrize("basis", ["identity", "fewer_columns"])
-def test_working_set_solution_is_the_cvxpy_optimum_of_all_triplets(basis):
+@pytest.mark.parametrize("diagonal, basis", [(True, "identity"), (True, "fewer_columns")])
+def test_working_set_solution_is_the_cvxpy_optimum_of_all_triplets(diagonal, basis):
     # 3,000 triplets (over _MIN_WORKING_SET): solved on a working set of near-margin
     # triplets, certified against the objective over all of them.
     import mlearn._diagonal_qp as diagonal_qp
@@ -243,7 +254,8 @@ def test_working_set_solution_is_the_cvxpy_optimum_of_all_triplets(basis):
     assert triplets.shape[0] > diagonal_qp._MIN_WORKING_SET
     A = BASES[basis](X.shape[1], np.random.default_rng(3))
     C = 0.5
-    model = TripletSVM(C=C, basis=A, tol=1e-6, preprocessor=X).fit(triplets)
-    optimum = _cvxpy_optimum(X, triplets, C, A, diagonal=True)
+    tol = 1e-6
+    model = TripletSVM(C=C, diagonal=diagonal, basis=A, tol=tol, preprocessor=X).fit(triplets)
+    optimum = _cvxpy_optimum(X, triplets, C, A, diagonal)
     assert _objective(model, X, triplets, C) == pytest.approx(model.objective_, rel=1e-8)
-    assert abs(model.objective_ - optimum) <= 1e-5 * optimum
+    assert abs(model.objective_ - optimum) <= 2 * tol * optimum
