@@ -62,6 +62,11 @@ _SEARCH_SLACK = 0.3
 # doubles after each search (the set changes fast early on, slowly later, and
 # every search restarts L-BFGS's curvature memory).
 _SEARCH_EVERY = 5
+# Above this many times max_impostors candidate pairs, a search first estimates how
+# many pairs lie inside the radii from _PILOT_DRAWS random pairs, and samples the
+# candidates rather than enumerate them when they are more than max_impostors.
+_EXACT_SEARCH_FACTOR = 64
+_PILOT_DRAWS = 2**20
 
 
 def target_neighbors(X, y, n_neighbors):
@@ -124,52 +129,41 @@ def find_impostors(Z, y, radii, *, max_pairs=None, random_state=None):
     n_found : int
         Number of pairs inside the radii (more than returned when sampled).
     """
+    from ._impostors import pairs_within_radii, search_embedding
+
     rng = check_random_state(random_state)
-    kept = [np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp), np.zeros(0)]
-    n_found, threshold = 0, 1.0
+    # Pairs kept so far, as lists of per-tile arrays (anchors, impostors, keys).
+    kept, n_kept, n_found, threshold = ([], [], []), 0, 0, 1.0
     # Single precision is ample to find pairs within radii that carry a 30% slack,
-    # and halves the cost of the distance blocks.
-    Z = Z.astype(np.float32)
-    sq = _sq_row_norms(Z)
-    classes = np.unique(y)
-    for c in classes[:-1]:
+    # and halves the cost of the distance tiles.
+    Z, sq = search_embedding(Z)
+    radii = np.asarray(radii)
+    for c in np.unique(y)[:-1]:
         rows, cols = np.flatnonzero(y == c), np.flatnonzero(y > c)
-        Zc, sq_c, r_c = Z[cols], sq[cols], radii[cols]
-        # A block holds its distances, a mask, and up to two index arrays per entry.
-        step = rows_per_block(25 * cols.shape[0], rows.shape[0])
-        for block in gen_batches(rows.shape[0], step):
-            r = rows[block]
-            D = Z[r] @ Zc.T
-            D *= -2
-            D += sq[r][:, None]
-            D += sq_c[None, :]
-            bi, cj = np.nonzero(D < radii[r][:, None])
-            li, lj = np.nonzero(D < r_c[None, :])
-            del D
-            new_a = np.concatenate([r[bi], cols[lj]])
-            new_b = np.concatenate([cols[cj], r[li]])
+        for new_a, new_b in pairs_within_radii(Z, sq, rows, cols, radii, symmetric=True):
             n_found += new_a.shape[0]
-            keys = rng.random(new_a.shape[0]) if max_pairs is not None else np.zeros(0)
+            keys = rng.random(new_a.shape[0]) if max_pairs is not None else new_a[:0]
             if threshold < 1:
                 # No key above the current sample's largest can enter the final sample.
                 keep = keys < threshold
                 new_a, new_b, keys = new_a[keep], new_b[keep], keys[keep]
-            kept = [
-                np.concatenate([kept[0], new_a]),
-                np.concatenate([kept[1], new_b]),
-                np.concatenate([kept[2], keys]),
-            ]
-            if max_pairs is not None and kept[0].shape[0] > 2 * max_pairs:
+            for part, new in zip(kept, (new_a, new_b, keys), strict=True):
+                part.append(new)
+            n_kept += new_a.shape[0]
+            if max_pairs is not None and n_kept > 2 * max_pairs:
                 kept = _smallest_keys(kept, max_pairs)
-                threshold = kept[2].max()
-    if max_pairs is not None and kept[0].shape[0] > max_pairs:
+                n_kept, threshold = max_pairs, kept[2][0].max()
+    if max_pairs is not None and n_kept > max_pairs:
         kept = _smallest_keys(kept, max_pairs)
-    return kept[0], kept[1], n_found
+    anchors, impostors = (np.concatenate(part + [np.zeros(0, np.intp)]) for part in kept[:2])
+    return anchors, impostors, n_found
 
 
 def _smallest_keys(kept, size):
-    chosen = np.sort(np.argpartition(kept[2], size - 1)[:size])
-    return [part[chosen] for part in kept]
+    """The ``size`` pairs with the smallest keys, in their order, as one-array lists."""
+    keys = np.concatenate(kept[2])
+    chosen = np.sort(np.argpartition(keys, size - 1)[:size])
+    return tuple([np.concatenate(part)[chosen]] for part in kept)
 
 
 class ActivePairs:
@@ -181,12 +175,19 @@ class ActivePairs:
         From :func:`target_neighbors`.
     anchors, impostors : ndarray of shape (n_pairs,)
         Impostor pairs (i, l), from :func:`find_impostors`.
+    weights : ndarray of shape (n_pairs,) or None, default=None
+        Weight of each impostor pair's hinge terms in the push sum (the
+        inverse of its sampling probability when the pairs are a sample);
+        None means 1.
     """
 
-    def __init__(self, targets, valid, anchors, impostors):
+    def __init__(self, targets, valid, anchors, impostors, *, weights=None):
         n, k = targets.shape
         self.targets, self.valid = targets, valid
         self.anchors, self.impostors = anchors, impostors
+        if weights is None:
+            weights = np.ones(anchors.shape[0])
+        self.weights = np.asarray(weights, dtype=np.float64)
         self.first = np.concatenate([np.repeat(np.arange(n, dtype=np.intp), k), anchors])
         self.second = np.concatenate([targets.ravel(), impostors])
 
@@ -202,10 +203,10 @@ def _pair_kernels_python():
                 total += t * t
             out[p] = total
 
-    def push_weights(d_target, valid, anchors, d_impostor, squared, target_w, impostor_w):
-        # For impostor pair p = (i, l) and target j_m of i, the margin violation
-        # t = 1 + D(i, j_m) − D(i, l); returns Σ h(t) and adds h'(t) to the
-        # weights of both pairs (+ on (i, j_m), − on (i, l)).
+    def push_weights(d_target, valid, anchors, d_impostor, pair_w, squared, target_w, impostor_w):
+        # For impostor pair p = (i, l), of weight ω_p, and target j_m of i, the margin
+        # violation t = 1 + D(i, j_m) − D(i, l); returns Σ ω_p h(t) and adds ω_p h'(t)
+        # to the weights of both pairs (+ on (i, j_m), − on (i, l)).
         total = 0.0
         for p in range(anchors.shape[0]):
             i, slope_sum = anchors[p], 0.0
@@ -213,10 +214,10 @@ def _pair_kernels_python():
                 t = 1.0 + d_target[i, m] - d_impostor[p]
                 if valid[i, m] and t > 0:
                     slope = 2.0 * t if squared else 1.0
-                    total += t * t if squared else t
-                    target_w[i, m] += slope
+                    total += pair_w[p] * (t * t if squared else t)
+                    target_w[i, m] += pair_w[p] * slope
                     slope_sum += slope
-            impostor_w[p] = -slope_sum
+            impostor_w[p] = -pair_w[p] * slope_sum
         return total
 
     def weighted_differences(Z, first, second, weights, out):
@@ -287,6 +288,7 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
         pairs.valid,
         pairs.anchors,
         dist[n * k :],
+        pairs.weights,
         hinge == "squared_hinge",
         target_w,
         weights[n * k :],
@@ -316,6 +318,43 @@ def _margin_radii(Z, targets, valid, slack):
     d_target = _sq_row_norms(Z[:, None, :] - Z[targets])
     d_target = np.where(valid, d_target, -np.inf)
     return (1 + slack) * (d_target.max(axis=1) + 1)
+
+
+def search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng):
+    """The active set for the radii: exact when it fits ``max_pairs``, else sampled.
+
+    Where the exact search is cheap (at most ``_EXACT_SEARCH_FACTOR · max_pairs``
+    candidate pairs) it is run, and a uniform sample of ``max_pairs`` of the pairs
+    found is kept if they are more, weighted by n_found / max_pairs. Otherwise the
+    number of pairs inside the radii is estimated first, and when it exceeds
+    ``max_pairs`` the candidates are sampled at the rate max_pairs / estimate
+    instead of enumerated (:func:`mlearn._impostors.sample_impostor_pairs`). Either
+    way the weighted push term is an unbiased estimate of the full one and
+    ``pairs.sampled`` is set.
+    """
+    from ._impostors import (
+        estimate_pair_count,
+        other_class_pairs,
+        sample_impostor_pairs,
+        search_embedding,
+    )
+
+    if max_pairs is not None and other_class_pairs(y) > _EXACT_SEARCH_FACTOR * max_pairs:
+        Zs, sq = search_embedding(Z)
+        estimate = estimate_pair_count(Zs, sq, y, radii, _PILOT_DRAWS, rng)
+        if estimate > max_pairs:
+            anchors, impostors, weights = sample_impostor_pairs(
+                Zs, sq, y, radii, max_pairs / estimate, rng
+            )
+            pairs = ActivePairs(targets, valid, anchors, impostors, weights=weights)
+            pairs.sampled = True
+            return pairs
+    anchors, impostors, n_found = find_impostors(Z, y, radii, max_pairs=max_pairs, random_state=rng)
+    sampled = n_found > anchors.shape[0]
+    weights = np.full(anchors.shape[0], n_found / max(anchors.shape[0], 1)) if sampled else None
+    pairs = ActivePairs(targets, valid, anchors, impostors, weights=weights)
+    pairs.sampled = sampled
+    return pairs
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
@@ -533,12 +572,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         def search(L):
             Z = X @ L.T
             radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
-            anchors, impostors, n_found = find_impostors(
-                Z, y, radii, max_pairs=self.max_impostors, random_state=rng
-            )
-            pairs = ActivePairs(targets, valid, anchors, impostors)
-            pairs.sampled = n_found > anchors.shape[0]
-            return pairs
+            return search_active_pairs(Z, y, radii, targets, valid, self.max_impostors, rng)
 
         def objective(pairs):
             def loss_and_grad(flat):
@@ -573,8 +607,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
             n_evals += 1
             table.row(n_iter, pairs.anchors.shape[0], loss)
-            if loss <= best[0]:
-                best = (loss, L)
+            # Sampled objectives are estimates: only exact ones are compared.
+            if pairs.sampled or loss <= best[0]:
+                best = (np.inf if pairs.sampled else loss, L)
             exact = loss <= result.fun * (1 + 1e-6) + 1e-12
             # A sampled set cannot be verified; it is accepted once L-BFGS converges on it.
             if (result.converged and (exact or pairs.sampled)) or result.n_iter == 0:

@@ -1,0 +1,185 @@
+"""LMNN's impostor search: compiled block passes, and an unbiased sampled search.
+
+A search looks for the pairs (i, l), y_l ≠ y_i, with ‖z_i − z_l‖² < r_i in an
+embedding Z. Distances come in tiles G = Z_R Z_Cᵀ (single-precision GEMM) as
+‖z_i‖² + ‖z_l‖² − 2 G_il; one compiled pass per tile counts the pairs of each
+row, a second writes them at offsets known from the counts, so that a tile's
+output is allocated once, at its exact size, and no n_rows × n_cols boolean or
+index temporaries are formed.
+
+When far more pairs lie inside the radii than the active set may hold (the
+start of a fit on large data, where under the initial metric almost every
+point of another class is inside the margin), enumerating them all only to
+keep a sample wastes most of the work. :func:`sample_impostor_pairs` instead
+compares each block of anchors of class c with a uniform random subset of
+q_c of the n_c' points of the other classes (a fresh subset per block), and
+gives every pair found the weight n_c'/q_c. Each candidate pair is then drawn
+with probability q_c/n_c', independently of L, so that for every L the
+weighted push term over the sample,
+
+    Σ_(i,l) sampled  (n_c'/q_c) Σ_{j⇝i} h(1 + D_ij − D_il),
+
+is an unbiased (Horvitz–Thompson) estimate of the push term over all pairs
+inside the radii at the search iterate — the same restriction as the exact
+active set. The rate q_c/n_c' is chosen from :func:`estimate_pair_count`, the
+fraction of uniformly drawn pairs of different classes that lie inside the
+radii.
+
+Importing this module imports numba; the kernels are compiled on first use and
+cached on disk.
+"""
+
+import numba
+import numpy as np
+from sklearn.utils import gen_batches
+
+from .base import rows_per_block
+
+_JIT = {"cache": True, "nogil": True, "fastmath": {"reassoc", "contract"}}
+# Columns per tile: a tile of G (rows × 4096 float32) stays in the outer caches.
+_TILE_COLUMNS = 4096
+
+
+@numba.njit(**_JIT)
+def _count_tile(G, sq_rows, sq_cols, radii_rows, radii_cols, counts):
+    # counts[i]: entries of row i inside row i's radius, plus (when radii_cols
+    # is not empty) entries inside their column's radius.
+    symmetric = radii_cols.shape[0] > 0
+    for i in range(G.shape[0]):
+        found, s, r = 0, sq_rows[i], radii_rows[i]
+        for j in range(G.shape[1]):
+            d = s + sq_cols[j] - 2 * G[i, j]
+            found += d < r
+            if symmetric:
+                found += d < radii_cols[j]
+        counts[i] = found
+
+
+@numba.njit(**_JIT)
+def _fill_tile(G, sq_rows, sq_cols, radii_rows, radii_cols, rows, cols, start, anchors, others):
+    # Writes the pairs counted by _count_tile, row i's from start[i] on.
+    symmetric = radii_cols.shape[0] > 0
+    for i in range(G.shape[0]):
+        p, s, r = start[i], sq_rows[i], radii_rows[i]
+        for j in range(G.shape[1]):
+            d = s + sq_cols[j] - 2 * G[i, j]
+            if d < r:
+                anchors[p], others[p] = rows[i], cols[j]
+                p += 1
+            if symmetric and d < radii_cols[j]:
+                anchors[p], others[p] = cols[j], rows[i]
+                p += 1
+
+
+@numba.njit(**_JIT)
+def _squared_distances(Z, first, second, out):
+    for p in range(first.shape[0]):
+        a, b, total = first[p], second[p], 0.0
+        for c in range(Z.shape[1]):
+            t = Z[a, c] - Z[b, c]
+            total += t * t
+        out[p] = total
+
+
+def search_embedding(Z):
+    """Z centred in single precision, and its squared row norms.
+
+    Centring leaves distances unchanged and keeps ‖z‖² small, so that the
+    expansion ‖z_i‖² + ‖z_l‖² − 2 z_i·z_l loses little to cancellation.
+    """
+    Z = np.asarray(Z, dtype=np.float32)
+    Z = np.ascontiguousarray(Z - Z.mean(axis=0, dtype=np.float64).astype(np.float32))
+    return Z, np.einsum("ij,ij->i", Z, Z)
+
+
+def pairs_within_radii(Z, sq, rows, cols, radii, *, symmetric):
+    """The pairs between ``rows`` and ``cols`` inside the radii, tile by tile.
+
+    Yields ``(anchors, others)`` per tile: (i, l) with i in ``rows`` and
+    D_il < radii[i], and, when ``symmetric``, also (l, i) with D_il < radii[l].
+    Rows come in blocks sized by ``working_memory``.
+    """
+    empty = np.zeros(0, dtype=np.float32)
+    tile = min(_TILE_COLUMNS, max(cols.shape[0], 1))
+    step = rows_per_block(4 * tile * 2, rows.shape[0])
+    step = min(step, 1024)
+    buffer = np.empty((step, tile), dtype=np.float32)
+    for col_block in gen_batches(cols.shape[0], tile):
+        c = cols[col_block]
+        Zc_t = np.ascontiguousarray(Z[c].T)
+        sq_c, r_c = sq[c], radii[c].astype(np.float32) if symmetric else empty
+        for row_block in gen_batches(rows.shape[0], step):
+            r = rows[row_block]
+            G = np.matmul(Z[r], Zc_t, out=buffer[: r.shape[0], : c.shape[0]])
+            r_r = radii[r].astype(np.float32)
+            counts = np.empty(r.shape[0], dtype=np.intp)
+            _count_tile(G, sq[r], sq_c, r_r, r_c, counts)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            start = np.zeros(r.shape[0], dtype=np.intp)
+            np.cumsum(counts[:-1], out=start[1:])
+            anchors = np.empty(total, dtype=np.intp)
+            others = np.empty(total, dtype=np.intp)
+            _fill_tile(G, sq[r], sq_c, r_r, r_c, r, c, start, anchors, others)
+            yield anchors, others
+
+
+def other_class_pairs(y):
+    """Number of ordered pairs (i, l) with y_i ≠ y_l (y encoded as 0..n_classes−1)."""
+    counts = np.bincount(y).astype(np.float64)
+    return float(counts.sum() ** 2 - np.sum(counts**2))
+
+
+def estimate_pair_count(Z, sq, y, radii, n_draws, rng):
+    """Estimated number of pairs of different classes inside the radii.
+
+    Draws ``n_draws`` ordered pairs uniformly among all pairs of different
+    classes (by rejection) and scales the fraction inside by their number.
+    """
+    del sq  # the drawn pairs are computed directly, without the expansion
+    n = y.shape[0]
+    first = rng.randint(0, n, size=2 * n_draws)
+    second = rng.randint(0, n, size=2 * n_draws)
+    keep = y[first] != y[second]
+    first, second = first[keep][:n_draws], second[keep][:n_draws]
+    if first.shape[0] == 0:
+        return 0.0
+    dist = np.empty(first.shape[0], dtype=np.float32)
+    _squared_distances(Z, first, second, dist)
+    fraction = np.count_nonzero(dist < radii[first]) / first.shape[0]
+    return fraction * other_class_pairs(y)
+
+
+def sample_impostor_pairs(Z, sq, y, radii, rate, rng):
+    """Impostor pairs from a random subset of candidates, with their weights.
+
+    Each block of anchors of class c (rows sized by ``working_memory``) is
+    compared with q_c = ⌈rate · n_c'⌉ points drawn uniformly without
+    replacement among the n_c' points of the other classes; a pair found gets
+    the weight n_c'/q_c (see the module docstring: an unbiased estimate).
+
+    Returns
+    -------
+    anchors, impostors : ndarray of shape (n_pairs,), intp
+    weights : ndarray of shape (n_pairs,), float64
+    """
+    parts, weights = [], []
+    for c in np.unique(y):
+        rows, others = np.flatnonzero(y == c), np.flatnonzero(y != c)
+        q = min(others.shape[0], max(1, int(np.ceil(rate * others.shape[0]))))
+        step = rows_per_block(4 * q * 2, rows.shape[0])
+        step = min(step, 1024)
+        for block in gen_batches(rows.shape[0], step):
+            subset = np.sort(others[rng.choice(others.shape[0], q, replace=False)])
+            for anchors, impostors in pairs_within_radii(
+                Z, sq, rows[block], subset, radii, symmetric=False
+            ):
+                parts.append((anchors, impostors))
+                weights.append(np.full(anchors.shape[0], others.shape[0] / q))
+    if not parts:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0)
+    anchors = np.concatenate([p[0] for p in parts])
+    impostors = np.concatenate([p[1] for p in parts])
+    return anchors, impostors, np.concatenate(weights)
