@@ -38,6 +38,8 @@ from .base import rows_per_block
 _JIT = {"cache": True, "nogil": True, "fastmath": {"reassoc", "contract"}}
 # Columns per tile: a tile of G (rows × 4096 float32) stays in the outer caches.
 _TILE_COLUMNS = 4096
+# Side of the square tiles of the target-neighbour search (a 512 × 512 float64 tile is 2 MB).
+_NEAREST_TILE = 512
 
 
 @numba.njit(**_JIT)
@@ -183,3 +185,54 @@ def sample_impostor_pairs(Z, sq, y, radii, rate, rng):
     anchors = np.concatenate([p[0] for p in parts])
     impostors = np.concatenate([p[1] for p in parts])
     return anchors, impostors, np.concatenate(weights)
+
+
+@numba.njit(**_JIT)
+def _update_nearest(G, sq_rows, sq_cols, row_ids, col_ids, best_d, best_i):
+    # Merges the tile's distances into each row's sorted k smallest (ties: first
+    # column first); a row's own point (same id) is skipped.
+    k = best_d.shape[1]
+    for i in range(G.shape[0]):
+        s = sq_rows[i]
+        for j in range(G.shape[1]):
+            d = s + sq_cols[j] - 2 * G[i, j]
+            if d >= best_d[i, k - 1] or col_ids[j] == row_ids[i]:
+                continue
+            m = k - 1
+            while m > 0 and best_d[i, m - 1] > d:
+                best_d[i, m] = best_d[i, m - 1]
+                best_i[i, m] = best_i[i, m - 1]
+                m -= 1
+            best_d[i, m] = d
+            best_i[i, m] = col_ids[j]
+
+
+def nearest_in_set(X, k):
+    """Indices of the k nearest other rows of X (squared Euclidean), sorted by distance.
+
+    Square tiles of X Xᵀ in X's precision, upper triangle only: each tile is merged
+    into the k smallest of its rows and, transposed, of its columns, by one compiled
+    pass each, so every distance is computed once and no n × n matrix is formed.
+    """
+    n = X.shape[0]
+    X = X - X.mean(axis=0)
+    sq = np.einsum("ij,ij->i", X, X)
+    ids = np.arange(n, dtype=np.intp)
+    best_d = np.full((n, k), np.inf, dtype=X.dtype)
+    best_i = np.zeros((n, k), dtype=np.intp)
+    blocks = list(gen_batches(n, _NEAREST_TILE))
+    for a, rows in enumerate(blocks):
+        for cols in blocks[a:]:
+            G = X[rows] @ X[cols].T
+            _update_nearest(G, sq[rows], sq[cols], ids[rows], ids[cols], best_d[rows], best_i[rows])
+            if cols != rows:
+                _update_nearest(
+                    np.ascontiguousarray(G.T),
+                    sq[cols],
+                    sq[rows],
+                    ids[cols],
+                    ids[rows],
+                    best_d[cols],
+                    best_i[cols],
+                )
+    return best_i

@@ -48,11 +48,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._optim import ProgressTable, minimize_lbfgs, warn_not_converged
-from .base import MahalanobisMixin, SupervisedMixin, rows_per_block
+from .base import MahalanobisMixin, SupervisedMixin
 
 __all__ = ["LMNN"]
 
@@ -81,6 +81,8 @@ def target_neighbors(X, y, n_neighbors):
         Row i lists the target neighbours of i (i itself in invalid slots).
     valid : ndarray of shape (n_samples, n_neighbors), bool
     """
+    from ._impostors import nearest_in_set
+
     n = X.shape[0]
     targets = np.repeat(np.arange(n, dtype=np.intp)[:, None], n_neighbors, axis=1)
     valid = np.zeros((n, n_neighbors), dtype=bool)
@@ -89,19 +91,7 @@ def target_neighbors(X, y, n_neighbors):
         k = min(n_neighbors, members.shape[0] - 1)
         if k < 1:
             continue
-        Xc = X[members]
-        sq = _sq_row_norms(Xc)
-        step = rows_per_block(X.itemsize * members.shape[0] * 2, members.shape[0])
-        for block in gen_batches(members.shape[0], step):
-            D = Xc[block] @ Xc.T
-            D *= -2
-            D += sq[block][:, None]
-            D += sq[None, :]
-            # A point is not its own neighbour (duplicates of it may be).
-            D[np.arange(D.shape[0]), np.arange(block.start, block.stop)] = np.inf
-            nearest = np.argpartition(D, k - 1, axis=1)[:, :k]
-            order = np.argsort(np.take_along_axis(D, nearest, axis=1), axis=1, kind="stable")
-            targets[members[block], :k] = members[np.take_along_axis(nearest, order, axis=1)]
+        targets[members, :k] = members[nearest_in_set(X[members], k)]
         valid[members, :k] = True
     return targets, valid
 
@@ -339,9 +329,11 @@ def search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng):
         search_embedding,
     )
 
-    if max_pairs is not None and other_class_pairs(y) > _EXACT_SEARCH_FACTOR * max_pairs:
+    candidates = other_class_pairs(y)
+    if max_pairs is not None and candidates > _EXACT_SEARCH_FACTOR * max_pairs:
         Zs, sq = search_embedding(Z)
-        estimate = estimate_pair_count(Zs, sq, y, radii, _PILOT_DRAWS, rng)
+        draws = int(min(_PILOT_DRAWS, candidates))
+        estimate = estimate_pair_count(Zs, sq, y, radii, draws, rng)
         if estimate > max_pairs:
             anchors, impostors, weights = sample_impostor_pairs(
                 Zs, sq, y, radii, max_pairs / estimate, rng
