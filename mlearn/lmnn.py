@@ -410,6 +410,8 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         L-BFGS iterations taken in total.
     n_loss_evals_ : int
         Evaluations of the loss and gradient, including the verifications.
+    n_searches_ : int
+        Impostor searches, including the final verification.
     n_impostor_pairs_ : int
         Impostor pairs in the final active set.
     impostors_sampled_ : bool
@@ -575,7 +577,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             return loss_and_grad
 
         pairs = search(L)
-        n_iter, n_evals, best, every = 0, 0, (np.inf, L), _SEARCH_EVERY
+        n_iter, n_evals, n_searches, best, every = 0, 0, 1, (np.inf, L), _SEARCH_EVERY
         while True:
             with warnings.catch_warnings():
                 # The budget is the total over rounds: warn once, below.
@@ -594,6 +596,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             n_evals += result.n_evals
             L = result.x.reshape(shape).astype(dtype)
             pairs = search(L)
+            n_searches += 1
             # The objective on a fresh search: the true ε(L), since every impostor
             # inside the margin lies inside the wider search radius.
             loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
@@ -609,7 +612,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             if n_iter >= self.max_iter:
                 warn_not_converged(name, self.max_iter)
                 break
-        self.n_iter_, self.n_loss_evals_ = n_iter, n_evals
+        self.n_iter_, self.n_loss_evals_, self.n_searches_ = n_iter, n_evals, n_searches
         self.n_impostor_pairs_ = pairs.anchors.shape[0]
         self.impostors_sampled_ = pairs.sampled
         return best[1]
