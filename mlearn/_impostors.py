@@ -193,10 +193,11 @@ def _update_nearest(G, sq_rows, sq_cols, row_ids, col_ids, best_d, best_i):
     # column first); a row's own point (same id) is skipped.
     k = best_d.shape[1]
     for i in range(G.shape[0]):
-        s = sq_rows[i]
+        s, worst = sq_rows[i], best_d[i, k - 1]
         for j in range(G.shape[1]):
             d = s + sq_cols[j] - 2 * G[i, j]
-            if d >= best_d[i, k - 1] or col_ids[j] == row_ids[i]:
+            # Few entries pass the first test, and a row's own point always does.
+            if d >= worst or col_ids[j] == row_ids[i]:
                 continue
             m = k - 1
             while m > 0 and best_d[i, m - 1] > d:
@@ -205,6 +206,7 @@ def _update_nearest(G, sq_rows, sq_cols, row_ids, col_ids, best_d, best_i):
                 m -= 1
             best_d[i, m] = d
             best_i[i, m] = col_ids[j]
+            worst = best_d[i, k - 1]
 
 
 def nearest_in_set(X, k):
