@@ -73,16 +73,6 @@ def _fill_tile(G, sq_rows, sq_cols, radii_rows, radii_cols, rows, cols, start, a
                 p += 1
 
 
-@numba.njit(**_JIT)
-def _squared_distances(Z, first, second, out):
-    for p in range(first.shape[0]):
-        a, b, total = first[p], second[p], 0.0
-        for c in range(Z.shape[1]):
-            t = Z[a, c] - Z[b, c]
-            total += t * t
-        out[p] = total
-
-
 def search_embedding(Z):
     """Z centred in single precision, and its squared row norms.
 
@@ -147,8 +137,11 @@ def estimate_pair_count(Z, sq, y, radii, n_draws, rng):
     first, second = first[keep][:n_draws], second[keep][:n_draws]
     if first.shape[0] == 0:
         return 0.0
+    from .lmnn import _pair_kernels
+
+    squared_distances = _pair_kernels()[0]
     dist = np.empty(first.shape[0], dtype=np.float32)
-    _squared_distances(Z, first, second, dist)
+    squared_distances(Z, first, second, dist)
     fraction = np.count_nonzero(dist < radii[first]) / first.shape[0]
     return fraction * other_class_pairs(y)
 
