@@ -265,6 +265,12 @@ def _pair_kernels():
     return _KERNELS
 
 
+def _pair_weights(pairs):
+    """The impostor pairs' weights (1 for a pairs object made without them)."""
+    weights = getattr(pairs, "weights", None)
+    return np.ones(pairs.anchors.shape[0]) if weights is None else weights
+
+
 def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     """LMNN objective ε(L) and its gradient on a given set of pairs.
 
@@ -298,7 +304,7 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
         pairs.valid,
         pairs.anchors,
         dist[n * k :],
-        pairs.weights,
+        _pair_weights(pairs),
         hinge == "squared_hinge",
         target_w,
         weights[n * k :],
