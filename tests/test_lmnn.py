@@ -197,6 +197,33 @@ def test_fit_on_sampled_impostors_says_so_and_beats_euclidean():
     assert not exact.impostors_sampled_
 
 
+def test_sampled_start_falls_back_to_an_exact_verified_search(monkeypatch):
+    # At the identity start 26,436 pairs lie inside the radii, above twice
+    # the budget of 7,000: the first search samples. The learned metric has about
+    # 6,000, which fit: the fit must end on an exact search.
+    monkeypatch.setattr(lmnn_module, "_EXACT_SEARCH_FACTOR", 1)
+    sampled = []
+    sample = _impostors.sample_impostor_pairs
+
+    def counted(*args):
+        sampled.append(True)
+        return sample(*args)
+
+    monkeypatch.setattr(_impostors, "sample_impostor_pairs", counted)
+    X_train, X_test, y_train, y_test = _noisy_problem()
+    model = LMNN(init="identity", max_impostors=7000, random_state=0).fit(X_train, y_train)
+    assert sampled
+    assert not model.impostors_sampled_
+    L = model.components_
+    targets, valid = target_neighbors(X_train, y_train, 3)
+    Z = X_train @ L.T
+    radii = lmnn_module._margin_radii(Z, targets, valid, lmnn_module._SEARCH_SLACK)
+    assert model.n_impostor_pairs_ == find_impostors(Z, y_train, radii)[2] <= 7000
+    euclidean = _knn_accuracy(X_train, X_test, y_train, y_test)
+    learned = _knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+
+
 def test_search_loss_equals_loss_over_all_pairs():
     X, y = _small_problem(seed=6, n=45)
     model = LMNN(n_neighbors=2, max_iter=30).fit(X, y)
