@@ -634,7 +634,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             every *= 2
             n_evals += result.n_evals
             L = result.x.reshape(shape).astype(dtype)
-            pairs = search(L)
+            minimised_sampled, pairs = pairs.sampled, search(L)
             n_searches += 1
             # The objective on a fresh search: the true ε(L), since every impostor
             # inside the margin lies inside the wider search radius.
@@ -644,7 +644,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             # Sampled objectives are estimates: only exact ones are compared.
             if pairs.sampled or loss <= best[0]:
                 best = (np.inf if pairs.sampled else loss, L)
-            exact = loss <= result.fun * (1 + 1e-6) + 1e-12
+            # Verified: L-BFGS converged on an exact set that no fresh search extends.
+            exact = not (minimised_sampled or pairs.sampled)
+            exact = exact and loss <= result.fun * (1 + 1e-6) + 1e-12
             # A sampled set cannot be verified; it is accepted once L-BFGS converges on it.
             if (result.converged and (exact or pairs.sampled)) or result.n_iter == 0:
                 break
