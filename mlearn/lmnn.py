@@ -598,7 +598,8 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         """L-BFGS over active impostor sets, re-searched until verified exact."""
         shape, dtype = L.shape, X.dtype
         name = type(self).__name__
-        table = ProgressTable(f"{name} search", self.verbose, ("impostor pairs", "objective"))
+        columns = ("impostor pairs", "sampled", "objective")
+        table = ProgressTable(f"{name} search", self.verbose, columns)
 
         rng = check_random_state(self.random_state)
 
@@ -640,7 +641,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             # inside the margin lies inside the wider search radius.
             loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
             n_evals += 1
-            table.row(n_iter, pairs.anchors.shape[0], loss)
+            table.row(n_iter, pairs.anchors.shape[0], int(pairs.sampled), loss)
             # Sampled objectives are estimates: only exact ones are compared.
             if pairs.sampled or loss <= best[0]:
                 best = (np.inf if pairs.sampled else loss, L)
