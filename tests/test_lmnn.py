@@ -113,6 +113,16 @@ def test_target_neighbors_are_the_nearest_same_class_points(small_tiles):
     assert valid.all()
 
 
+def test_a_duplicate_is_a_target_neighbour_and_a_point_is_not_its_own(small_tiles):
+    X, y = _small_problem(seed=17, n=40, d=3, n_classes=2)
+    X = np.vstack([X, X[:6]])
+    y = np.concatenate([y, y[:6]])
+    targets, _ = target_neighbors(X, y, 2)
+    np.testing.assert_array_equal(targets[:6, 0], np.arange(40, 46))
+    np.testing.assert_array_equal(targets[40:, 0], np.arange(6))
+    assert not np.any(targets == np.arange(X.shape[0])[:, None])
+
+
 def test_sampled_search_at_rate_one_finds_every_pair_with_unit_weight(small_tiles):
     X, y = _small_problem(seed=4, n=60, d=3, n_classes=4)
     radii = np.random.default_rng(5).uniform(0.5, 4.0, size=X.shape[0])
