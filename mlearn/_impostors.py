@@ -181,33 +181,43 @@ def sample_impostor_pairs(Z, sq, y, radii, rate, rng):
 
 
 @numba.njit(**_JIT)
-def _update_nearest(G, sq_rows, sq_cols, row_ids, col_ids, best_d, best_i):
-    # Merges the tile's distances into each row's sorted k smallest (ties: first
-    # column first); a row's own point (same id) is skipped.
-    k = best_d.shape[1]
+def _insert_sorted(best_d, best_i, r, d, index):
+    # Inserts (d, index) into row r's sorted k smallest, dropping the largest;
+    # among equal distances the earlier entry stays first.
+    m = best_d.shape[1] - 1
+    while m > 0 and best_d[r, m - 1] > d:
+        best_d[r, m] = best_d[r, m - 1]
+        best_i[r, m] = best_i[r, m - 1]
+        m -= 1
+    best_d[r, m] = d
+    best_i[r, m] = index
+
+
+@numba.njit(**_JIT)
+def _merge_nearest(G, sq_rows, sq_cols, row_ids, col_ids, row_d, row_i, col_d, col_i, both):
+    # Merges the tile's distances into each row's k smallest and, when ``both``
+    # (a tile off the diagonal), each column's; a point's own entry is skipped.
+    k = row_d.shape[1]
+    col_worst = col_d[:, k - 1].copy()
     for i in range(G.shape[0]):
-        s, worst = sq_rows[i], best_d[i, k - 1]
+        s, worst = sq_rows[i], row_d[i, k - 1]
         for j in range(G.shape[1]):
             d = s + sq_cols[j] - 2 * G[i, j]
-            # Few entries pass the first test, and a row's own point always does.
-            if d >= worst or col_ids[j] == row_ids[i]:
-                continue
-            m = k - 1
-            while m > 0 and best_d[i, m - 1] > d:
-                best_d[i, m] = best_d[i, m - 1]
-                best_i[i, m] = best_i[i, m - 1]
-                m -= 1
-            best_d[i, m] = d
-            best_i[i, m] = col_ids[j]
-            worst = best_d[i, k - 1]
+            # Few entries pass either test, and a row's own point passes the first.
+            if d < worst and col_ids[j] != row_ids[i]:
+                _insert_sorted(row_d, row_i, i, d, col_ids[j])
+                worst = row_d[i, k - 1]
+            if both and d < col_worst[j]:
+                _insert_sorted(col_d, col_i, j, d, row_ids[i])
+                col_worst[j] = col_d[j, k - 1]
 
 
 def nearest_in_set(X, k):
     """Indices of the k nearest other rows of X (squared Euclidean), sorted by distance.
 
-    Square tiles of X Xᵀ in X's precision, upper triangle only: each tile is merged
-    into the k smallest of its rows and, transposed, of its columns, by one compiled
-    pass each, so every distance is computed once and no n × n matrix is formed.
+    Square tiles of X Xᵀ in X's precision, upper triangle only: one compiled pass
+    merges each tile into the k smallest of its rows and of its columns, so every
+    distance is computed once and no n × n matrix is formed.
     """
     n = X.shape[0]
     X = X - X.mean(axis=0)
@@ -218,16 +228,16 @@ def nearest_in_set(X, k):
     blocks = list(gen_batches(n, _NEAREST_TILE))
     for a, rows in enumerate(blocks):
         for cols in blocks[a:]:
-            G = X[rows] @ X[cols].T
-            _update_nearest(G, sq[rows], sq[cols], ids[rows], ids[cols], best_d[rows], best_i[rows])
-            if cols != rows:
-                _update_nearest(
-                    np.ascontiguousarray(G.T),
-                    sq[cols],
-                    sq[rows],
-                    ids[cols],
-                    ids[rows],
-                    best_d[cols],
-                    best_i[cols],
-                )
+            _merge_nearest(
+                X[rows] @ X[cols].T,
+                sq[rows],
+                sq[cols],
+                ids[rows],
+                ids[cols],
+                best_d[rows],
+                best_i[rows],
+                best_d[cols],
+                best_i[cols],
+                cols != rows,
+            )
     return best_i
