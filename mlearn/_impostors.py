@@ -123,13 +123,12 @@ def other_class_pairs(y):
     return float(counts.sum() ** 2 - np.sum(counts**2))
 
 
-def estimate_pair_count(Z, sq, y, radii, n_draws, rng):
+def estimate_pair_count(Z, y, radii, n_draws, rng):
     """Estimated number of pairs of different classes inside the radii.
 
     Draws ``n_draws`` ordered pairs uniformly among all pairs of different
     classes (by rejection) and scales the fraction inside by their number.
     """
-    del sq  # the drawn pairs are computed directly, without the expansion
     n = y.shape[0]
     first = rng.randint(0, n, size=2 * n_draws)
     second = rng.randint(0, n, size=2 * n_draws)

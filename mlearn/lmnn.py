@@ -360,7 +360,7 @@ def search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng):
     if max_pairs is not None and candidates > _EXACT_SEARCH_FACTOR * max_pairs:
         Zs, sq = search_embedding(Z)
         draws = int(min(_PILOT_DRAWS, candidates))
-        estimate = estimate_pair_count(Zs, sq, y, radii, draws, rng)
+        estimate = estimate_pair_count(Zs, y, radii, draws, rng)
         # The estimate's relative error is about 1/√(hits) (13 % at 2²⁰ draws and
         # 500,000 of 10¹⁰ pairs): near the budget the exact search decides.
         if estimate > 2 * max_pairs:

@@ -140,9 +140,9 @@ def test_pair_count_estimate_is_within_its_sampling_error():
     X, y = _small_problem(seed=12, n=300, d=3, n_classes=3)
     radii = np.random.default_rng(13).uniform(0.5, 6.0, size=X.shape[0])
     exact = find_impostors(X, y, radii)[2]
-    Z, sq = _impostors.search_embedding(X)
+    Z, _ = _impostors.search_embedding(X)
     draws = 20_000
-    estimate = _impostors.estimate_pair_count(Z, sq, y, radii, draws, np.random.RandomState(0))
+    estimate = _impostors.estimate_pair_count(Z, y, radii, draws, np.random.RandomState(0))
     total = _impostors.other_class_pairs(y)
     assert total == 2 * 3 * 100 * 100
     p = exact / total
