@@ -8,11 +8,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
-from mlearn import LMNN
+from mlearn import LMNN, _impostors
+from mlearn import lmnn as lmnn_module
 from mlearn.lmnn import (
     ActivePairs,
     find_impostors,
     lmnn_loss_and_grad,
+    search_active_pairs,
     target_neighbors,
 )
 
@@ -79,8 +81,17 @@ def test_gradient_matches_finite_differences(hinge):
         assert abs(numeric - np.vdot(grad, V)) < 1e-6 * abs(numeric)
 
 
-def test_blockwise_search_finds_exactly_the_pairs_inside_the_radii():
+@pytest.fixture
+def small_tiles(monkeypatch):
+    """Tiles of a few columns, so that every search crosses many tile boundaries."""
+    monkeypatch.setattr(_impostors, "_TILE_COLUMNS", 7)
+    monkeypatch.setattr(_impostors, "_NEAREST_TILE", 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blockwise_search_finds_exactly_the_pairs_inside_the_radii(small_tiles, dtype):
     X, y = _small_problem(seed=4, n=60, d=3, n_classes=4)
+    X = X.astype(dtype)
     radii = np.random.default_rng(5).uniform(0.5, 4.0, size=X.shape[0])
     D = np.sum((X[:, None] - X[None]) ** 2, axis=2)
     inside = np.nonzero((D < radii[:, None]) & (y[:, None] != y))
@@ -91,6 +102,83 @@ def test_blockwise_search_finds_exactly_the_pairs_inside_the_radii():
     found = list(zip(anchors.tolist(), impostors.tolist(), strict=True))
     assert len(found) == len(set(found))
     assert set(found) == expected
+
+
+def test_target_neighbors_are_the_nearest_same_class_points(small_tiles):
+    X, y = _small_problem(seed=11, n=83, d=4, n_classes=3)
+    targets, valid = target_neighbors(X, y, 4)
+    D = np.sum((X[:, None] - X[None]) ** 2, axis=2)
+    D[(y[:, None] != y) | np.eye(X.shape[0], dtype=bool)] = np.inf
+    np.testing.assert_array_equal(targets, np.argsort(D, axis=1)[:, :4])
+    assert valid.all()
+
+
+def test_a_duplicate_is_a_target_neighbour_and_a_point_is_not_its_own(small_tiles):
+    X, y = _small_problem(seed=17, n=40, d=3, n_classes=2)
+    X = np.vstack([X, X[:6]])
+    y = np.concatenate([y, y[:6]])
+    targets, _ = target_neighbors(X, y, 2)
+    np.testing.assert_array_equal(targets[:6, 0], np.arange(40, 46))
+    np.testing.assert_array_equal(targets[40:, 0], np.arange(6))
+    assert not np.any(targets == np.arange(X.shape[0])[:, None])
+
+
+def test_sampled_search_at_rate_one_finds_every_pair_with_unit_weight(small_tiles):
+    X, y = _small_problem(seed=4, n=60, d=3, n_classes=4)
+    radii = np.random.default_rng(5).uniform(0.5, 4.0, size=X.shape[0])
+    Z, sq = _impostors.search_embedding(X)
+    a, b, w = _impostors.sample_impostor_pairs(Z, sq, y, radii, 1.0, np.random.RandomState(0))
+    exact_a, exact_b, _ = find_impostors(X, y, radii)
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == set(
+        zip(exact_a.tolist(), exact_b.tolist(), strict=True)
+    )
+    assert a.shape == exact_a.shape
+    np.testing.assert_array_equal(w, 1.0)
+
+
+def test_pair_count_estimate_is_within_its_sampling_error():
+    X, y = _small_problem(seed=12, n=300, d=3, n_classes=3)
+    radii = np.random.default_rng(13).uniform(0.5, 6.0, size=X.shape[0])
+    exact = find_impostors(X, y, radii)[2]
+    Z, _ = _impostors.search_embedding(X)
+    draws = 20_000
+    estimate = _impostors.estimate_pair_count(Z, y, radii, draws, np.random.RandomState(0))
+    total = _impostors.other_class_pairs(y)
+    assert total == 2 * 3 * 100 * 100
+    p = exact / total
+    assert abs(estimate - exact) < 4 * total * np.sqrt(p * (1 - p) / draws)
+
+
+@pytest.mark.parametrize("pilot", [True, False], ids=["pilot-and-sample", "exact-then-subsample"])
+def test_sampled_push_term_and_gradient_are_unbiased(pilot, monkeypatch):
+    # With the pilot, the search estimates the number of pairs inside the radii
+    # and samples candidates at the rate max_pairs / estimate; without it, it
+    # enumerates all pairs and keeps a uniform sample of max_pairs. Both must
+    # average to the objective and gradient over every pair inside the radii.
+    if pilot:
+        monkeypatch.setattr(lmnn_module, "_EXACT_SEARCH_FACTOR", 1)
+    max_pairs = 600
+    X, y = _small_problem(seed=14, n=90, d=3, n_classes=3)
+    L = np.random.default_rng(15).normal(size=(3, 3)) * 0.5
+    targets, valid = target_neighbors(X, y, 2)
+    Z = X @ L.T
+    radii = np.full(X.shape[0], 2.5)
+    exact = ActivePairs(targets, valid, *find_impostors(Z, y, radii)[:2])
+    assert exact.anchors.shape[0] > 600
+    loss, grad = lmnn_loss_and_grad(L, X, exact, 0.5)
+    rng = np.random.RandomState(0)
+    V = np.random.default_rng(16).normal(size=L.shape)
+    draws = []
+    for _ in range(300):
+        pairs = search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng)
+        assert pairs.sampled
+        sample_loss, sample_grad = lmnn_loss_and_grad(L, X, pairs, 0.5)
+        draws.append((sample_loss, np.vdot(sample_grad, V)))
+    draws = np.array(draws)
+    mean, error = draws.mean(axis=0), draws.std(axis=0) / np.sqrt(draws.shape[0])
+    assert np.all(error > 0)
+    assert abs(mean[0] - loss) < 4 * error[0]
+    assert abs(mean[1] - np.vdot(grad, V)) < 4 * error[1]
 
 
 def test_capped_search_returns_a_seeded_sample_of_the_pairs_found():
@@ -106,6 +194,44 @@ def test_capped_search_returns_a_seeded_sample_of_the_pairs_found():
     assert len(pairs) == 50
     assert pairs <= set(zip(all_a.tolist(), all_b.tolist(), strict=True))
     np.testing.assert_array_equal(again[0], a)
+
+
+def test_fit_on_sampled_impostors_says_so_and_beats_euclidean():
+    X_train, X_test, y_train, y_test = _noisy_problem()
+    euclidean = _knn_accuracy(X_train, X_test, y_train, y_test)
+    model = LMNN(n_neighbors=3, max_impostors=300, random_state=0).fit(X_train, y_train)
+    assert model.impostors_sampled_
+    learned = _knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+    exact = LMNN(n_neighbors=3, random_state=0).fit(X_train, y_train)
+    assert not exact.impostors_sampled_
+
+
+def test_sampled_start_falls_back_to_an_exact_verified_search(monkeypatch):
+    # At the identity start 26,436 pairs lie inside the radii, above twice
+    # the budget of 7,000: the first search samples. The learned metric has about
+    # 6,000, which fit: the fit must end on an exact search.
+    monkeypatch.setattr(lmnn_module, "_EXACT_SEARCH_FACTOR", 1)
+    sampled = []
+    sample = _impostors.sample_impostor_pairs
+
+    def counted(*args):
+        sampled.append(True)
+        return sample(*args)
+
+    monkeypatch.setattr(_impostors, "sample_impostor_pairs", counted)
+    X_train, X_test, y_train, y_test = _noisy_problem()
+    model = LMNN(init="identity", max_impostors=7000, random_state=0).fit(X_train, y_train)
+    assert sampled
+    assert not model.impostors_sampled_
+    L = model.components_
+    targets, valid = target_neighbors(X_train, y_train, 3)
+    Z = X_train @ L.T
+    radii = lmnn_module._margin_radii(Z, targets, valid, lmnn_module._SEARCH_SLACK)
+    assert model.n_impostor_pairs_ == find_impostors(Z, y_train, radii)[2] <= 7000
+    euclidean = _knn_accuracy(X_train, X_test, y_train, y_test)
+    learned = _knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
 
 
 def test_search_loss_equals_loss_over_all_pairs():
