@@ -60,6 +60,10 @@ class TripletFeatures:
         for rows in gen_batches(self.shape[0], self._block):
             yield rows, self._rows(rows)
 
+    def any_nonzero(self):
+        """Whether some z_t has a non-zero entry."""
+        return any(np.any(block) for _, block in self.blocks())
+
     def matvec(self, w):
         out = np.empty(self.shape[0])
         for rows, Z in self.blocks():
@@ -69,16 +73,17 @@ class TripletFeatures:
     def rmatvec(self, a):
         return sum(Z.T @ a[rows] for rows, Z in self.blocks())
 
-    def weighted_gram(self, d, rtol=1e-6):
+    def weighted_gram(self, d, rtol=1e-6, d_max=None):
         """Zᵀ diag(d) Z, the only O(n_triplets·m²) step of an iteration.
 
         Rows with d_t below ``rtol``·max(d) are left out once they are the
         majority (their share of the sum is below rtol each): near the optimum only
         the triplets close to their margin keep a weight of order one, so
-        late iterations cost far less than a full pass.
+        late iterations cost far less than a full pass. ``d_max`` replaces max(d)
+        when these rows are part of a larger Z (a shard of the triplets).
         """
         gram = np.zeros((self.shape[1], self.shape[1]))
-        threshold = rtol * d.max()
+        threshold = rtol * (d.max() if d_max is None else d_max)
         for rows, Z in self.blocks():
             weights = d[rows]
             keep = np.flatnonzero(weights > threshold)
@@ -205,7 +210,7 @@ def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
     so the working set's dual value stays a lower bound for the whole problem,
     and the stopping test is the full primal at w against it.
     """
-    if not any(np.any(block) for _, block in Z.blocks()):
+    if not Z.any_nonzero():
         # Z = 0: no weights tell any triplet's two distances apart, so w = 0 is
         # optimal with every slack 1 (and the interior point would have no scale).
         return np.zeros(Z.shape[1]), C * Z.shape[0], 0

@@ -58,9 +58,11 @@ from scipy.optimize import Bounds
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._dask import is_dask_array
 from ._diagonal_qp import TripletFeatures, solve_diagonal_qp
 from ._optim import ProgressTable, minimize_lbfgs
 from ._scatter import PairScatter
+from ._tuples_dask import knn_triplets_dask, sharded_triplets
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, _paired_distances
 from .constraints import knn_triplets
 from .psd import components_from_metric, project_psd
@@ -110,22 +112,42 @@ def _triplet_margins(X, triplets, L):
     return _paired_distances(X, i, k, L) ** 2 - _paired_distances(X, i, j, L) ** 2
 
 
-def _full_dual(alpha, scatter, X, triplets):
+class TripletTerms:
+    """What the full solver needs of the triplets: S(α) and the margins under a metric.
+
+    In memory; a fit on a dask array holds one per shard of the triplets on the
+    workers, adds the shards' S(α_shard) and concatenates their margins.
+    """
+
+    def __init__(self, X, triplets):
+        self.X, self.triplets = X, triplets
+        self.n_triplets, self.n_features = triplets.shape[0], X.shape[1]
+        self._scatter = _TripletScatter(X, triplets)
+
+    def scatter(self, alpha):
+        """S(α) = Σ_t α_t Z_t."""
+        return self._scatter(alpha)
+
+    def margins(self, L):
+        """d²(x_i, x_k) − d²(x_i, x_j) of every triplet under M = LᵀL."""
+        return _triplet_margins(self.X, self.triplets, L)
+
+
+def _full_dual(alpha, terms):
     """D(α) = Σα − ½‖Π(S(α))‖²_F, its gradient 1 − margins(M), M = Π(S(α)) and the margins."""
-    M = project_psd(scatter(alpha))
-    margins = _triplet_margins(X, triplets, components_from_metric(M, check=False))
+    M = project_psd(terms.scatter(alpha))
+    margins = terms.margins(components_from_metric(M, check=False))
     return alpha.sum() - 0.5 * np.sum(M * M), 1.0 - margins, M, margins
 
 
-def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
+def _solve_full(terms, C, max_iter, tol, verbose, name):
     """L-BFGS-B on the smooth dual of the full form; returns (M, primal, n_iter)."""
-    n_triplets, d = triplets.shape[0], X.shape[1]
-    scatter = _TripletScatter(X, triplets)
+    n_triplets, d = terms.n_triplets, terms.n_features
     best = {"primal": C * n_triplets, "dual": 0.0, "M": np.zeros((d, d))}
     table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
 
     def negative_dual(alpha):
-        dual, gradient, M, margins = _full_dual(alpha, scatter, X, triplets)
+        dual, gradient, M, margins = _full_dual(alpha, terms)
         primal = 0.5 * np.sum(M * M) + C * np.sum(np.maximum(1.0 - margins, 0.0))
         if primal < best["primal"]:
             best["primal"], best["M"] = primal, M
@@ -148,6 +170,14 @@ def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
         name=name,
     )
     return best["M"], best["primal"], result.n_iter
+
+
+def _triplet_state(X, triplets, P, form):
+    """The solver's view of index triplets on the points X P (X if P is None): the rows
+    z_t of Z (``form='diagonal'``) or the :class:`TripletTerms` of the full form."""
+    X = np.asarray(X, dtype=np.float64)
+    Xb = X if P is None else X @ P
+    return TripletFeatures(Xb, triplets) if form == "diagonal" else TripletTerms(Xb, triplets)
 
 
 def _solve_cvxpy(Xb, triplets, Q, C, diagonal):
@@ -188,21 +218,32 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
     }
 
     def _fit_triplets(self, X, triplets):
-        """Solve the QP on points X and index triplets; set the fitted attributes."""
-        dtype = X.dtype
-        X = np.asarray(X, dtype=np.float64)
+        """Solve the QP on points X (or a dask array) and index triplets; set the attributes."""
+        on_dask = is_dask_array(X)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        if on_dask and self.solver == "cvxpy":
+            raise ValueError("solver='cvxpy' needs the points in memory; use 'dual' on dask.")
+        if not on_dask:
+            X = np.asarray(X, dtype=np.float64)
         triplets = np.ascontiguousarray(triplets, dtype=np.intp)
         name = type(self).__name__
         A = None if self.basis is None else _check_basis(self.basis, X.shape[1])
+
+        def constraints(P, form):
+            """The triplets on the coordinates X P (X if P is None), in memory or sharded."""
+            if on_dask:
+                return sharded_triplets(X, triplets, P, form)
+            return _triplet_state(X, triplets, P, form)
+
         if self.diagonal:
             Q = None if A is None else _regulariser(A)
-            Xb = X if A is None else X @ A
             if self.solver == "cvxpy":
+                Xb = X if A is None else X @ A
                 w, primal, n_iter = _solve_cvxpy(Xb, triplets, Q, self.C, diagonal=True)
                 w = np.maximum(w, 0.0)
             else:
                 w, primal, n_iter = solve_diagonal_qp(
-                    TripletFeatures(Xb, triplets), Q, self.C, self.max_iter, self.tol,
+                    constraints(A, "diagonal"), Q, self.C, self.max_iter, self.tol,
                     self.verbose, name,
                 )  # fmt: skip
             self.weights_ = w.astype(dtype)
@@ -210,13 +251,13 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
         else:
             # The full form on orthonormal coordinates of the basis' column space.
             B = None if A is None else linalg.orth(A)
-            Xb = X if B is None else X @ B
             if self.solver == "cvxpy":
+                Xb = X if B is None else X @ B
                 W, primal, n_iter = _solve_cvxpy(Xb, triplets, None, self.C, diagonal=False)
                 W = project_psd(W)
             else:
                 W, primal, n_iter = _solve_full(
-                    Xb, triplets, self.C, self.max_iter, self.tol, self.verbose, name
+                    constraints(B, "full"), self.C, self.max_iter, self.tol, self.verbose, name
                 )
             M = W if B is None else B @ W @ B.T
             if hasattr(self, "weights_"):
@@ -446,7 +487,10 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: the kNN triplets are searched
+            and every sum over them is computed on the workers (see
+            :doc:`/scaling`); the fit equals the in-memory one to rounding.
         y : array-like of shape (n_samples,)
             Class labels; at least two classes, one with two points.
 
@@ -454,6 +498,10 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         -------
         self : TripletSVMSupervised
         """
+        if is_dask_array(X):
+            # kNN triplets searched, and every sum over them taken, on the cluster.
+            y = self._validate_supervised_dask(X, y)
+            return self._fit_triplets(X, knn_triplets_dask(X, y, self.k_genuine, self.k_impostor))
         X, y = self._validate_supervised(X, y)
         triplets = knn_triplets(X, y, self.k_genuine, self.k_impostor)
         return self._fit_triplets(X, triplets)

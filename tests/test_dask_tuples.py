@@ -8,7 +8,10 @@ distributed = pytest.importorskip("distributed")
 
 from dask.sizeof import sizeof  # noqa: E402
 
-from mlearn import MMCSupervised  # noqa: E402
+from mlearn import FARMSupervised, MMCSupervised, TripletSVMSupervised  # noqa: E402
+from mlearn._diagonal_qp import TripletFeatures  # noqa: E402
+from mlearn._tuples_dask import knn_triplets_dask, sharded_triplets  # noqa: E402
+from mlearn.constraints import knn_triplets  # noqa: E402
 
 # Distributed sums differ from in-memory ones in their order only; the solvers
 # amplify that rounding by their conditioning, well below this.
@@ -55,6 +58,8 @@ def _assert_same_metric(on_dask, in_memory):
     M_dask, M = on_dask.get_mahalanobis_matrix(), in_memory.get_mahalanobis_matrix()
     np.testing.assert_allclose(M_dask, M, rtol=RTOL, atol=RTOL * np.abs(M).max())
     assert on_dask.n_iter_ == in_memory.n_iter_
+    if hasattr(in_memory, "objective_"):
+        assert on_dask.objective_ == pytest.approx(in_memory.objective_, rel=RTOL)
 
 
 MMC_CASES = {
@@ -139,3 +144,68 @@ def test_non_finite_rows_are_reported_before_solving(client):
     X[:, 2] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
         MMCSupervised(random_state=0).fit(_dask_points(X), y)
+
+
+TRIPLET_CASES = {
+    "TripletSVMSupervised": lambda: TripletSVMSupervised(k_impostor=4),
+    "TripletSVMSupervised-basis": lambda: TripletSVMSupervised(
+        k_impostor=4, basis=np.linspace(-1, 1, 15).reshape(5, 3) ** [1, 2, 3]
+    ),
+    "TripletSVMSupervised-full": lambda: TripletSVMSupervised(
+        diagonal=False, k_impostor=4, max_iter=40
+    ),
+    "FARMSupervised": lambda: FARMSupervised(k_impostor=4, max_iter=15),
+    "FARMSupervised-l1-covariance": lambda: FARMSupervised(
+        penalty="l1", init="covariance", k_impostor=4, max_iter=10
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIPLET_CASES))
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_triplet_learners_on_a_cluster_agree_with_the_in_memory_fit(client, name):
+    X, y = _labelled_points(n=240)
+    make = TRIPLET_CASES[name]
+    on_dask = make().fit(_dask_points(X, rows=60, guard=True), y)
+    _assert_same_metric(on_dask, make().fit(X, y))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_triplet_learners_without_a_client_run_on_the_local_scheduler():
+    X, y = _labelled_points(n=200, seed=3)
+    for make in (lambda: TripletSVMSupervised(k_impostor=4), lambda: FARMSupervised(max_iter=5)):
+        _assert_same_metric(make().fit(_dask_points(X, rows=50), y), make().fit(X, y))
+
+
+def test_knn_triplets_on_the_cluster_equal_the_in_memory_ones():
+    X, y = _labelled_points(n=400, seed=4)
+    lazy = da.from_array(X, chunks=(70, 2))
+    np.testing.assert_array_equal(knn_triplets_dask(lazy, y, 3, 5), knn_triplets(X, y, 3, 5))
+    # A class smaller than k_genuine: fewer neighbours for its points, with the same warning.
+    y[:3] = 3
+    with pytest.warns(UserWarning, match="smallest class has 3 points"):
+        on_dask = knn_triplets_dask(lazy, y, 3, 5)
+    with pytest.warns(UserWarning, match="smallest class has 3 points"):
+        np.testing.assert_array_equal(on_dask, knn_triplets(X, y, 3, 5))
+    X[7, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        knn_triplets_dask(da.from_array(X, chunks=(70, 2)), y, 3, 5)
+
+
+def test_sharded_triplet_features_and_their_subsets_equal_the_in_memory_ones():
+    # The interior point's working set (above 10⁵ triplets) runs on subsets of Z.
+    X, y = _labelled_points(n=150, seed=5)
+    triplets = knn_triplets(X, y, 2, 3)
+    rng = np.random.default_rng(0)
+    whole = TripletFeatures(X, triplets)
+    sharded = sharded_triplets(da.from_array(X, chunks=(40, 5)), triplets, None, "diagonal", 4)
+    rows = np.sort(rng.choice(len(triplets), 200, replace=False))
+    for ours, reference in ((sharded, whole), (sharded.subset(rows), whole.subset(rows))):
+        n = reference.shape[0]
+        w, a, d = rng.uniform(size=5), rng.normal(size=n), rng.uniform(size=n) ** 4
+        assert ours.shape == reference.shape
+        np.testing.assert_allclose(ours.matvec(w), reference.matvec(w), rtol=1e-12)
+        np.testing.assert_allclose(ours.rmatvec(a), reference.rmatvec(a), rtol=1e-12)
+        np.testing.assert_allclose(
+            ours.weighted_gram(d, rtol=1e-2), reference.weighted_gram(d, rtol=1e-2), rtol=1e-12
+        )
