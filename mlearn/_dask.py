@@ -117,6 +117,16 @@ def _tree_sum(parts):
     return total
 
 
+# Arguments up to this size travel inside the task messages; larger ones are scattered.
+_INLINE_BYTES = 2**20
+
+
+def _small(arg):
+    from dask.sizeof import sizeof
+
+    return sizeof(arg) <= _INLINE_BYTES
+
+
 def _cluster_failure(error):
     return RuntimeError(
         f"A task of the distributed fit failed on the cluster ({type(error).__name__}: "
@@ -173,9 +183,13 @@ class ShardedState:
             self._compute_states()
 
     def _shared(self, args):
-        """Each small argument sent once to every worker, as one list entry per shard."""
+        """Each argument as one list entry per shard: small ones travel inside the tasks
+        (no extra round trip), large ones are sent once to every worker."""
         scatter = self._client.scatter
-        return [[scatter(arg, broadcast=True, hash=False)] * self.n_shards for arg in args]
+        return [
+            [arg if _small(arg) else scatter(arg, broadcast=True, hash=False)] * self.n_shards
+            for arg in args
+        ]
 
     def update(self, function, *args):
         """Replace every state by ``function(state, *args)``, computed where the states are.
@@ -216,7 +230,8 @@ class ShardedState:
 
         def run():
             own = [
-                client.scatter(list(column), hash=False) for column in zip(*per_shard, strict=True)
+                column if all(_small(arg) for arg in column) else client.scatter(column, hash=False)
+                for column in map(list, zip(*per_shard, strict=True))
             ]
             return client.gather(
                 client.map(function, self._states, *self._shared(args), *own, pure=False)

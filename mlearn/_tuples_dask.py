@@ -66,9 +66,23 @@ def rows_of(X, *index_arrays):
     return X.rechunk({1: -1})[used], parts
 
 
-def default_shards(X):
-    """As many shards as X has blocks of rows (at least 2): X's chunking sets the parallelism."""
-    return max(2, X.numblocks[0])
+# Constraints per shard at most: bounds the rows a shard holds (≤ 3 per triplet).
+_SHARD_CONSTRAINTS = 200_000
+
+
+def default_shards(n_constraints):
+    """One shard per worker thread (each map over the shards costs a few ms per task),
+    more when a shard would exceed ``_SHARD_CONSTRAINTS`` constraints."""
+    import os
+
+    from ._dask import _current_client
+
+    client = _current_client()
+    if client is None:
+        threads = os.cpu_count() or 1
+    else:
+        threads = sum(client.nthreads().values())
+    return max(threads, -(-n_constraints // _SHARD_CONSTRAINTS), 1)
 
 
 class ShardedSums:
@@ -143,7 +157,8 @@ def sharded_pairs(X, similar, dissimilar, n_shards=None):
     """
     from .mmc import PairSums
 
-    n_shards = default_shards(X) if n_shards is None else n_shards
+    if n_shards is None:
+        n_shards = default_shards(similar.shape[0] + dissimilar.shape[0])
     n_shards = min(n_shards, similar.shape[0], dissimilar.shape[0])
     cut_similar = shard_bounds(similar.shape[0], n_shards)
     cut_dissimilar = shard_bounds(dissimilar.shape[0], n_shards)
@@ -246,7 +261,9 @@ def knn_triplets_dask(X, y, k_genuine, k_impostor):
 
 def _triplet_shards(X, triplets, n_shards=None):
     """Contiguous shards of the triplets, each with the rows of X it uses; and their bounds."""
-    bounds = shard_bounds(triplets.shape[0], default_shards(X) if n_shards is None else n_shards)
+    if n_shards is None:
+        n_shards = default_shards(triplets.shape[0])
+    bounds = shard_bounds(triplets.shape[0], n_shards)
     shards = []
     for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         rows, (local,) = rows_of(X, triplets[a:b])
