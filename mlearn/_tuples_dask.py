@@ -177,11 +177,13 @@ def sharded_pairs(X, similar, dissimilar, n_shards=None):
 
 
 def _nearest(dist, index, k):
-    """The k smallest of each row of ``dist`` (ties by index), as (distances, indices)."""
+    """The k smallest of each row of ``dist``, nearest first, as (distances, indices)."""
     k = min(k, dist.shape[1])
-    order = np.argsort(index, axis=1, kind="stable")
-    dist, index = np.take_along_axis(dist, order, 1), np.take_along_axis(index, order, 1)
-    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    if k < dist.shape[1]:
+        chosen = np.argpartition(dist, k - 1, axis=1)[:, :k]
+        dist, index = np.take_along_axis(dist, chosen, 1), np.take_along_axis(index, chosen, 1)
+    # Nearest first; equal distances by index, so that the merge is deterministic.
+    order = np.lexsort((index, dist), axis=1)
     return np.take_along_axis(dist, order, 1), np.take_along_axis(index, order, 1)
 
 
@@ -224,8 +226,9 @@ def knn_triplets_dask(X, y, k_genuine, k_impostor):
     Exact brute-force search, block against block of rows: every pair of row
     blocks is one task (n² d work, as in memory; the memory of a task is two
     blocks and their distances). Only the neighbours' indices (n × k integers)
-    come back; the triplets are assembled here in the in-memory order. Ties
-    between equal distances are broken by index (in memory, by the tree search).
+    come back; the triplets are assembled here in the in-memory order. Points
+    at exactly equal distances may be ordered otherwise than in memory (where
+    the tree search breaks such ties).
 
     ``y`` holds the labels, encoded 0..n_classes−1, in memory.
     """
