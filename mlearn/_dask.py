@@ -214,11 +214,12 @@ class ShardedState:
     def map(self, function, *args, per_shard=None):
         """``[function(state, *args) for state in shards]``, computed where the states are.
 
-        ``args`` are small (the current parameters): with a client they are sent
-        once to every worker per call. ``per_shard``, if given, holds one tuple of
-        arguments per shard, passed after ``args`` to that shard only (e.g. its
-        slice of a vector over the constraints). States lost with a worker are
-        recomputed from their task graph once, and the call repeated.
+        ``args`` are small (the current parameters): with a client they travel
+        inside the tasks (above 1 MiB, sent once to every worker per call).
+        ``per_shard``, if given, holds one tuple of arguments per shard, passed
+        after ``args`` to that shard only (e.g. its slice of a vector over the
+        constraints). States lost with a worker are recomputed from their task
+        graph once, and the call repeated.
         """
         per_shard = [()] * self.n_shards if per_shard is None else list(per_shard)
         if self._client is None:
