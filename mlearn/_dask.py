@@ -117,6 +117,16 @@ def _tree_sum(parts):
     return total
 
 
+# Arguments up to this size travel inside the task messages; larger ones are scattered.
+_INLINE_BYTES = 2**20
+
+
+def _small(arg):
+    from dask.sizeof import sizeof
+
+    return sizeof(arg) <= _INLINE_BYTES
+
+
 def _cluster_failure(error):
     return RuntimeError(
         f"A task of the distributed fit failed on the cluster ({type(error).__name__}: "
@@ -144,7 +154,7 @@ class ShardedState:
     def __init__(self, shards, prepare):
         import dask
 
-        self._tasks = [dask.delayed(prepare, pure=True)(*shard) for shard in shards]
+        self._tasks = [dask.delayed(prepare, pure=False)(*shard) for shard in shards]
         self.n_shards = len(self._tasks)
         self._updates = []
         self._client = _current_client()
@@ -173,9 +183,13 @@ class ShardedState:
             self._compute_states()
 
     def _shared(self, args):
-        """Each small argument sent once to every worker, as one list entry per shard."""
+        """Each argument as one list entry per shard: small ones travel inside the tasks
+        (no extra round trip), large ones are sent once to every worker."""
         scatter = self._client.scatter
-        return [[scatter(arg, broadcast=True, hash=False)] * self.n_shards for arg in args]
+        return [
+            [arg if _small(arg) else scatter(arg, broadcast=True, hash=False)] * self.n_shards
+            for arg in args
+        ]
 
     def update(self, function, *args):
         """Replace every state by ``function(state, *args)``, computed where the states are.
@@ -197,20 +211,31 @@ class ShardedState:
     def _states_lost(self):
         return any(future.status != "finished" for future in self._states)
 
-    def map(self, function, *args):
+    def map(self, function, *args, per_shard=None):
         """``[function(state, *args) for state in shards]``, computed where the states are.
 
-        ``args`` are small (the current parameters): with a client they are sent
-        once to every worker per call. States lost with a worker are recomputed
-        from their task graph once, and the call repeated.
+        ``args`` are small (the current parameters): with a client they travel
+        inside the tasks (above 1 MiB, sent once to every worker per call).
+        ``per_shard``, if given, holds one tuple of arguments per shard, passed
+        after ``args`` to that shard only (e.g. its slice of a vector over the
+        constraints). States lost with a worker are recomputed from their task
+        graph once, and the call repeated.
         """
+        per_shard = [()] * self.n_shards if per_shard is None else list(per_shard)
         if self._client is None:
-            return [function(state, *args) for state in self._states]
+            return [
+                function(state, *args, *own)
+                for state, own in zip(self._states, per_shard, strict=True)
+            ]
         client = self._client
 
         def run():
+            own = [
+                column if all(_small(arg) for arg in column) else client.scatter(column, hash=False)
+                for column in map(list, zip(*per_shard, strict=True))
+            ]
             return client.gather(
-                client.map(function, self._states, *self._shared(args), pure=False)
+                client.map(function, self._states, *self._shared(args), *own, pure=False)
             )
 
         try:
@@ -224,6 +249,6 @@ class ShardedState:
         except Exception as error:
             raise _cluster_failure(error) from error
 
-    def sum(self, function, *args):
+    def sum(self, function, *args, per_shard=None):
         """The sum over shards of ``function(state, *args)`` (tuples summed item by item)."""
-        return _tree_sum(self.map(function, *args))
+        return _tree_sum(self.map(function, *args, per_shard=per_shard))

@@ -71,12 +71,12 @@ class TripletFeatures:
         self._block = rows_per_block(3 * Xb.itemsize * Xb.shape[1], self.shape[0])
         self._whole = self._rows(slice(None)) if self._block >= self.shape[0] else None
 
-    def is_zero(self):
-        """Whether Z = 0 (no weights tell any triplet's two distances apart)."""
+    def any_nonzero(self):
+        """Whether some z_t has a non-zero entry (Z ≠ 0)."""
         if self._whole is not None:
-            return not np.any(self._whole)
+            return bool(np.any(self._whole))
         # Small blocks: a nonzero row usually shows in the first one.
-        return not any(np.any(self._rows(rows)) for rows in gen_batches(self.shape[0], 4096))
+        return any(np.any(self._rows(rows)) for rows in gen_batches(self.shape[0], 4096))
 
     def _rows(self, rows):
         i, j, k = self._triplets[rows].T
@@ -112,16 +112,17 @@ class TripletFeatures:
     def rmatvec(self, a):
         return sum(Z.T @ a[rows] for rows, Z in self.blocks())
 
-    def weighted_gram(self, d, rtol=1e-6):
+    def weighted_gram(self, d, rtol=1e-6, d_max=None):
         """Zᵀ diag(d) Z, the only O(n_triplets·m²) step of an iteration.
 
         Rows with d_t below ``rtol``·max(d) are left out once they are the
         majority (their share of the sum is below rtol each): near the optimum only
         the triplets close to their margin keep a weight of order one, so
-        late iterations cost far less than a full pass.
+        late iterations cost far less than a full pass. ``d_max`` replaces max(d)
+        when these rows are part of a larger Z (a shard of the triplets).
         """
         gram = np.zeros((self.shape[1], self.shape[1]))
-        threshold = rtol * d.max()
+        threshold = rtol * (d.max() if d_max is None else d_max)
         for rows, Z in self.blocks():
             weights = d[rows]
             keep = np.flatnonzero(weights > threshold)
@@ -244,7 +245,7 @@ def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
 
     Above ``_MIN_WORKING_SET`` triplets, on a working set (:func:`solve_on_working_set`).
     """
-    if Z.is_zero():
+    if not Z.any_nonzero():
         # Z = 0: no weights tell any triplet's two distances apart, so w = 0 is
         # optimal with every slack 1 (and the interior point would have no scale).
         return np.zeros(Z.shape[1]), C * Z.shape[0], 0
@@ -270,8 +271,9 @@ def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
 
 
 def solve_on_working_set(
-    solve, margins, regulariser, euclidean_margins, n_triplets, C, max_iter, tol, name
-):
+    solve, margins, regulariser, euclidean_margins, n_triplets, C, max_iter, tol, name,
+    working_set=True,
+):  # fmt: skip
     """A triplet SVM solved on a growing working set, certified on all triplets.
 
     ``solve(rows, max_iter, first_row)`` solves the problem restricted to the
@@ -282,9 +284,9 @@ def solve_on_working_set(
     all triplets is regulariser + C Σ max(0, 1 − margin).
 
     Up to max(``_MIN_WORKING_SET``, ``_WORKING_FRACTION`` · n_triplets) triplets
-    this is one solve on all. Above, the set starts with the triplets of smallest
-    Euclidean margin (the ones most likely to end inside their margin, where
-    α_t > 0); after each solve, the triplets outside the set whose margin is
+    (or with ``working_set=False``) this is one solve on all. Above, the set
+    starts with the triplets of smallest Euclidean margin (the ones most likely
+    to end inside their margin, where α_t > 0); after each solve, the triplets outside the set whose margin is
     below 1 + ``_MARGIN_BUFFER`` join it, smallest first, at most doubling it.
     Triplets left out carry α_t = 0, so each set's dual value stays a lower
     bound for the whole problem, and the stopping test is the primal over all
@@ -292,7 +294,7 @@ def solve_on_working_set(
     Returns (parameter, primal, n_iter); warns at ``max_iter``.
     """
     initial = max(_MIN_WORKING_SET, int(_WORKING_FRACTION * n_triplets))
-    if n_triplets <= initial:
+    if n_triplets <= initial or not working_set:
         parameter, _, n_iter = solve(None, max_iter, 0)
         value = regulariser(parameter) + C * np.sum(np.maximum(1.0 - margins(parameter), 0.0))
         if n_iter == max_iter:

@@ -252,7 +252,7 @@ class SupervisedMixin:
         pairs, labels = draw_pairs(y)
         return X, pairs, labels
 
-    def _validate_supervised_dask(self, X, y):
+    def _validate_supervised_dask(self, X, y, *, min_per_class=1):
         """For a dask array X: check shape and labels, set ``n_features_in_`` and ``classes_``.
 
         Nothing of X is computed; y (one label per row) is brought into memory.
@@ -266,7 +266,7 @@ class SupervisedMixin:
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels.")
         self.n_features_in_ = X.shape[1]
-        self.classes_, y_encoded = check_class_labels(y, X.shape[0])
+        self.classes_, y_encoded = check_class_labels(y, X.shape[0], min_per_class=min_per_class)
         return y_encoded
 
     def __sklearn_tags__(self):

@@ -254,33 +254,50 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
     if np.shape(y)[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} samples but y has {np.shape(y)[0]} labels.")
     groups = _two_or_more_classes(y, "triplets")
+    labelled = np.concatenate(groups)
+    triplets = []
+    for members, kg, ki in _neighbour_counts(groups, k_genuine, k_impostor):
+        # kneighbors() without a query excludes each point from its own neighbours.
+        same = NearestNeighbors(n_neighbors=kg).fit(X[members]).kneighbors(return_distance=False)
+        others = np.setdiff1d(labelled, members, assume_unique=True)
+        impostors = (
+            NearestNeighbors(n_neighbors=ki)
+            .fit(X[others])
+            .kneighbors(X[members], return_distance=False)
+        )
+        triplets.append(triplets_from_neighbours(members, members[same], others[impostors]))
+    return _stacked_triplets(triplets)
+
+
+def _neighbour_counts(groups, k_genuine, k_impostor):
+    """(members, k_genuine, k_impostor) for each class with two points, warning for small ones."""
     smallest = min(len(g) for g in groups)
     if smallest <= k_genuine:
         warnings.warn(
             f"The smallest class has {smallest} points, too few for k_genuine={k_genuine} "
             f"neighbours; its points use {smallest - 1}.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    labelled = np.concatenate(groups)
-    triplets = []
+    n_labelled = sum(len(g) for g in groups)
+    counts = []
     for members in groups:
         kg = min(k_genuine, len(members) - 1)
-        if kg == 0:
-            continue
-        # kneighbors() without a query excludes each point from its own neighbours.
-        same = NearestNeighbors(n_neighbors=kg).fit(X[members]).kneighbors(return_distance=False)
-        others = np.setdiff1d(labelled, members, assume_unique=True)
-        ki = min(k_impostor, len(others))
-        impostors = (
-            NearestNeighbors(n_neighbors=ki)
-            .fit(X[others])
-            .kneighbors(X[members], return_distance=False)
-        )
-        anchor = np.repeat(members, kg * ki)
-        positive = np.repeat(members[same], ki, axis=1).ravel()
-        negative = np.tile(others[impostors], (1, kg)).ravel()
-        triplets.append(np.column_stack([anchor, positive, negative]))
+        if kg > 0:
+            counts.append((members, kg, min(k_impostor, n_labelled - len(members))))
+    return counts
+
+
+def triplets_from_neighbours(anchors, genuine, impostors):
+    """Every (anchor, genuine neighbour, impostor) of each anchor, anchor by anchor."""
+    kg, ki = genuine.shape[1], impostors.shape[1]
+    anchor = np.repeat(anchors, kg * ki)
+    positive = np.repeat(genuine, ki, axis=1).ravel()
+    negative = np.tile(impostors, (1, kg)).ravel()
+    return np.column_stack([anchor, positive, negative])
+
+
+def _stacked_triplets(triplets):
     if not triplets:
         raise ValueError("No class has two points: no triplet can be formed.")
     return np.vstack(triplets).astype(np.intp)

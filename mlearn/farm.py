@@ -60,6 +60,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._dask import is_dask_array
 from ._optim import (
     ProgressTable,
     proximal_gradient,
@@ -68,6 +69,7 @@ from ._optim import (
     warn_not_converged,
 )
 from ._scatter import PairScatter
+from ._tuples_dask import covariance_on_cluster, knn_triplets_dask, sharded_triplet_loss
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, rows_per_block
 from .constraints import knn_triplets
 from .covariance import Covariance
@@ -134,13 +136,21 @@ class _TripletLoss:
             squared[block] = np.einsum("pa,pa->p", E @ self.X, E @ Y)
         return squared[self.negative] - squared[self.positive]
 
-    def __call__(self, M, w):
-        """Return the mean loss and G = Σ_p c_p δ_p δ_pᵀ (c_p = ∂ loss / ∂d²_p)."""
+    def sums(self, M, w):
+        """Σ_R ℓ and Σ_p c_p δ_p δ_pᵀ with c_p = ∂(Σ_R ℓ)/∂d²_p: sums over the triplets.
+
+        A fit on a dask array adds these over shards of the triplets.
+        """
         loss, slope = smoothed_hinge(self.margins(M, w))
         n_pairs = len(self.first)
         c = np.bincount(self.negative, slope, n_pairs) - np.bincount(self.positive, slope, n_pairs)
-        G = self.X.T @ (self.laplacian(c / self.n_triplets) @ self.X)
-        return loss.mean(), (G + G.T) / 2
+        G = self.X.T @ (self.laplacian(c) @ self.X)
+        return loss.sum(), (G + G.T) / 2
+
+    def __call__(self, M, w):
+        """Return the mean loss and G = Σ_p c_p δ_p δ_pᵀ (c_p = ∂ loss / ∂d²_p)."""
+        total, G = self.sums(M, w)
+        return total / self.n_triplets, G / self.n_triplets
 
 
 def prox_l1_psd(V, threshold, *, max_iter=200, tol=1e-10):
@@ -251,8 +261,8 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def _initial_metric(self, X):
-        d = X.shape[1]
+    def _initial_metric(self, d, covariance):
+        """The start; ``covariance()`` gives the inverse covariance of the points."""
         if isinstance(self.init, np.ndarray):
             if self.init.shape != (d, d):
                 raise ValueError(
@@ -262,17 +272,26 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
         if self.init == "identity":
             return np.eye(d)
         if self.init == "covariance":
-            return Covariance().fit(X).get_mahalanobis_matrix().astype(np.float64)
+            return covariance().astype(np.float64)
         A = check_random_state(self.random_state).normal(size=(d, d))
         return A.T @ A / d
 
     def _fit_triplets(self, X, triplets):
-        if self.n_components is not None and self.n_components > X.shape[1]:
-            raise ValueError(f"n_components must be in [1, {X.shape[1]}], got {self.n_components}.")
+        self._check_n_components(X.shape[1])
         loss = _TripletLoss(X, triplets)
         small = loss.X.shape[0] * X.shape[1] ** 2 <= _SINGLE_THREAD_FLOPS
         with threadpool_limits(limits=1, user_api="blas") if small else nullcontext():
-            M, w, objective = self._alternate(loss, self._initial_metric(X))
+            return self._fit_loss(
+                loss, X.shape[1], X.dtype, lambda: Covariance().fit(X).get_mahalanobis_matrix()
+            )
+
+    def _check_n_components(self, d):
+        if self.n_components is not None and self.n_components > d:
+            raise ValueError(f"n_components must be in [1, {d}], got {self.n_components}.")
+
+    def _fit_loss(self, loss, d, dtype, covariance):
+        """Fit on ``loss``, a :class:`_TripletLoss` or its distributed counterpart."""
+        M, w, objective = self._alternate(loss, self._initial_metric(d, covariance))
         if not np.any(w):
             warnings.warn(
                 f"{type(self).__name__}: every feature weight is zero, the metric is 0; "
@@ -280,11 +299,11 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-        self.feature_weights_ = w.astype(X.dtype)
-        self.feature_relations_ = M.astype(X.dtype)
+        self.feature_weights_ = w.astype(dtype)
+        self.feature_relations_ = M.astype(dtype)
         metric = w[:, None] * M * w[None, :]
         self.components_ = components_from_metric(metric, self.n_components, check=False).astype(
-            X.dtype
+            dtype
         )
         self.objective_ = float(objective)
         return self
@@ -540,13 +559,24 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: the kNN triplets are searched
+            and every sum over them is computed on the workers (see
+            :doc:`/scaling`); the fit equals the in-memory one to rounding.
         y : array-like of shape (n_samples,)
 
         Returns
         -------
         self : FARMSupervised
         """
+        if is_dask_array(X):
+            # kNN triplets searched, and every sum over them taken, on the cluster.
+            y = self._validate_supervised_dask(X, y, min_per_class=2)
+            self._check_n_components(X.shape[1])
+            triplets = knn_triplets_dask(X, y, self.k_genuine, self.k_impostor)
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            loss = sharded_triplet_loss(X, triplets)
+            return self._fit_loss(loss, X.shape[1], dtype, covariance_on_cluster(X))
         X, y = self._validate_supervised(X, y, min_per_class=2)
         triplets = knn_triplets(X, y, self.k_genuine, self.k_impostor)
         return self._fit_triplets(X, triplets)

@@ -62,8 +62,10 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._dask import is_dask_array
 from ._optim import ProgressTable, proximal_gradient, warn_not_converged
 from ._scatter import PairScatter
+from ._tuples_dask import sharded_pairs
 from .base import (
     MahalanobisMixin,
     PairsMixin,
@@ -116,45 +118,62 @@ def dissimilar_sum_and_gradient(X, first, second, M):
     return float(dist.sum()), difference_scatter(X, first, second, weights)
 
 
+def _clipped_distances(Q, w):
+    dist = np.sqrt(np.maximum(Q @ w, 0))
+    return np.maximum(dist, np.finfo(Q.dtype).tiny ** 0.25)
+
+
+def dissimilar_terms(Q, w):
+    """h = Σ_k √(Q_k·w), its gradient and its Hessian: sums over the rows of Q."""
+    dist = _clipped_distances(Q, w)
+    return dist.sum(), Q.T @ (0.5 / dist), -(Q.T @ (Q / (4 * dist**3)[:, None]))
+
+
 def diagonal_objective(s, Q, w):
     """F(w) = s·w − log Σ_k √(Q_k·w), its gradient and Hessian.
 
     ``s`` is Σ_S d² and the rows of ``Q`` are the squared differences d² of the
     dissimilar pairs (elementwise squares).
     """
-    dist = np.sqrt(np.maximum(Q @ w, 0))
-    dist = np.maximum(dist, np.finfo(Q.dtype).tiny ** 0.25)
-    h = dist.sum()
-    grad_h = Q.T @ (0.5 / dist)
-    hess_h = -(Q.T @ (Q / (4 * dist**3)[:, None]))
+    return _combine_diagonal(s, w, *dissimilar_terms(Q, w))
+
+
+def _combine_diagonal(s, w, h, grad_h, hess_h):
+    """F(w), its gradient and Hessian from the sums over the dissimilar pairs."""
     value = float(s @ w - np.log(h))
     grad = s - grad_h / h
     hess = -hess_h / h + np.outer(grad_h, grad_h) / h**2
     return value, grad, hess
 
 
-def _initial_metric(init, X, random_state):
-    d = X.shape[1]
+def _initial_metric(init, d, covariance, random_state):
+    """The start in float64; ``covariance()`` gives the inverse covariance of the paired points."""
     if isinstance(init, str):
         if init == "identity":
-            return np.eye(d, dtype=X.dtype)
+            return np.eye(d)
         if init == "covariance":
-            return Covariance().fit(X).get_mahalanobis_matrix().astype(X.dtype)
-        return make_spd_matrix(d, random_state=random_state).astype(X.dtype)
-    M0 = np.asarray(init, dtype=X.dtype)
+            return covariance().astype(np.float64)
+        return make_spd_matrix(d, random_state=random_state)
+    M0 = np.asarray(init, dtype=np.float64)
     if M0.shape != (d, d):
         raise ValueError(f"init must be a ({d}, {d}) matrix for {d} features, got {M0.shape}.")
     return check_psd(M0, name="init")
 
 
-def _split_pairs(X, indices, y):
-    """Keep the points the pairs use; return them with similar and dissimilar index pairs."""
+def split_pair_labels(indices, y):
+    """The similar and the dissimilar index pairs; raise unless there are both."""
     similar, dissimilar = indices[y == 1], indices[y == -1]
     if similar.shape[0] == 0 or dissimilar.shape[0] == 0:
         raise ValueError(
             f"MMC needs similar (+1) and dissimilar (-1) pairs; got {similar.shape[0]} "
             f"similar and {dissimilar.shape[0]} dissimilar."
         )
+    return similar, dissimilar
+
+
+def _split_pairs(X, indices, y):
+    """Keep the points the pairs use; return them with similar and dissimilar index pairs."""
+    split_pair_labels(indices, y)
     used, inverse = np.unique(indices, return_inverse=True)
     inverse = inverse.reshape(indices.shape)
     return X[used], inverse[y == 1], inverse[y == -1]
@@ -185,46 +204,117 @@ def _squared_difference_sum(X, first, second):
     return total
 
 
-def _standardized(X, similar, dissimilar):
-    """X with each feature divided by its spread over the similar pairs.
+class PairSums:
+    """The paired points in memory, and every sum over the pairs the MMC solvers need.
+
+    The solvers see the pairs through this object only. A fit on a dask array
+    holds one per shard of the pairs on the workers and adds their results
+    (:mod:`mlearn._tuples_dask`), so each method returns a sum over the pairs,
+    or changes the points (``rescale``, ``project``) and returns nothing.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_points, d)
+    similar, dissimilar : ndarray of shape (n_pairs, 2), int
+        Pairs as rows of X.
+    """
+
+    def __init__(self, X, similar, dissimilar):
+        self.X = np.asarray(X, dtype=np.float64)
+        self.pairs = {"similar": similar, "dissimilar": dissimilar}
+        self._Q = None
+
+    def n_not_finite(self):
+        """Points with a NaN or an infinity."""
+        return int(np.sum(~np.all(np.isfinite(self.X), axis=1)))
+
+    def squared_difference_sum(self, kind):
+        """Σ (x_a − x_b)² per feature over the ``kind`` ('similar' or 'dissimilar') pairs."""
+        pairs = self.pairs[kind]
+        return _squared_difference_sum(self.X, pairs[:, 0], pairs[:, 1])
+
+    def squared_distance_sum(self, kind, L):
+        """Σ ‖L(x_a − x_b)‖² over the ``kind`` pairs."""
+        pairs = self.pairs[kind]
+        return float(np.sum(_paired_distances(self.X, pairs[:, 0], pairs[:, 1], L) ** 2))
+
+    def scatter(self, kind):
+        """Σ (x_a − x_b)(x_a − x_b)ᵀ over the ``kind`` pairs."""
+        pairs = self.pairs[kind]
+        return difference_scatter(self.X, pairs[:, 0], pairs[:, 1], np.ones(pairs.shape[0]))
+
+    def rescale(self, keep, spread):
+        """Keep the features ``keep``, divided by ``spread``."""
+        self.X = self.X[:, keep] / spread[keep]
+        self._Q = None
+
+    def project(self, B):
+        """Move to the coordinates P = X B of the full solver."""
+        self.P = self.X @ B
+
+    def dissimilar_sum_and_gradient(self, N):
+        """g(N) over the dissimilar pairs on P, and its gradient."""
+        pairs = self.pairs["dissimilar"]
+        return dissimilar_sum_and_gradient(self.P, pairs[:, 0], pairs[:, 1], N)
+
+    def _squared_differences(self):
+        if self._Q is None:
+            pairs = self.pairs["dissimilar"]
+            Q = (self.X[pairs[:, 0]] - self.X[pairs[:, 1]]) ** 2
+            self._Q = Q[np.any(Q > 0, axis=1)]
+        return self._Q
+
+    def dissimilar_terms(self, w):
+        """h(w) = Σ_D ‖d‖_w, its gradient and Hessian (pairs with d = 0 left out)."""
+        return dissimilar_terms(self._squared_differences(), w)
+
+    def dissimilar_distance_sum(self, w):
+        """h(w), and the number of dissimilar pairs at a positive distance under w."""
+        Q = self._squared_differences()
+        return _clipped_distances(Q, w).sum(), int(np.sum(Q @ w > 0))
+
+
+def _standardized(pairs):
+    """Divide each feature by its spread over the similar pairs, in ``pairs``.
 
     Features on which every similar pair agrees are left out (their weight is 0).
     Working on this scale makes the solvers' relative tolerances independent of
-    the features' units. Returns the scaled points, the spreads and the kept mask.
+    the features' units. Returns the spreads and the kept mask.
     """
-    spread = np.sqrt(_squared_difference_sum(X, similar[:, 0], similar[:, 1]))
+    spread = np.sqrt(pairs.squared_difference_sum("similar"))
     keep = spread > 0
     if not np.any(keep):
         raise ValueError("All similar pairs join identical points: f(M) = 0 for every M.")
     if not np.all(keep):
-        dropped = _squared_difference_sum(X[:, ~keep], dissimilar[:, 0], dissimilar[:, 1])
+        dropped = pairs.squared_difference_sum("dissimilar")[~keep]
         if np.any(dropped > 0):
             _warn_unbounded(int(np.sum(~keep)))
-    return X[:, keep] / spread[keep], spread, keep
+    pairs.rescale(keep, spread)
+    return spread, keep
 
 
-def _fit_full(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
+def _fit_full(pairs, d, M0, max_iter, tol, verbose, name):
     """Accelerated projected gradient on the spectrahedron; return (M with f(M) = 1, n_iter)."""
-    A = difference_scatter(X, similar[:, 0], similar[:, 1], np.ones(similar.shape[0]))
+    A = pairs.scatter("similar")
     B = whitening_components(A).T  # d × r with BᵀAB = I: M = B N Bᵀ has f(M) = tr N
-    a, b = dissimilar[:, 0], dissimilar[:, 1]
-    inside = _paired_distances(X, a, b, (B / np.linalg.norm(B, axis=0)).T)
-    total = _paired_distances(X, a, b, np.eye(X.shape[1], dtype=X.dtype))
-    if np.sum(total**2) - np.sum(inside**2) > _UNBOUNDED_RTOL * np.sum(total**2):
-        _warn_unbounded(X.shape[1] - B.shape[1])
-    P = X @ B
+    inside = pairs.squared_distance_sum("dissimilar", (B / np.linalg.norm(B, axis=0)).T)
+    total = pairs.squared_distance_sum("dissimilar", np.eye(d))
+    if total - inside > _UNBOUNDED_RTOL * total:
+        _warn_unbounded(d - B.shape[1])
+    pairs.project(B)
     root = (B / np.sum(B * B, axis=0)).T  # B⁺ = Λ^½ Uᵀ, so N₀ = B⁺ M₀ B⁺ᵀ
     N0 = root @ M0 @ root.T
-    N0 = project_spectrahedron(N0 / max(np.trace(N0), np.finfo(X.dtype).tiny))
-    g0, G0 = dissimilar_sum_and_gradient(P, a, b, N0)
+    tiny = np.finfo(np.float64).tiny
+    N0 = project_spectrahedron(N0 / max(np.trace(N0), tiny))
+    g0, G0 = pairs.dissimilar_sum_and_gradient(N0)
     if g0 <= 0:  # a start blind to every dissimilar pair: restart from the centre
-        N0 = np.eye(P.shape[1], dtype=X.dtype) / P.shape[1]
-        g0, G0 = dissimilar_sum_and_gradient(P, a, b, N0)
+        N0 = np.eye(B.shape[1]) / B.shape[1]
+        g0, G0 = pairs.dissimilar_sum_and_gradient(N0)
         if g0 <= 0:
             raise _no_dissimilar_spread()
 
     def negated(N):
-        g, G = dissimilar_sum_and_gradient(P, a, b, N)
+        g, G = pairs.dissimilar_sum_and_gradient(N)
         return -g, -G
 
     def gap_within_tol(N, value, grad):
@@ -236,7 +326,7 @@ def _fit_full(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
         negated,
         lambda V, t: project_spectrahedron(V),
         N0,
-        step=1.0 / max(float(np.linalg.norm(G0)), np.finfo(X.dtype).tiny),
+        step=1.0 / max(float(np.linalg.norm(G0)), tiny),
         max_iter=max_iter,
         stop=gap_within_tol,
         verbose=verbose,
@@ -245,28 +335,26 @@ def _fit_full(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
     return B @ result.x @ B.T, result.n_iter
 
 
-def _fit_diagonal(X, similar, dissimilar, M0, max_iter, tol, verbose, name):
+def _fit_diagonal(pairs, d, M0, max_iter, tol, verbose, name):
     """Projected Newton on F(w); return (diag(w), n_iter)."""
     # On standardized features Σ_S d² = 1 for every feature.
-    s = _squared_difference_sum(X, similar[:, 0], similar[:, 1])
-    Q = (X[dissimilar[:, 0]] - X[dissimilar[:, 1]]) ** 2
-    Q = Q[np.any(Q > 0, axis=1)]
-    if Q.shape[0] == 0:
+    s = pairs.squared_difference_sum("similar")
+    if pairs.dissimilar_distance_sum(np.ones(d))[1] == 0:
         raise _no_dissimilar_spread()
     w = np.maximum(np.diag(M0), 0)
-    if not np.any(Q @ w > 0):
+    if pairs.dissimilar_distance_sum(w)[1] == 0:
         w = np.ones_like(s)
     w *= 0.5 / (s @ w)  # the optimal scale of the initial direction
     table = ProgressTable(name, verbose, ("F(w)", "decrement"))
     converged, n_iter = False, 0
     for n_iter in range(1, max_iter + 1):
-        F, grad, hess = diagonal_objective(s, Q, w)
+        F, grad, hess = _combine_diagonal(s, w, *pairs.dissimilar_terms(w))
         step, decrement = _projected_newton_step(w, grad, hess)
         table.row(n_iter, F, decrement)
         if decrement <= tol * max(1.0, abs(F)):
             converged = True
             break
-        w = _armijo_projected(s, Q, w, F, grad, step)
+        w = _armijo_projected(s, pairs, w, F, grad, step)
     if not converged:
         warn_not_converged(name, max_iter)
     return np.diag(w), n_iter
@@ -293,13 +381,14 @@ def _projected_newton_step(w, grad, hess):
     return step, decrement
 
 
-def _armijo_projected(s, Q, w, F, grad, step):
+def _armijo_projected(s, pairs, w, F, grad, step):
     """Backtrack along the projected path w(α) = max(w + α·step, 0) (sufficient decrease)."""
     alpha = 1.0
     for _ in range(60):
         trial = np.maximum(w + alpha * step, 0)
-        if np.any(Q @ trial > 0):
-            value = diagonal_objective(s, Q, trial)[0]
+        h, n_positive = pairs.dissimilar_distance_sum(trial)
+        if n_positive > 0:
+            value = float(s @ trial - np.log(h))
             if value <= F + 1e-4 * float(grad @ (trial - w)):
                 return trial
         alpha /= 2
@@ -324,29 +413,37 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
         # The solvers run in float64 whatever X's dtype: float32 rounding would stall
         # the line searches above the certified tolerance. components_ keeps X's dtype.
         Xp = Xp.astype(np.float64, copy=False)
-        M0 = _initial_metric(self.init, Xp, self.random_state)
-        Xs, spread, keep = _standardized(Xp, similar, dissimilar)
+
+        def covariance():
+            return Covariance().fit(Xp).get_mahalanobis_matrix()
+
+        self._solve(PairSums(Xp, similar, dissimilar), Xp.shape[1], X.dtype, covariance)
+
+    def _solve(self, pairs, n_features, dtype, covariance):
+        """Fit on ``pairs``, a :class:`PairSums` or its distributed counterpart."""
+        M0 = _initial_metric(self.init, n_features, covariance, self.random_state)
+        spread, keep = _standardized(pairs)
         # The start, expressed on the standardized features.
         M0 = M0[np.ix_(keep, keep)] * np.outer(spread[keep], spread[keep])
         solve = _fit_diagonal if self.diagonal else _fit_full
         # The products here are n × d × d with small d, which threaded BLAS slows down
         # (digits, d = 64: 1 thread was 5x faster than 2 on a busy 2-core machine).
-        blas = threadpool_limits(1, user_api="blas") if Xs.shape[1] < 256 else nullcontext()
+        d = int(np.sum(keep))
+        blas = threadpool_limits(1, user_api="blas") if d < 256 else nullcontext()
         with blas:
             Ms, self.n_iter_ = solve(
-                Xs,
-                similar,
-                dissimilar,
+                pairs,
+                d,
                 M0,
                 self.max_iter,
                 self.tol,
                 self.verbose,
                 type(self).__name__,
             )
-        M = np.zeros((Xp.shape[1], Xp.shape[1]))
+        M = np.zeros((n_features, n_features))
         M[np.ix_(keep, keep)] = Ms / np.outer(spread[keep], spread[keep])
         L = components_from_metric(M, self.n_components, check=False)
-        self.components_ = L.astype(X.dtype, copy=False)
+        self.components_ = L.astype(dtype, copy=False)
 
 
 _SHARED_PARAMETERS = """diagonal : bool, default=False
@@ -564,8 +661,9 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         Parameters
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
-            A dask array stays on the cluster: only the rows the drawn pairs use
-            are fetched, and the fit equals the in-memory one.
+            A dask array stays on the cluster: the pairs are drawn here from
+            the labels, and every sum over them is computed on the workers
+            (see :doc:`/scaling`); the fit equals the in-memory one to rounding.
         y : array-like of shape (n_samples,)
             Class labels; at least two classes.
 
@@ -584,7 +682,13 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
                 n_constraints = max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
             return similar_dissimilar_pairs(y, 2 * n_constraints, random_state=self.random_state)
 
-        # With a dask X only the paired rows are fetched: the objective depends on them alone.
+        if is_dask_array(X):
+            # The pairs are drawn here; every sum over them is taken on the cluster.
+            indices, labels = draw_pairs(self._validate_supervised_dask(X, y))
+            pairs, covariance = sharded_pairs(X, *split_pair_labels(indices, labels))
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            self._solve(pairs, X.shape[1], dtype, covariance)
+            return self
         X, indices, labels = self._validate_and_draw_pairs(X, y, draw_pairs)
         self._learn(X, indices, labels)
         return self

@@ -62,9 +62,11 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._dask import is_dask_array
 from ._diagonal_qp import TripletFeatures, solve_diagonal_qp, solve_on_working_set
 from ._optim import ProgressTable, minimize_lbfgs
 from ._scatter import PairScatter
+from ._tuples_dask import knn_triplets_dask, sharded_triplets
 from .base import MahalanobisMixin, SupervisedMixin, TripletsMixin, _paired_distances
 from .constraints import knn_triplets
 from .psd import components_from_metric, project_psd
@@ -114,42 +116,72 @@ def _triplet_margins(X, triplets, L):
     return _paired_distances(X, i, k, L) ** 2 - _paired_distances(X, i, j, L) ** 2
 
 
-def _full_dual(alpha, scatter, X, triplets):
+class TripletTerms:
+    """What the full solver needs of the triplets: S(α) and the margins under a metric.
+
+    In memory; a fit on a dask array holds one per shard of the triplets on the
+    workers, adds the shards' S(α_shard) and concatenates their margins.
+    """
+
+    def __init__(self, X, triplets):
+        self.X, self.triplets = X, triplets
+        self.n_triplets, self.n_features = triplets.shape[0], X.shape[1]
+        self._scatter = _TripletScatter(X, triplets)
+
+    def scatter(self, alpha):
+        """S(α) = Σ_t α_t Z_t."""
+        return self._scatter(alpha)
+
+    def margins(self, L):
+        """d²(x_i, x_k) − d²(x_i, x_j) of every triplet under M = LᵀL."""
+        return _triplet_margins(self.X, self.triplets, L)
+
+    def subset(self, rows):
+        """The terms of the triplets ``rows`` only."""
+        return TripletTerms(self.X, self.triplets[rows])
+
+
+def _full_dual(alpha, terms):
     """D(α) = Σα − ½‖Π(S(α))‖²_F, its gradient 1 − margins(M), M = Π(S(α)) and the margins."""
-    M = project_psd(scatter(alpha))
-    margins = _triplet_margins(X, triplets, components_from_metric(M, check=False))
+    M = project_psd(terms.scatter(alpha))
+    margins = terms.margins(components_from_metric(M, check=False))
     return alpha.sum() - 0.5 * np.sum(M * M), 1.0 - margins, M, margins
 
 
-def _solve_full(X, triplets, C, max_iter, tol, verbose, name):
-    """The full form, on a working set of triplets; returns (M, primal, n_iter)."""
+def _solve_full(terms, C, max_iter, tol, verbose, name):
+    """The full form, on a working set of the triplets; returns (M, primal, n_iter).
+
+    ``terms`` is a :class:`TripletTerms` or its sharded twin; the working set
+    needs ``terms.subset`` (in memory), without it all triplets are solved at once.
+    """
     table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
 
     def solve(rows, max_iter, first_row):
-        subset = triplets if rows is None else triplets[rows]
-        return _maximize_full_dual(X, subset, C, max_iter, tol, table, first_row, name)
+        subset = terms if rows is None else terms.subset(rows)
+        return _maximize_full_dual(subset, C, max_iter, tol, table, first_row, name)
 
+    identity = np.eye(terms.n_features)
     return solve_on_working_set(
         solve,
-        margins=lambda M: _triplet_margins(X, triplets, components_from_metric(M, check=False)),
+        margins=lambda M: terms.margins(components_from_metric(M, check=False)),
         regulariser=lambda M: 0.5 * np.sum(M * M),
-        euclidean_margins=lambda: _triplet_margins(X, triplets, np.eye(X.shape[1])),
-        n_triplets=triplets.shape[0],
+        euclidean_margins=lambda: terms.margins(identity),
+        n_triplets=terms.n_triplets,
         C=C,
         max_iter=max_iter,
         tol=tol,
         name=name,
+        working_set=hasattr(terms, "subset"),
     )
 
 
-def _maximize_full_dual(X, triplets, C, max_iter, tol, table, first_row, name):
+def _maximize_full_dual(terms, C, max_iter, tol, table, first_row, name):
     """L-BFGS-B on the smooth dual of the full form; returns (best M, best dual, n_iter)."""
-    n_triplets, d = triplets.shape[0], X.shape[1]
-    scatter = _TripletScatter(X, triplets)
+    n_triplets, d = terms.n_triplets, terms.n_features
     best = {"primal": C * n_triplets, "dual": 0.0, "M": np.zeros((d, d))}
 
     def negative_dual(alpha):
-        dual, gradient, M, margins = _full_dual(alpha, scatter, X, triplets)
+        dual, gradient, M, margins = _full_dual(alpha, terms)
         primal = 0.5 * np.sum(M * M) + C * np.sum(np.maximum(1.0 - margins, 0.0))
         if primal < best["primal"]:
             best["primal"], best["M"] = primal, M
@@ -175,6 +207,14 @@ def _maximize_full_dual(X, triplets, C, max_iter, tol, table, first_row, name):
             name=name,
         )
     return best["M"], best["dual"], result.n_iter
+
+
+def _triplet_state(X, triplets, P, form):
+    """The solver's view of index triplets on the points X P (X if P is None): the rows
+    z_t of Z (``form='diagonal'``) or the :class:`TripletTerms` of the full form."""
+    X = np.asarray(X, dtype=np.float64)
+    Xb = X if P is None else X @ P
+    return TripletFeatures(Xb, triplets) if form == "diagonal" else TripletTerms(Xb, triplets)
 
 
 def _solve_cvxpy(Xb, triplets, Q, C, diagonal):
@@ -215,21 +255,32 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
     }
 
     def _fit_triplets(self, X, triplets):
-        """Solve the QP on points X and index triplets; set the fitted attributes."""
-        dtype = X.dtype
-        X = np.asarray(X, dtype=np.float64)
+        """Solve the QP on points X (or a dask array) and index triplets; set the attributes."""
+        on_dask = is_dask_array(X)
+        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        if on_dask and self.solver == "cvxpy":
+            raise ValueError("solver='cvxpy' needs the points in memory; use 'dual' on dask.")
+        if not on_dask:
+            X = np.asarray(X, dtype=np.float64)
         triplets = np.ascontiguousarray(triplets, dtype=np.intp)
         name = type(self).__name__
         A = None if self.basis is None else _check_basis(self.basis, X.shape[1])
+
+        def constraints(P, form):
+            """The triplets on the coordinates X P (X if P is None), in memory or sharded."""
+            if on_dask:
+                return sharded_triplets(X, triplets, P, form)
+            return _triplet_state(X, triplets, P, form)
+
         if self.diagonal:
             Q = None if A is None else _regulariser(A)
-            Xb = X if A is None else X @ A
             if self.solver == "cvxpy":
+                Xb = X if A is None else X @ A
                 w, primal, n_iter = _solve_cvxpy(Xb, triplets, Q, self.C, diagonal=True)
                 w = np.maximum(w, 0.0)
             else:
                 w, primal, n_iter = solve_diagonal_qp(
-                    TripletFeatures(Xb, triplets), Q, self.C, self.max_iter, self.tol,
+                    constraints(A, "diagonal"), Q, self.C, self.max_iter, self.tol,
                     self.verbose, name,
                 )  # fmt: skip
             self.weights_ = w.astype(dtype)
@@ -237,13 +288,13 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
         else:
             # The full form on orthonormal coordinates of the basis' column space.
             B = None if A is None else linalg.orth(A)
-            Xb = X if B is None else X @ B
             if self.solver == "cvxpy":
+                Xb = X if B is None else X @ B
                 W, primal, n_iter = _solve_cvxpy(Xb, triplets, None, self.C, diagonal=False)
                 W = project_psd(W)
             else:
                 W, primal, n_iter = _solve_full(
-                    Xb, triplets, self.C, self.max_iter, self.tol, self.verbose, name
+                    constraints(B, "full"), self.C, self.max_iter, self.tol, self.verbose, name
                 )
             M = W if B is None else B @ W @ B.T
             if hasattr(self, "weights_"):
@@ -473,7 +524,10 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: the kNN triplets are searched
+            and every sum over them is computed on the workers (see
+            :doc:`/scaling`); the fit equals the in-memory one to rounding.
         y : array-like of shape (n_samples,)
             Class labels; at least two classes, one with two points.
 
@@ -481,6 +535,10 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         -------
         self : TripletSVMSupervised
         """
+        if is_dask_array(X):
+            # kNN triplets searched, and every sum over them taken, on the cluster.
+            y = self._validate_supervised_dask(X, y)
+            return self._fit_triplets(X, knn_triplets_dask(X, y, self.k_genuine, self.k_impostor))
         X, y = self._validate_supervised(X, y)
         triplets = knn_triplets(X, y, self.k_genuine, self.k_impostor)
         return self._fit_triplets(X, triplets)

@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from mlearn import TripletSVM, TripletSVMSupervised
 from mlearn.constraints import knn_triplets, random_triplets
 from mlearn.psd import is_psd
-from mlearn.triplet_svm import _full_dual, _TripletScatter
+from mlearn.triplet_svm import TripletTerms, _full_dual, _TripletScatter
 
 
 def _problem(seed=0, n=40, d=5, n_triplets=150):
@@ -91,16 +91,12 @@ def test_scatter_is_the_sum_of_triplet_outer_products():
 
 def test_full_dual_gradient_matches_finite_differences():
     X, triplets = _problem(seed=4, n=15, d=3, n_triplets=12)
-    scatter = _TripletScatter(X, triplets)
+    terms = TripletTerms(X, triplets)
     alpha = np.random.default_rng(1).uniform(0.1, 1.0, size=len(triplets))
-    _, gradient, _, _ = _full_dual(alpha, scatter, X, triplets)
+    _, gradient, _, _ = _full_dual(alpha, terms)
     eps = 1e-6
     numeric = [
-        (
-            _full_dual(alpha + eps * e, scatter, X, triplets)[0]
-            - _full_dual(alpha - eps * e, scatter, X, triplets)[0]
-        )
-        / (2 * eps)
+        (_full_dual(alpha + eps * e, terms)[0] - _full_dual(alpha - eps * e, terms)[0]) / (2 * eps)
         for e in np.eye(len(triplets))
     ]
     assert_allclose(gradient, numeric, rtol=1e-5, atol=1e-7)
