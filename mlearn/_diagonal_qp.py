@@ -286,8 +286,9 @@ def solve_on_working_set(
     Up to max(``_MIN_WORKING_SET``, ``_WORKING_FRACTION`` · n_triplets) triplets
     (or with ``working_set=False``) this is one solve on all. Above, the set
     starts with the triplets of smallest Euclidean margin (the ones most likely
-    to end inside their margin, where α_t > 0); after each solve, the triplets outside the set whose margin is
-    below 1 + ``_MARGIN_BUFFER`` join it, smallest first, at most doubling it.
+    to end inside their margin, where α_t > 0); after each solve, the triplets
+    outside the set whose margin is below 1 + ``_MARGIN_BUFFER`` join it,
+    smallest first, at most doubling it.
     Triplets left out carry α_t = 0, so each set's dual value stays a lower
     bound for the whole problem, and the stopping test is the primal over all
     triplets against it: ``tol`` bounds the suboptimality for all triplets.
