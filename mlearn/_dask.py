@@ -117,6 +117,10 @@ def _tree_sum(parts):
     return total
 
 
+def _apply(state, function, args):
+    return function(state, *args)
+
+
 def _cluster_failure(error):
     return RuntimeError(
         f"A task of the distributed fit failed on the cluster ({type(error).__name__}: "
@@ -158,7 +162,7 @@ class ShardedState:
         client = self._client
         self._states = client.compute(self._tasks)
         for function, args in self._updates:
-            self._states = client.map(function, self._states, *self._shared(args), pure=False)
+            self._states = self._map_states(function, args)
         self._settle(replay=False)
 
     def _settle(self, replay=True):
@@ -172,10 +176,13 @@ class ShardedState:
         if replay and self._states_lost():
             self._compute_states()
 
-    def _shared(self, args):
-        """Each small argument sent once to every worker, as one list entry per shard."""
-        scatter = self._client.scatter
-        return [[scatter(arg, broadcast=True, hash=False)] * self.n_shards for arg in args]
+    def _map_states(self, function, args):
+        """Futures of ``function(state, *args)`` for every state.
+
+        The small arguments travel inside the tasks (one message per call, no
+        scatter round trips: those dominated an iteration's latency).
+        """
+        return self._client.map(_apply, self._states, function=function, args=args, pure=False)
 
     def update(self, function, *args):
         """Replace every state by ``function(state, *args)``, computed where the states are.
@@ -191,7 +198,7 @@ class ShardedState:
         if self._states_lost():
             self._compute_states()
             return
-        self._states = self._client.map(function, self._states, *self._shared(args), pure=False)
+        self._states = self._map_states(function, args)
         self._settle()
 
     def _states_lost(self):
@@ -200,8 +207,8 @@ class ShardedState:
     def map(self, function, *args):
         """``[function(state, *args) for state in shards]``, computed where the states are.
 
-        ``args`` are small (the current parameters): with a client they are sent
-        once to every worker per call. States lost with a worker are recomputed
+        ``args`` are small (the current parameters): with a client they travel
+        inside the tasks, one copy per shard. States lost with a worker are recomputed
         from their task graph once, and the call repeated.
         """
         if self._client is None:
@@ -209,9 +216,7 @@ class ShardedState:
         client = self._client
 
         def run():
-            return client.gather(
-                client.map(function, self._states, *self._shared(args), pure=False)
-            )
+            return client.gather(self._map_states(function, args))
 
         try:
             return run()

@@ -51,6 +51,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._dask import is_dask_array
 from ._optim import ProgressTable, minimize_lbfgs, warn_not_converged
 from .base import MahalanobisMixin, SupervisedMixin, rows_per_block
 
@@ -190,6 +191,10 @@ class ActivePairs:
         self.first = np.concatenate([np.repeat(np.arange(n, dtype=np.intp), k), anchors])
         self.second = np.concatenate([targets.ravel(), impostors])
 
+    @property
+    def n_impostor_pairs(self):
+        return self.anchors.shape[0]
+
 
 def _pair_kernels_python():
     """The two passes over the pairs, as plain loops for numba to compile."""
@@ -316,6 +321,20 @@ def _margin_radii(Z, targets, valid, slack):
     d_target = _sq_row_norms(Z[:, None, :] - Z[targets])
     d_target = np.where(valid, d_target, -np.inf)
     return (1 + slack) * (d_target.max(axis=1) + 1)
+
+
+def search_active_set(X, y, L, targets, valid, max_pairs, rng):
+    """The impostor pairs within the search radii under L, as an :class:`ActivePairs`.
+
+    At most ``max_pairs`` of them (a uniform sample, drawn with ``rng``, when
+    more are found; ``sampled`` is then True).
+    """
+    Z = X @ L.T
+    radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
+    anchors, impostors, n_found = find_impostors(Z, y, radii, max_pairs=max_pairs, random_state=rng)
+    pairs = ActivePairs(targets, valid, anchors, impostors)
+    pairs.sampled = n_found > anchors.shape[0]
+    return pairs
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
@@ -462,21 +481,13 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         -------
         self : LMNN
         """
+        if is_dask_array(X):
+            from ._lmnn_dask import fit_on_shards
+
+            self.components_ = fit_on_shards(self, X, y)
+            return self
         X, y = self._validate_supervised(X, y)
-        counts = np.bincount(y)
-        if counts.max() < 2:
-            raise ValueError(
-                "LMNN needs a class with at least 2 samples: every class has a single sample, "
-                "so no point has a target neighbour."
-            )
-        if counts.min() < self.n_neighbors + 1:
-            warnings.warn(
-                f"Some classes have fewer than n_neighbors + 1 = {self.n_neighbors + 1} "
-                f"samples (smallest: {counts.min()}); their points get n_class - 1 target "
-                f"neighbours.",
-                UserWarning,
-                stacklevel=2,
-            )
+        self._check_class_sizes(np.bincount(y))
         targets, valid = target_neighbors(X, y, self.n_neighbors)
         L = self._initial_components(X, y).astype(X.dtype, copy=False)
         if not isinstance(self.init, np.ndarray):
@@ -484,15 +495,50 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         self.components_ = self._minimize(X, y, L, targets, valid)
         return self
 
+    def _check_class_sizes(self, counts, where=""):
+        """Refuse labels that give no target neighbour; warn about classes below k + 1."""
+        if counts.max() < 2:
+            raise ValueError(
+                f"LMNN needs a class with at least 2 samples{where}: every class has a single "
+                f"sample, so no point has a target neighbour."
+            )
+        if counts.min() < self.n_neighbors + 1:
+            warnings.warn(
+                f"Some classes have fewer than n_neighbors + 1 = {self.n_neighbors + 1} "
+                f"samples{where} (smallest: {counts.min()}); their points get n_class - 1 "
+                f"target neighbours.",
+                UserWarning,
+                stacklevel=3,
+            )
+
     def _initial_components(self, X, y):
-        n_samples, n_features = X.shape
+        init = self._resolved_init(X.shape[1], X.dtype)
+        if isinstance(init, np.ndarray):
+            return init
+        n_components = self._n_output(X.shape[1])
+        if init == "identity":
+            return np.eye(n_components, X.shape[1], dtype=X.dtype)
+        if init == "random":
+            rng = check_random_state(self.random_state)
+            return rng.standard_normal((n_components, X.shape[1]))
+        if init == "pca":
+            pca = PCA(n_components=n_components, random_state=self.random_state).fit(X)
+            return pca.components_
+        lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+        return lda.scalings_.T[:n_components]
+
+    def _n_output(self, n_features):
+        return n_features if self.n_components is None else self.n_components
+
+    def _resolved_init(self, n_features, dtype):
+        """The initial L given as an array (checked, copied), or the name 'auto' stands for."""
         n_components = self.n_components
         if n_components is not None and n_components > n_features:
             raise ValueError(
                 f"n_components={n_components} must not exceed n_features={n_features}."
             )
         if isinstance(self.init, np.ndarray):
-            init = np.asarray(self.init, dtype=X.dtype)
+            init = np.asarray(self.init, dtype=dtype)
             if init.ndim != 2 or init.shape[1] != n_features:
                 raise ValueError(
                     f"init must have shape (n_components, {n_features}), got {init.shape}."
@@ -502,48 +548,40 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             if not np.all(np.isfinite(init)):
                 raise ValueError("init contains NaN or infinity.")
             return init.copy()
-        n_components = n_features if n_components is None else n_components
-        init = self.init
-        if init == "auto":
-            if n_components <= min(n_features, len(self.classes_) - 1):
-                init = "lda"
-            elif n_components < n_features:
-                init = "pca"
-            else:
-                init = "identity"
-        if init == "identity":
-            return np.eye(n_components, n_features, dtype=X.dtype)
-        if init == "random":
-            rng = check_random_state(self.random_state)
-            return rng.standard_normal((n_components, n_features))
-        if init == "pca":
-            pca = PCA(n_components=n_components, random_state=self.random_state).fit(X)
-            return pca.components_
-        lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
-        return lda.scalings_.T[:n_components]
+        n_components = self._n_output(n_features)
+        if self.init != "auto":
+            return self.init
+        if n_components <= min(n_features, len(self.classes_) - 1):
+            return "lda"
+        return "pca" if n_components < n_features else "identity"
 
     def _minimize(self, X, y, L, targets, valid):
         """L-BFGS over active impostor sets, re-searched until verified exact."""
-        shape, dtype = L.shape, X.dtype
-        name = type(self).__name__
-        table = ProgressTable(f"{name} search", self.verbose, ("impostor pairs", "objective"))
-
         rng = check_random_state(self.random_state)
 
         def search(L):
-            Z = X @ L.T
-            radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
-            anchors, impostors, n_found = find_impostors(
-                Z, y, radii, max_pairs=self.max_impostors, random_state=rng
-            )
-            pairs = ActivePairs(targets, valid, anchors, impostors)
-            pairs.sampled = n_found > anchors.shape[0]
-            return pairs
+            return search_active_set(X, y, L, targets, valid, self.max_impostors, rng)
+
+        def evaluate(L, pairs):
+            return lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+
+        return self._minimize_over_active_sets(L.astype(X.dtype, copy=False), search, evaluate)
+
+    def _minimize_over_active_sets(self, L, search, evaluate):
+        """The solver loop, for any active set: in memory, or sharded on a cluster.
+
+        ``search(L)`` returns a fresh active set (with ``n_impostor_pairs`` and
+        ``sampled``); ``evaluate(L, pairs)`` returns the objective and gradient on it.
+        The iterates keep L's dtype.
+        """
+        shape, dtype = L.shape, L.dtype
+        name = type(self).__name__
+        table = ProgressTable(f"{name} search", self.verbose, ("impostor pairs", "objective"))
 
         def objective(pairs):
             def loss_and_grad(flat):
                 L = flat.reshape(shape).astype(dtype, copy=False)
-                loss, grad = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+                loss, grad = evaluate(L, pairs)
                 return loss, grad.ravel()
 
             return loss_and_grad
@@ -570,9 +608,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             pairs = search(L)
             # The objective on a fresh search: the true ε(L), since every impostor
             # inside the margin lies inside the wider search radius.
-            loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+            loss, _ = evaluate(L, pairs)
             n_evals += 1
-            table.row(n_iter, pairs.anchors.shape[0], loss)
+            table.row(n_iter, pairs.n_impostor_pairs, loss)
             if loss <= best[0]:
                 best = (loss, L)
             exact = loss <= result.fun * (1 + 1e-6) + 1e-12
@@ -583,6 +621,6 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
                 warn_not_converged(name, self.max_iter)
                 break
         self.n_iter_, self.n_loss_evals_ = n_iter, n_evals
-        self.n_impostor_pairs_ = pairs.anchors.shape[0]
+        self.n_impostor_pairs_ = pairs.n_impostor_pairs
         self.impostors_sampled_ = pairs.sampled
         return best[1]
