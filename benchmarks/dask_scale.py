@@ -95,12 +95,20 @@ def knn_accuracy(transform, reference, queries):
     return knn.score(transform(X_test), y_test)
 
 
+def _usage():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_maxrss / 2**20, usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_gb(client=None):
-    """Peak RSS of every worker (sorted by address), or of this process, in GB."""
-    if client is None:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
-    return [peaks[address] for address in sorted(peaks)]
+    """Peak RSS of this process, in GB."""
+    return _usage()[0]
+
+
+def worker_usage(client):
+    """(peak RSS in GB, CPU seconds) of every worker, sorted by address."""
+    usage = client.run(_usage)
+    return [usage[address] for address in sorted(usage)]
 
 
 def fit_on_cluster(make_estimator, X, y, n_workers, args):
@@ -112,7 +120,7 @@ def fit_on_cluster(make_estimator, X, y, n_workers, args):
             threads_per_worker=1,
             processes=True,
             memory_limit=args.memory_limit,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
         Client(cluster) as client,
@@ -122,21 +130,22 @@ def fit_on_cluster(make_estimator, X, y, n_workers, args):
             warnings.simplefilter("ignore")
             model = make_estimator().fit(X, y)
         elapsed = time.perf_counter() - start
-        return model, elapsed, peak_rss_gb(client)
+        return model, elapsed, worker_usage(client)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-samples", type=int, default=1_000_000)
-    parser.add_argument("--chunk-rows", type=int, default=20_000)
-    parser.add_argument("--noise", type=float, default=3.0)
+    parser.add_argument("--chunk-rows", type=int, default=5_000)
+    parser.add_argument("--noise", type=float, default=2.0)
     parser.add_argument("--memory-limit", default="2GiB", help="per worker")
-    parser.add_argument("--max-iter", type=int, default=150, help="LMNN's L-BFGS budget")
-    parser.add_argument("--throughput-iter", type=int, default=10)
+    parser.add_argument("--max-iter", type=int, default=100, help="LMNN's L-BFGS budget")
+    parser.add_argument("--throughput-iter", type=int, default=3)
     parser.add_argument("--n-reference", type=int, default=20_000)
     parser.add_argument("--n-test", type=int, default=5_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["mmc", "throughput"])
     parser.add_argument("--output", type=Path, help="write the results as Markdown")
+    parser.add_argument("--append", action="store_true", help="append to --output")
     args = parser.parse_args(argv)
     # One BLAS thread per worker process (they inherit the environment), as with one
     # thread per worker: BLAS would otherwise start one thread per core in each.
@@ -160,8 +169,9 @@ def main(argv=None):
         f"3-NN accuracy on {args.n_test:,} held-out points ({args.n_reference:,} reference "
         f"points), Euclidean: {euclidean:.4f}",
         "",
-        "| fit | workers | time (s) | peak RSS per worker (GB) | 3-NN accuracy | notes |",
-        "|---|---|---|---|---|---|",
+        "| fit | workers | time (s) | peak RSS per worker (GB) | CPU per worker (s) "
+        "| 3-NN accuracy | notes |",
+        "|---|---|---|---|---|---|---|",
     ]
 
     def lmnn(max_iter):
@@ -171,7 +181,7 @@ def main(argv=None):
     if "mmc" not in args.skip:
         fits.append(("MMCSupervised", lambda: MMCSupervised(random_state=0), 2))
     for name, make, n_workers in fits:
-        model, elapsed, rss = fit_on_cluster(make, X, y, n_workers, args)
+        model, elapsed, usage = fit_on_cluster(make, X, y, n_workers, args)
         accuracy = knn_accuracy(model.transform, reference, queries)
         notes = f"{model.n_iter_} iterations"
         if name == "LMNN":
@@ -179,22 +189,28 @@ def main(argv=None):
                 f", {model.n_loss_evals_} loss evaluations, {model.n_impostor_pairs_:,} "
                 f"impostor pairs{' (sampled)' if model.impostors_sampled_ else ''}"
             )
-        rss_text = " / ".join(f"{r:.2f}" for r in rss)
+        rss = " / ".join(f"{r:.2f}" for r, _ in usage)
+        cpu = " / ".join(f"{c:.0f}" for _, c in usage)
         lines.append(
-            f"| {name} | {n_workers} | {elapsed:.1f} | {rss_text} | {accuracy:.4f} | {notes} |"
+            f"| {name} | {n_workers} | {elapsed:.1f} | {rss} | {cpu} | {accuracy:.4f} | {notes} |"
         )
         print(lines[-1], flush=True)
 
     if "throughput" not in args.skip:
         lines += ["", f"Throughput, LMNN cut at {args.throughput_iter} iterations:", ""]
-        lines += ["| workers | time (s) | loss evaluations | evaluations x points / s |"]
-        lines += ["|---|---|---|---|"]
+        lines += ["| workers | time (s) | CPU per worker (s) | loss evaluations | "]
+        lines[-1] += "evaluations x points / s |"
+        lines += ["|---|---|---|---|---|"]
         times = {}
         for n_workers in (1, 2):
-            model, elapsed, _ = fit_on_cluster(lmnn(args.throughput_iter), X, y, n_workers, args)
+            make = lmnn(args.throughput_iter)
+            model, elapsed, usage = fit_on_cluster(make, X, y, n_workers, args)
             rate = model.n_loss_evals_ * args.n_samples / elapsed
             times[n_workers] = elapsed
-            lines.append(f"| {n_workers} | {elapsed:.1f} | {model.n_loss_evals_} | {rate:.3g} |")
+            cpu = " / ".join(f"{c:.0f}" for _, c in usage)
+            lines.append(
+                f"| {n_workers} | {elapsed:.1f} | {cpu} | {model.n_loss_evals_} | {rate:.3g} |"
+            )
             print(lines[-1], flush=True)
         lines += ["", f"Speed-up, 2 workers over 1: {times[1] / times[2]:.2f}x"]
     lines += ["", f"Driver peak RSS: {peak_rss_gb():.2f} GB"]
@@ -202,7 +218,9 @@ def main(argv=None):
     print(text)
     if args.output:
         command = "python benchmarks/dask_scale.py " + " ".join(argv or sys.argv[1:])
-        args.output.write_text(f"# Dask scale-out benchmark\n\n`{command}`\n\n{text}\n")
+        header = "" if args.append else "# Dask scale-out benchmark\n\n"
+        with args.output.open("a" if args.append else "w") as file:
+            file.write(f"{header}`{command}`\n\n{text}\n\n")
 
 
 if __name__ == "__main__":
