@@ -473,8 +473,12 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array is fitted where its row blocks are (on the workers of
+            the active ``distributed`` client, if any): targets and impostors
+            within each block, the blocks' objectives summed (the user guide's
+            "Scaling out" page says exactly what). One block gives the in-memory fit.
+        y : array-like or dask array of shape (n_samples,)
             Class labels; at least two classes, and one class with two points.
 
         Returns
