@@ -68,6 +68,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._dask import is_dask_array
 from ._optim import ProgressTable, minimize_lbfgs, warn_not_converged
 from .base import MahalanobisMixin, SupervisedMixin
 
@@ -200,6 +201,10 @@ class ActivePairs:
         self.weights = np.asarray(weights, dtype=np.float64)
         self.first = np.concatenate([np.repeat(np.arange(n, dtype=np.intp), k), anchors])
         self.second = np.concatenate([targets.ravel(), impostors])
+
+    @property
+    def n_impostor_pairs(self):
+        return self.anchors.shape[0]
 
 
 def _pair_kernels_python():
@@ -378,6 +383,15 @@ def search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng):
     return pairs
 
 
+def search_active_set(X, y, L, targets, valid, max_pairs, rng):
+    """The impostor pairs within the search radii under L, as an :class:`ActivePairs`
+    (exact when they fit ``max_pairs``, else sampled: :func:`search_active_pairs`)."""
+    Z = X @ L.T
+    radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
+    return search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng)
+    return pairs
+
+
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     """Large Margin Nearest Neighbor metric learning.
 
@@ -521,29 +535,25 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array is fitted where its row blocks are (on the workers of
+            the active ``distributed`` client, if any): targets and impostors
+            within each block, the blocks' objectives summed (the user guide's
+            "Scaling out" page says exactly what). One block gives the in-memory fit.
+        y : array-like or dask array of shape (n_samples,)
             Class labels; at least two classes, and one class with two points.
 
         Returns
         -------
         self : LMNN
         """
+        if is_dask_array(X):
+            from ._lmnn_dask import fit_on_shards
+
+            self.components_ = fit_on_shards(self, X, y)
+            return self
         X, y = self._validate_supervised(X, y)
-        counts = np.bincount(y)
-        if counts.max() < 2:
-            raise ValueError(
-                "LMNN needs a class with at least 2 samples: every class has a single sample, "
-                "so no point has a target neighbour."
-            )
-        if counts.min() < self.n_neighbors + 1:
-            warnings.warn(
-                f"Some classes have fewer than n_neighbors + 1 = {self.n_neighbors + 1} "
-                f"samples (smallest: {counts.min()}); their points get n_class - 1 target "
-                f"neighbours.",
-                UserWarning,
-                stacklevel=2,
-            )
+        self._check_class_sizes(np.bincount(y))
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
@@ -556,15 +566,50 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             self.components_ = self._minimize(X, y, L, targets, valid)
         return self
 
+    def _check_class_sizes(self, counts, where=""):
+        """Refuse labels that give no target neighbour; warn about classes below k + 1."""
+        if counts.max() < 2:
+            raise ValueError(
+                f"LMNN needs a class with at least 2 samples{where}: every class has a single "
+                f"sample, so no point has a target neighbour."
+            )
+        if counts.min() < self.n_neighbors + 1:
+            warnings.warn(
+                f"Some classes have fewer than n_neighbors + 1 = {self.n_neighbors + 1} "
+                f"samples{where} (smallest: {counts.min()}); their points get n_class - 1 "
+                f"target neighbours.",
+                UserWarning,
+                stacklevel=3,
+            )
+
     def _initial_components(self, X, y):
-        n_samples, n_features = X.shape
+        init = self._resolved_init(X.shape[1], X.dtype)
+        if isinstance(init, np.ndarray):
+            return init
+        n_components = self._n_output(X.shape[1])
+        if init == "identity":
+            return np.eye(n_components, X.shape[1], dtype=X.dtype)
+        if init == "random":
+            rng = check_random_state(self.random_state)
+            return rng.standard_normal((n_components, X.shape[1]))
+        if init == "pca":
+            pca = PCA(n_components=n_components, random_state=self.random_state).fit(X)
+            return pca.components_
+        lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
+        return lda.scalings_.T[:n_components]
+
+    def _n_output(self, n_features):
+        return n_features if self.n_components is None else self.n_components
+
+    def _resolved_init(self, n_features, dtype):
+        """The initial L given as an array (checked, copied), or the name 'auto' stands for."""
         n_components = self.n_components
         if n_components is not None and n_components > n_features:
             raise ValueError(
                 f"n_components={n_components} must not exceed n_features={n_features}."
             )
         if isinstance(self.init, np.ndarray):
-            init = np.asarray(self.init, dtype=X.dtype)
+            init = np.asarray(self.init, dtype=dtype)
             if init.ndim != 2 or init.shape[1] != n_features:
                 raise ValueError(
                     f"init must have shape (n_components, {n_features}), got {init.shape}."
@@ -574,44 +619,41 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             if not np.all(np.isfinite(init)):
                 raise ValueError("init contains NaN or infinity.")
             return init.copy()
-        n_components = n_features if n_components is None else n_components
-        init = self.init
-        if init == "auto":
-            if n_components <= min(n_features, len(self.classes_) - 1):
-                init = "lda"
-            elif n_components < n_features:
-                init = "pca"
-            else:
-                init = "identity"
-        if init == "identity":
-            return np.eye(n_components, n_features, dtype=X.dtype)
-        if init == "random":
-            rng = check_random_state(self.random_state)
-            return rng.standard_normal((n_components, n_features))
-        if init == "pca":
-            pca = PCA(n_components=n_components, random_state=self.random_state).fit(X)
-            return pca.components_
-        lda = LinearDiscriminantAnalysis(n_components=n_components).fit(X, y)
-        return lda.scalings_.T[:n_components]
+        n_components = self._n_output(n_features)
+        if self.init != "auto":
+            return self.init
+        if n_components <= min(n_features, len(self.classes_) - 1):
+            return "lda"
+        return "pca" if n_components < n_features else "identity"
 
     def _minimize(self, X, y, L, targets, valid):
         """L-BFGS over active impostor sets, re-searched until verified exact."""
-        shape, dtype = L.shape, X.dtype
+        rng = check_random_state(self.random_state)
+
+        def search(L):
+            return search_active_set(X, y, L, targets, valid, self.max_impostors, rng)
+
+        def evaluate(L, pairs):
+            return lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+
+        return self._minimize_over_active_sets(L.astype(X.dtype, copy=False), search, evaluate)
+
+    def _minimize_over_active_sets(self, L, search, evaluate):
+        """The solver loop, for any active set: in memory, or sharded on a cluster.
+
+        ``search(L)`` returns a fresh active set (with ``n_impostor_pairs`` and
+        ``sampled``); ``evaluate(L, pairs)`` returns the objective and gradient on it.
+        The iterates keep L's dtype.
+        """
+        shape, dtype = L.shape, L.dtype
         name = type(self).__name__
         columns = ("impostor pairs", "sampled", "objective")
         table = ProgressTable(f"{name} search", self.verbose, columns)
 
-        rng = check_random_state(self.random_state)
-
-        def search(L):
-            Z = X @ L.T
-            radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
-            return search_active_pairs(Z, y, radii, targets, valid, self.max_impostors, rng)
-
         def objective(pairs):
             def loss_and_grad(flat):
                 L = flat.reshape(shape).astype(dtype, copy=False)
-                loss, grad = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+                loss, grad = evaluate(L, pairs)
                 return loss, grad.ravel()
 
             return loss_and_grad
@@ -639,9 +681,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             n_searches += 1
             # The objective on a fresh search: the true ε(L), since every impostor
             # inside the margin lies inside the wider search radius.
-            loss, _ = lmnn_loss_and_grad(L, X, pairs, self.push_weight, self.hinge)
+            loss, _ = evaluate(L, pairs)
             n_evals += 1
-            table.row(n_iter, pairs.anchors.shape[0], int(pairs.sampled), loss)
+            table.row(n_iter, pairs.n_impostor_pairs, int(pairs.sampled), loss)
             # Sampled objectives are estimates: only exact ones are compared.
             if pairs.sampled or loss <= best[0]:
                 best = (np.inf if pairs.sampled else loss, L)
@@ -655,6 +697,6 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
                 warn_not_converged(name, self.max_iter)
                 break
         self.n_iter_, self.n_loss_evals_, self.n_searches_ = n_iter, n_evals, n_searches
-        self.n_impostor_pairs_ = pairs.anchors.shape[0]
+        self.n_impostor_pairs_ = pairs.n_impostor_pairs
         self.impostors_sampled_ = pairs.sampled
         return best[1]
