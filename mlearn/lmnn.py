@@ -389,7 +389,6 @@ def search_active_set(X, y, L, targets, valid, max_pairs, rng):
     Z = X @ L.T
     radii = _margin_radii(Z, targets, valid, _SEARCH_SLACK)
     return search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng)
-    return pairs
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
