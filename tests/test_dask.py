@@ -19,6 +19,8 @@ from mlearn import (  # noqa: E402
     MMCSupervised,
 )
 
+from ._cluster import two_worker_client  # noqa: E402
+
 
 def _iris():
     X, y = load_iris(return_X_y=True)
@@ -64,7 +66,7 @@ def test_dask_transform_keeps_float32_and_checks_the_feature_count():
 
 
 def test_grid_search_runs_on_a_local_cluster_through_joblib():
-    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("distributed")
     from joblib import parallel_backend
     from sklearn.model_selection import GridSearchCV
     from sklearn.neighbors import KNeighborsClassifier
@@ -73,12 +75,7 @@ def test_grid_search_runs_on_a_local_cluster_through_joblib():
     X, y = _iris()
     pipe = make_pipeline(LMNN(max_iter=30, random_state=0), KNeighborsClassifier(3))
     grid = {"lmnn__push_weight": [0.3, 0.7]}
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with two_worker_client() as client:
         with parallel_backend("dask"):
             on_cluster = GridSearchCV(pipe, grid, cv=3).fit(X, y)
         assert len(client.scheduler_info()["workers"]) == 2
@@ -158,7 +155,7 @@ def _raise_in_prepare(offset, X_block, y_block):
 
 
 def test_sharded_state_sums_over_shards_locally_and_on_a_cluster():
-    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("distributed")
     from mlearn._dask import ShardedState, row_blocks
 
     rng = np.random.default_rng(0)
@@ -173,12 +170,7 @@ def test_sharded_state_sums_over_shards_locally_and_on_a_cluster():
     local = ShardedState(blocks, prepare)
     parts = local.map(lambda state, w: state[1] @ w, w)
     np.testing.assert_allclose(np.concatenate(parts), X @ w, rtol=1e-13)
-    with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with two_worker_client() as client:
         on_cluster = ShardedState(row_blocks(da.from_array(X, chunks=(20, 3)), y), prepare)
         total = on_cluster.sum(_shard_sums, w)
         np.testing.assert_allclose(total[0], X.T @ (X @ w), rtol=1e-12)

@@ -25,6 +25,8 @@ from mlearn.lmnn import (  # noqa: E402
     target_neighbors,
 )
 
+from ._cluster import two_worker_client  # noqa: E402
+
 
 def _noisy_problem(n=600, seed=0):
     """Three informative features hidden among seven noisy ones, in random row order."""
@@ -187,16 +189,7 @@ def test_bad_input_fails_with_the_named_problem_without_a_cluster():
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=50,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with two_worker_client() as client:
         yield client
 
 

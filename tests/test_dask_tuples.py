@@ -14,6 +14,8 @@ from mlearn._diagonal_qp import TripletFeatures  # noqa: E402
 from mlearn._tuples_dask import knn_triplets_dask, sharded_triplets  # noqa: E402
 from mlearn.constraints import knn_triplets  # noqa: E402
 
+from ._cluster import two_worker_client  # noqa: E402
+
 # Distributed sums differ from in-memory ones in their order only; the solvers
 # amplify that rounding by their conditioning, well below this.
 RTOL = 1e-6
@@ -21,16 +23,7 @@ RTOL = 1e-6
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with two_worker_client() as client:
         yield client
 
 
