@@ -13,6 +13,8 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
+from ._dask import is_dask_array
+
 TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
 
 
@@ -32,9 +34,18 @@ def check_preprocessor(preprocessor):
 
     Returns
     -------
-    preprocessor : None, ndarray of shape (n_points, n_features), or callable
+    preprocessor : None, ndarray or dask array of shape (n_points, n_features), or callable
     """
     if preprocessor is None or callable(preprocessor):
+        return preprocessor
+    if is_dask_array(preprocessor):
+        # Stays on the cluster: index tuples into it are checked against its shape,
+        # and learners that fit on a dask array take it as it is.
+        if preprocessor.ndim != 2 or preprocessor.dtype.kind not in "biuf":
+            raise ValueError(
+                f"A dask preprocessor must be a 2-D numeric array, got {preprocessor.ndim} "
+                f"dimension(s) of dtype {preprocessor.dtype}."
+            )
         return preprocessor
     return check_points(preprocessor, name="preprocessor")
 

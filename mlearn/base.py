@@ -89,7 +89,15 @@ def rows_per_block(row_bytes, n_rows):
 
 
 def _paired_distances(X, first, second, L):
-    """Row norms ‖L(X[first] − X[second])‖, in blocks bounded by ``working_memory``."""
+    """Row norms ‖L(X[first] − X[second])‖, in blocks bounded by ``working_memory``.
+
+    For a dask array X (a dask ``preprocessor``), only the rows the pairs use are
+    fetched from the cluster.
+    """
+    if is_dask_array(X):
+        X, pairs = rows_for_tuples(X, np.column_stack([first, second]))
+        X = X.astype(np.float64) if X.dtype not in (np.float32, np.float64) else X
+        first, second = pairs[:, 0], pairs[:, 1]
     out = np.empty(first.shape[0], dtype=X.dtype)
     # Each block holds a difference matrix and its image under L.
     block_rows = rows_per_block(X.itemsize * (X.shape[1] + L.shape[0]), first.shape[0])
@@ -279,9 +287,16 @@ class _TuplesMixin:
     """Shared by the pairs, triplets and quadruplets faces."""
 
     _tuple_size = None
+    # Whether fit takes a dask ``preprocessor`` as it is (its sums over the tuples
+    # taken on the cluster); otherwise only the rows the tuples use are fetched.
+    _fits_on_dask = False
 
     def _validate_fit_tuples(self, tuples):
-        return self._validate_tuples(tuples, self._tuple_size, reset=True)
+        X, indices = self._validate_tuples(tuples, self._tuple_size, reset=True)
+        if is_dask_array(X) and not self._fits_on_dask:
+            X, indices = rows_for_tuples(X, indices)
+            X = check_points(X, name="preprocessor")
+        return X, indices
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -278,6 +278,11 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
 
     def _fit_triplets(self, X, triplets):
         self._check_n_components(X.shape[1])
+        if is_dask_array(X):
+            # Every sum over the triplets is taken on the cluster, where X stays.
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            loss = sharded_triplet_loss(X, triplets)
+            return self._fit_loss(loss, X.shape[1], dtype, covariance_on_cluster(X))
         loss = _TripletLoss(X, triplets)
         small = loss.X.shape[0] * X.shape[1] ** 2 <= _SINGLE_THREAD_FLOPS
         with threadpool_limits(limits=1, user_api="blas") if small else nullcontext():
@@ -401,9 +406,11 @@ class FARM(TripletsMixin, _BaseFARM):
 
     Parameters
     ----------{_PARAMETERS_DOC}
-    preprocessor : ndarray of shape (n_points, n_features), callable or None, \
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
-        Points that index triplets refer to, when triplets are given as indices.
+        Points that index triplets refer to, when triplets are given as
+        indices. A dask array stays on the cluster: every sum over the tuples
+        is taken there (see :doc:`/scaling`).
 {_ATTRIBUTES_DOC}
 
     See Also
@@ -430,9 +437,11 @@ default=None
     0
     """
 
+    _fits_on_dask = True
+
     _parameter_constraints: dict = {
         **_BaseFARM._parameter_constraints,
-        "preprocessor": [np.ndarray, callable, None],
+        "preprocessor": ["array-like", callable, None],
     }
 
     def __init__(
@@ -573,10 +582,7 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
             # kNN triplets searched, and every sum over them taken, on the cluster.
             y = self._validate_supervised_dask(X, y, min_per_class=2)
             self._check_n_components(X.shape[1])
-            triplets = knn_triplets_dask(X, y, self.k_genuine, self.k_impostor)
-            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-            loss = sharded_triplet_loss(X, triplets)
-            return self._fit_loss(loss, X.shape[1], dtype, covariance_on_cluster(X))
+            return self._fit_triplets(X, knn_triplets_dask(X, y, self.k_genuine, self.k_impostor))
         X, y = self._validate_supervised(X, y, min_per_class=2)
         triplets = knn_triplets(X, y, self.k_genuine, self.k_impostor)
         return self._fit_triplets(X, triplets)

@@ -409,6 +409,12 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
     }
 
     def _learn(self, X, indices, y):
+        if is_dask_array(X):
+            # Every sum over the pairs is taken on the cluster, where X stays.
+            pairs, covariance = sharded_pairs(X, *split_pair_labels(indices, y))
+            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            self._solve(pairs, X.shape[1], dtype, covariance)
+            return
         Xp, similar, dissimilar = _split_pairs(X, indices, y)
         # The solvers run in float64 whatever X's dtype: float32 rounding would stall
         # the line searches above the certified tolerance. components_ keeps X's dtype.
@@ -507,7 +513,8 @@ class MMC(PairsMixin, _BaseMMC):
     {parameters}
     preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
-        Points that pairs given as indices refer to.
+        Points that pairs given as indices refer to. A dask array stays on
+        the cluster: every sum over the tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -534,6 +541,8 @@ default=None
     >>> mmc.predict(pairs)
     array([ 1,  1, -1, -1])
     """
+
+    _fits_on_dask = True
 
     _parameter_constraints: dict = {
         **_BaseMMC._parameter_constraints,
@@ -685,9 +694,7 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         if is_dask_array(X):
             # The pairs are drawn here; every sum over them is taken on the cluster.
             indices, labels = draw_pairs(self._validate_supervised_dask(X, y))
-            pairs, covariance = sharded_pairs(X, *split_pair_labels(indices, labels))
-            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-            self._solve(pairs, X.shape[1], dtype, covariance)
+            self._learn(X, indices, labels)
             return self
         X, indices, labels = self._validate_and_draw_pairs(X, y, draw_pairs)
         self._learn(X, indices, labels)

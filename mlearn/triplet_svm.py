@@ -372,7 +372,8 @@ class TripletSVM(TripletsMixin, _BaseTripletSVM):
     ----------{_DOC_PARAMETERS}
     preprocessor : array-like of shape (n_samples, n_features) or callable, default=None
         The points that index triplets refer to; None when the triplets are
-        given as points.
+        given as points. A dask array stays on
+        the cluster: every sum over the tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------{_DOC_ATTRIBUTES}
@@ -396,6 +397,8 @@ class TripletSVM(TripletsMixin, _BaseTripletSVM):
     >>> bool(model.weights_[0] > model.weights_[1])
     True
     """
+
+    _fits_on_dask = True
 
     _parameter_constraints: dict = {
         **_BaseTripletSVM._parameter_constraints,

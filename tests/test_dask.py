@@ -11,12 +11,16 @@ from sklearn.datasets import load_iris  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from mlearn import (  # noqa: E402
+    FARM,
+    ITML,
     LMNN,
+    MMC,
     Covariance,
     ITMLSupervised,
     KernelLMNN,
     KernelMetricLearner,
     MMCSupervised,
+    TripletSVM,
 )
 
 from ._cluster import two_worker_client  # noqa: E402
@@ -192,3 +196,44 @@ def test_sharded_state_sums_over_shards_locally_and_on_a_cluster():
         # A task that raises stops the fit with a clear error, never a partial sum.
         with pytest.raises(RuntimeError, match="failed on the cluster.*bad shard"):
             on_cluster.sum(_raise_on_second_shard, w)
+
+
+@pytest.mark.parametrize(
+    "make, kind",
+    [
+        (lambda X: MMC(preprocessor=X, random_state=0), "pairs"),
+        (lambda X: MMC(diagonal=True, preprocessor=X, random_state=0), "pairs"),
+        (lambda X: TripletSVM(preprocessor=X), "triplets"),
+        (lambda X: FARM(preprocessor=X, random_state=0), "triplets"),
+        (lambda X: ITML(preprocessor=X, random_state=0), "pairs"),
+    ],
+    ids=["MMC", "MMC-diagonal", "TripletSVM", "FARM", "ITML"],
+)
+def test_weakly_supervised_fit_on_a_dask_preprocessor_equals_the_in_memory_fit(make, kind):
+    # Index tuples into a dask array: MMC, TripletSVM and FARM take their sums over
+    # the tuples on the cluster; ITML fetches the rows its pairs use.
+    from mlearn.constraints import knn_triplets, similar_dissimilar_pairs
+
+    X, y = _iris()
+    if kind == "pairs":
+        tuples, labels = similar_dissimilar_pairs(y, 200, random_state=0)
+    else:
+        tuples, labels = knn_triplets(X, y, 2, 2), None
+    lazy_X = da.from_array(X, chunks=(40, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_memory = make(X).fit(tuples, labels)
+        on_dask = make(lazy_X).fit(tuples, labels)
+    M, M_dask = in_memory.get_mahalanobis_matrix(), on_dask.get_mahalanobis_matrix()
+    # Sums in another order; TripletSVM's interior point agrees to its certified tol.
+    rtol = 1e-4 if isinstance(in_memory, TripletSVM) else 1e-9
+    assert np.abs(M_dask - M).max() <= rtol * np.abs(M).max()
+    scores = [m.score(tuples, labels) if labels is not None else m.score(tuples) for m in
+              (in_memory, on_dask)]  # fmt: skip
+    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
+    assert on_dask.n_features_in_ == 4
+
+
+def test_a_dask_preprocessor_must_be_two_dimensional_and_numeric():
+    with pytest.raises(ValueError, match="2-D numeric"):
+        MMC(preprocessor=da.ones(10, chunks=5)).fit([[0, 1], [2, 3]], [1, -1])
