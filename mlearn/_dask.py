@@ -14,6 +14,11 @@ def is_dask_array(X):
     return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "map_blocks")
 
 
+def float_dtype(X):
+    """X's dtype if it is float32 or float64, else float64: the dtype a fit on X keeps."""
+    return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
 def lazy_transform(estimator, X, n_features_out):
     """``estimator.transform`` applied to each row block of the dask array X, lazily.
 
@@ -37,7 +42,7 @@ def lazy_transform(estimator, X, n_features_out):
             f"X has {X.shape[1]} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input."
         )
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    dtype = float_dtype(X)
     # Every block must hold whole rows for the map to apply to it.
     X = X.rechunk({1: -1})
     return X.map_blocks(estimator.transform, dtype=dtype, chunks=(X.chunks[0], (n_features_out,)))
@@ -48,11 +53,32 @@ def labels_in_memory(y):
     return np.asarray(y.compute() if is_dask_array(y) else y)
 
 
+def rows_of(X, *index_arrays):
+    """The rows of the dask array X that the index arrays use, still on the cluster.
+
+    Returns
+    -------
+    rows : dask.array.Array of shape (n_used, n_features)
+        The used rows, in increasing index order (gathered by dask indexing,
+        worker to worker).
+    index_arrays : list of ndarray
+        Each index array re-indexed into ``rows`` (shapes and order kept).
+    """
+    used, inverse = np.unique(
+        np.concatenate([a.ravel() for a in index_arrays]), return_inverse=True
+    )
+    parts, start = [], 0
+    for a in index_arrays:
+        parts.append(inverse[start : start + a.size].reshape(a.shape).astype(np.intp))
+        start += a.size
+    return X.rechunk({1: -1})[used], parts
+
+
 def rows_for_tuples(X, tuples):
     """Fetch from the dask array X only the rows that index tuples use.
 
     Learners whose objective depends on the points of their constraints only
-    (ITML, MMC) need no more than these rows: at most tuple_size × n_tuples of
+    (ITML, and any tuple distances) need no more than these rows: at most tuple_size × n_tuples of
     them, whatever the size of X.
 
     Returns
@@ -63,8 +89,8 @@ def rows_for_tuples(X, tuples):
         The tuples re-indexed into ``rows`` (the order is kept, so a solver
         sees the same points in the same order as on X itself).
     """
-    used, inverse = np.unique(tuples, return_inverse=True)
-    return np.asarray(X[used].compute()), inverse.reshape(tuples.shape).astype(np.intp)
+    rows, (tuples,) = rows_of(X, np.asarray(tuples))
+    return np.asarray(rows.compute()), tuples
 
 
 def row_blocks(X, *aligned):

@@ -5,6 +5,8 @@
 with Z (n_triplets × m) given implicitly by points and index triplets
 (:class:`TripletFeatures`). See :mod:`mlearn.triplet_svm` for the model and
 :class:`_DiagonalInteriorPoint` for the method (Mehrotra 1992; Gondzio 1996).
+:func:`solve_on_working_set`, the growing working set of triplets that both
+TripletSVM forms solve on, lives here too.
 """
 
 import numpy as np

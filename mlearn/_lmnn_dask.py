@@ -43,7 +43,7 @@ import numpy as np
 import scipy.linalg
 from sklearn.utils import check_array, check_random_state
 
-from ._dask import ShardedState, row_blocks
+from ._dask import ShardedState, float_dtype, row_blocks
 from .lmnn import _sq_row_norms, lmnn_loss_and_grad, search_active_set, target_neighbors
 
 
@@ -150,7 +150,7 @@ def fit_on_shards(lmnn, X, y):
     the shards, ``impostors_sampled_`` if any shard sampled).
     """
     y = lmnn._validate_supervised_dask(X, y)
-    dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    dtype = float_dtype(X)
     X = X.rechunk({1: -1})
     _check_shard_labels(lmnn, y, X.chunks[0])
     n_samples, n_features = X.shape

@@ -27,7 +27,7 @@ conditioning (the tests check agreement to 1e-6 relative).
 
 import numpy as np
 
-from ._dask import ShardedState
+from ._dask import ShardedState, rows_of
 
 __all__ = ["ShardedSums", "sharded_pairs"]
 
@@ -51,19 +51,6 @@ def shard_bounds(n_constraints, n_shards):
     """Bounds of ``n_shards`` contiguous, near-equal shards of ``n_constraints``."""
     n_shards = max(1, min(int(n_shards), n_constraints))
     return np.linspace(0, n_constraints, n_shards + 1).round().astype(np.intp)
-
-
-def rows_of(X, *index_arrays):
-    """The rows of the dask array X that the index arrays use (gathered on the cluster),
-    and the index arrays re-indexed into them."""
-    used, inverse = np.unique(
-        np.concatenate([a.ravel() for a in index_arrays]), return_inverse=True
-    )
-    parts, start = [], 0
-    for a in index_arrays:
-        parts.append(inverse[start : start + a.size].reshape(a.shape).astype(np.intp))
-        start += a.size
-    return X.rechunk({1: -1})[used], parts
 
 
 # Constraints per shard at most: bounds the rows a shard holds (≤ 3 per triplet).

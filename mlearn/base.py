@@ -27,7 +27,13 @@ from sklearn.metrics import roc_auc_score
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._dask import is_dask_array, labels_in_memory, lazy_transform, rows_for_tuples
+from ._dask import (
+    float_dtype,
+    is_dask_array,
+    labels_in_memory,
+    lazy_transform,
+    rows_for_tuples,
+)
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
@@ -96,7 +102,7 @@ def _paired_distances(X, first, second, L):
     """
     if is_dask_array(X):
         X, pairs = rows_for_tuples(X, np.column_stack([first, second]))
-        X = X.astype(np.float64) if X.dtype not in (np.float32, np.float64) else X
+        X = X.astype(float_dtype(X), copy=False)
         first, second = pairs[:, 0], pairs[:, 1]
     out = np.empty(first.shape[0], dtype=X.dtype)
     # Each block holds a difference matrix and its image under L.

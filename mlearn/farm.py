@@ -60,7 +60,7 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
-from ._dask import is_dask_array
+from ._dask import float_dtype, is_dask_array
 from ._optim import (
     ProgressTable,
     proximal_gradient,
@@ -280,7 +280,7 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
         self._check_n_components(X.shape[1])
         if is_dask_array(X):
             # Every sum over the triplets is taken on the cluster, where X stays.
-            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            dtype = float_dtype(X)
             loss = sharded_triplet_loss(X, triplets)
             return self._fit_loss(loss, X.shape[1], dtype, covariance_on_cluster(X))
         loss = _TripletLoss(X, triplets)

@@ -190,12 +190,15 @@ class ActivePairs:
         Weight of each impostor pair's hinge terms in the push sum (the
         inverse of its sampling probability when the pairs are a sample);
         None means 1.
+    sampled : bool, default=False
+        Whether the impostor pairs are a sample of those inside the radii
+        (then the objective on them is an estimate, not verifiable).
     """
 
-    def __init__(self, targets, valid, anchors, impostors, *, weights=None):
+    def __init__(self, targets, valid, anchors, impostors, *, weights=None, sampled=False):
         n, k = targets.shape
         self.targets, self.valid = targets, valid
-        self.anchors, self.impostors = anchors, impostors
+        self.anchors, self.impostors, self.sampled = anchors, impostors, sampled
         if weights is None:
             weights = np.ones(anchors.shape[0])
         self.weights = np.asarray(weights, dtype=np.float64)
@@ -270,12 +273,6 @@ def _pair_kernels():
     return _KERNELS
 
 
-def _pair_weights(pairs):
-    """The impostor pairs' weights (1 for a pairs object made without them)."""
-    weights = getattr(pairs, "weights", None)
-    return np.ones(pairs.anchors.shape[0]) if weights is None else weights
-
-
 def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     """LMNN objective ε(L) and its gradient on a given set of pairs.
 
@@ -309,7 +306,7 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
         pairs.valid,
         pairs.anchors,
         dist[n * k :],
-        _pair_weights(pairs),
+        pairs.weights,
         hinge == "squared_hinge",
         target_w,
         weights[n * k :],
@@ -372,15 +369,11 @@ def search_active_pairs(Z, y, radii, targets, valid, max_pairs, rng):
             anchors, impostors, weights = sample_impostor_pairs(
                 Zs, sq, y, radii, max_pairs / estimate, rng
             )
-            pairs = ActivePairs(targets, valid, anchors, impostors, weights=weights)
-            pairs.sampled = True
-            return pairs
+            return ActivePairs(targets, valid, anchors, impostors, weights=weights, sampled=True)
     anchors, impostors, n_found = find_impostors(Z, y, radii, max_pairs=max_pairs, random_state=rng)
     sampled = n_found > anchors.shape[0]
     weights = np.full(anchors.shape[0], n_found / max(anchors.shape[0], 1)) if sampled else None
-    pairs = ActivePairs(targets, valid, anchors, impostors, weights=weights)
-    pairs.sampled = sampled
-    return pairs
+    return ActivePairs(targets, valid, anchors, impostors, weights=weights, sampled=sampled)
 
 
 def search_active_set(X, y, L, targets, valid, max_pairs, rng):

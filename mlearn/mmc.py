@@ -62,7 +62,7 @@ from sklearn.utils import gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
-from ._dask import is_dask_array
+from ._dask import float_dtype, is_dask_array
 from ._optim import ProgressTable, proximal_gradient, warn_not_converged
 from ._scatter import PairScatter
 from ._tuples_dask import sharded_pairs
@@ -412,7 +412,7 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
         if is_dask_array(X):
             # Every sum over the pairs is taken on the cluster, where X stays.
             pairs, covariance = sharded_pairs(X, *split_pair_labels(indices, y))
-            dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+            dtype = float_dtype(X)
             self._solve(pairs, X.shape[1], dtype, covariance)
             return
         Xp, similar, dissimilar = _split_pairs(X, indices, y)

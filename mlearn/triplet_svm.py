@@ -62,7 +62,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._dask import is_dask_array
+from ._dask import float_dtype, is_dask_array
 from ._diagonal_qp import TripletFeatures, solve_diagonal_qp, solve_on_working_set
 from ._optim import ProgressTable, minimize_lbfgs
 from ._scatter import PairScatter
@@ -257,7 +257,7 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
     def _fit_triplets(self, X, triplets):
         """Solve the QP on points X (or a dask array) and index triplets; set the attributes."""
         on_dask = is_dask_array(X)
-        dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+        dtype = float_dtype(X)
         if on_dask and self.solver == "cvxpy":
             raise ValueError("solver='cvxpy' needs the points in memory; use 'dual' on dask.")
         if not on_dask:
