@@ -98,7 +98,7 @@ def _shard_loss_and_grad(shard, L, push_weight, hinge):
     return lmnn_loss_and_grad(L, shard.X, shard.pairs, push_weight, hinge)
 
 
-class _ShardedPairs:
+class _ShardedActiveSet:
     """What the solver loop reads of the active sets that live on the workers."""
 
     def __init__(self, sizes):
@@ -167,7 +167,7 @@ def fit_on_shards(lmnn, X, y):
     def search(L):
         seed = rng.randint(np.iinfo(np.int32).max)
         shards.update(_search_shard, L, lmnn.max_impostors, n_samples, seed)
-        return _ShardedPairs(shards.map(_active_set_size))
+        return _ShardedActiveSet(shards.map(_active_set_size))
 
     def evaluate(L, pairs):
         return shards.sum(_shard_loss_and_grad, L, lmnn.push_weight, lmnn.hinge)
