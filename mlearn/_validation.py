@@ -1,8 +1,8 @@
 """Input checks shared by every public entry point.
 
 Everything here either returns validated, never-aliased-for-writing arrays or
-raises a ``ValueError`` whose message names the problem (DESIGN.md, "Bad
-input"). Tuples (pairs, triplets, quadruplets) are turned into the form every
+raises a ``ValueError`` whose message names the problem (the user guide's
+"Bad input" table lists them). Tuples (pairs, triplets, quadruplets) are turned into the form every
 solver takes: a feature matrix X and an integer index array of shape
 (n_tuples, tuple_size) into its rows.
 """
@@ -13,9 +13,17 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._dask import is_dask_array
-
 TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
+
+
+def is_dask_array(X):
+    """Whether X is a ``dask.array.Array`` (checked by type, without importing dask)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "map_blocks")
+
+
+def float_dtype(X):
+    """X's dtype if it is float32 or float64, else float64: the dtype a fit on X keeps."""
+    return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
 def check_points(X, *, name="X", min_samples=1):
@@ -211,3 +219,16 @@ def check_positive_int(value, name, *, minimum=1):
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def check_n_components(n_components, n_features):
+    """``n_components`` as an int (``n_features`` when None); ValueError unless in [1, d]."""
+    if n_components is None:
+        return int(n_features)
+    n_components = check_positive_int(n_components, "n_components")
+    if n_components > n_features:
+        raise ValueError(
+            f"n_components must be in [1, n_features={n_features}], got {n_components}: "
+            f"it must not exceed the number of features."
+        )
+    return n_components

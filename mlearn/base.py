@@ -18,21 +18,27 @@ Tuples lie along axis 0, as a 3-D array (n_tuples, tuple_size, n_features)
 or, with the ``preprocessor`` parameter, as a 2-D array of indices, so
 scikit-learn's splitters, ``cross_val_score`` and ``GridSearchCV`` split them
 like samples. Nothing here is algorithm-specific.
+
+This module is also the one seam between the learners and the Dask layer
+(:mod:`mlearn._dask`): :meth:`MahalanobisMixin._evaluator` hands a learner's
+evaluator to it, and the input checks here accept a Dask array where a fit can
+keep it on the cluster. No learner tests for a Dask array itself.
 """
 
 import numpy as np
-from sklearn import get_config
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import roc_auc_score
-from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._blocks import paired_distances
 from ._dask import (
-    float_dtype,
-    is_dask_array,
+    inverse_covariance_on_cluster,
     labels_in_memory,
     lazy_transform,
+    row_block_bounds,
     rows_for_tuples,
+    shard_rows,
+    shard_tuples,
 )
 from ._validation import (
     TUPLE_NAMES,
@@ -41,6 +47,8 @@ from ._validation import (
     check_points,
     check_preprocessor,
     check_tuples,
+    float_dtype,
+    is_dask_array,
 )
 from .psd import metric_from_components
 
@@ -87,15 +95,8 @@ class MahalanobisDistance:
         return f"MahalanobisDistance(n_components={k}, n_features={d})"
 
 
-def rows_per_block(row_bytes, n_rows):
-    """Rows per block so that a block of ``row_bytes``-sized rows fits scikit-learn's
-    ``working_memory`` (MiB, ``sklearn.set_config``); at least 1, at most ``n_rows``."""
-    budget = get_config()["working_memory"] * 2**20
-    return int(min(max(budget // max(row_bytes, 1), 1), max(n_rows, 1)))
-
-
 def _paired_distances(X, first, second, L):
-    """Row norms ‖L(X[first] − X[second])‖, in blocks bounded by ``working_memory``.
+    """Row norms ‖L(X[first] − X[second])‖ (:func:`mlearn._blocks.paired_distances`).
 
     For a dask array X (a dask ``preprocessor``), only the rows the pairs use are
     fetched from the cluster.
@@ -104,14 +105,50 @@ def _paired_distances(X, first, second, L):
         X, pairs = rows_for_tuples(X, np.column_stack([first, second]))
         X = X.astype(float_dtype(X), copy=False)
         first, second = pairs[:, 0], pairs[:, 1]
-    out = np.empty(first.shape[0], dtype=X.dtype)
-    # Each block holds a difference matrix and its image under L.
-    block_rows = rows_per_block(X.itemsize * (X.shape[1] + L.shape[0]), first.shape[0])
-    Lt = L.T.astype(X.dtype, copy=False)
-    for block in gen_batches(first.shape[0], block_rows):
-        diff = X[first[block]] - X[second[block]]
-        out[block] = np.linalg.norm(diff @ Lt, axis=1)
-    return out
+    return paired_distances(X, first, second, L)
+
+
+def map_rows(estimator, transform, X, n_features_out):
+    """``transform(X)`` for an array, or the lazy dask array of it for a dask array X.
+
+    For the ``transform`` methods of fitted estimators: a dask X is embedded
+    block by block on the workers through ``estimator.transform`` (see
+    :func:`mlearn._dask.lazy_transform`); anything else is validated against
+    the fit and handed to ``transform``.
+    """
+    if is_dask_array(X):
+        return lazy_transform(estimator, X, n_features_out)
+    X = validate_data(estimator, X, reset=False, dtype=[np.float64, np.float32])
+    return transform(X)
+
+
+def inverse_covariance(X, used=None):
+    """A callable giving the inverse covariance of the rows ``used`` of X (all if None).
+
+    Called only when a learner needs it (``init='covariance'``); for a dask X it
+    is computed on a worker and only the d × d matrix comes back. float64.
+    """
+    if is_dask_array(X):
+        return inverse_covariance_on_cluster(X, used)
+    from .psd import inverse_covariance_components
+
+    def compute():
+        points = X if used is None else X[used]
+        return metric_from_components(inverse_covariance_components(points)).astype(np.float64)
+
+    return compute
+
+
+def row_blocks_of(X):
+    """Where X's row blocks start, and n: [0, n_samples] for an array in memory."""
+    return row_block_bounds(X) if is_dask_array(X) else [0, X.shape[0]]
+
+
+def points_in_memory(X, why):
+    """X itself, or a ValueError saying ``why`` the points must be in memory (dask X)."""
+    if is_dask_array(X):
+        raise ValueError(f"{why} needs the points in memory, not a dask array.")
+    return X
 
 
 class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
@@ -134,6 +171,11 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
     True
     """
 
+    # Whether fit keeps a dask X (or dask ``preprocessor``) on the cluster, its work
+    # sharded through :meth:`_evaluator`; otherwise only the rows the tuples use are
+    # fetched, or the points computed.
+    _fits_on_dask = False
+
     @property
     def _n_features_out(self):
         return self.components_.shape[0]
@@ -155,10 +197,12 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             lazy dask array chunked by rows as X is.
         """
         check_is_fitted(self, "components_")
-        if is_dask_array(X):
-            return lazy_transform(self, X, self.components_.shape[0])
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return X @ self.components_.T.astype(X.dtype, copy=False)
+        L = self.components_
+
+        def embed(X):
+            return X @ L.T.astype(X.dtype, copy=False)
+
+        return map_rows(self, embed, X, L.shape[0])
 
     def get_mahalanobis_matrix(self):
         """Return the learned metric M = LᵀL, of shape (n_features, n_features)."""
@@ -175,6 +219,40 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         check_is_fitted(self, "components_")
         return MahalanobisDistance(self.components_.copy())
+
+    def _evaluator(self, build, X, *arrays, by="tuples", n_shards=None, **options):
+        """The learner's evaluator of X: in memory, or sharded on the cluster for a dask X.
+
+        This is the one place where a learner's work is handed to the Dask
+        layer. ``build`` is the evaluator class (or one of its classmethods);
+        every method the solver calls on it declares how it combines across
+        shards (:func:`mlearn._evaluator.across_shards`).
+
+        Parameters
+        ----------
+        build : type or classmethod
+        X : ndarray or dask array of shape (n_samples, n_features)
+        *arrays : ndarray
+            ``by='tuples'``: index tuple arrays into X; the evaluator is
+            ``build(X, *arrays, **options)``, and on a dask X one is built per
+            shard of the tuples on the rows they use.
+            ``by='rows'``: arrays with one entry per row of X (labels); the
+            evaluator is ``build(0, X, *arrays, **options)`` (0: the offset of
+            the first row), and on a dask X one per row block
+            ``build(offset, X_block, *blocks, **options)``.
+        by : {'tuples', 'rows'}
+        n_shards : int, optional
+            Shards of the tuples on a dask X (default: one per worker thread).
+        **options
+            Passed to ``build``.
+        """
+        if is_dask_array(X):
+            if by == "rows":
+                return shard_rows(build, X, *arrays, **options)
+            return shard_tuples(build, X, *arrays, n_shards=n_shards, **options)
+        if by == "rows":
+            return build(0, X, *arrays, **options)
+        return build(X, *arrays, **options)
 
     def _validate_tuples(self, tuples, tuple_size, *, reset):
         """Return (X, indices) for tuples; set or check ``n_features_in_``."""
@@ -245,7 +323,14 @@ class SupervisedMixin:
     """
 
     def _validate_supervised(self, X, y, *, min_per_class=1):
-        """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``."""
+        """Validate (X, y); return X, y encoded as 0..n_classes−1; set ``classes_``.
+
+        A dask X is returned as it is (checked for shape and dtype, nothing of it
+        computed) for a learner whose fit keeps it on the cluster
+        (``_fits_on_dask``); y is brought into memory.
+        """
+        if is_dask_array(X) and getattr(self, "_fits_on_dask", False):
+            return X, self._validate_supervised_dask(X, y, min_per_class=min_per_class)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
         self.classes_, y_encoded = check_class_labels(y, X.shape[0], min_per_class=min_per_class)
         return X, y_encoded
@@ -258,12 +343,11 @@ class SupervisedMixin:
         are fetched, the pairs re-indexed into them (in the same order), which is
         all a learner whose objective depends on the paired points needs.
         """
-        if is_dask_array(X):
-            pairs, labels = draw_pairs(self._validate_supervised_dask(X, y))
-            X, pairs = rows_for_tuples(X, pairs)
-            return check_points(X, name="X"), pairs, labels
         X, y = self._validate_supervised(X, y)
         pairs, labels = draw_pairs(y)
+        if is_dask_array(X) and not getattr(self, "_fits_on_dask", False):
+            X, pairs = rows_for_tuples(X, pairs)
+            X = check_points(X, name="X")
         return X, pairs, labels
 
     def _validate_supervised_dask(self, X, y, *, min_per_class=1):
@@ -293,9 +377,6 @@ class _TuplesMixin:
     """Shared by the pairs, triplets and quadruplets faces."""
 
     _tuple_size = None
-    # Whether fit takes a dask ``preprocessor`` as it is (its sums over the tuples
-    # taken on the cluster); otherwise only the rows the tuples use are fetched.
-    _fits_on_dask = False
 
     def _validate_fit_tuples(self, tuples):
         X, indices = self._validate_tuples(tuples, self._tuple_size, reset=True)

@@ -24,7 +24,8 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
-from ._validation import check_points, check_positive_int
+from ._dask import class_neighbours
+from ._validation import check_points, check_positive_int, is_dask_array
 
 __all__ = [
     "similar_dissimilar_pairs",
@@ -226,7 +227,9 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or dask array of shape (n_samples, n_features)
+        A dask array stays on the cluster: the neighbours are searched there,
+        block against block, and only their indices come back.
     y : array-like of shape (n_samples,)
         Class labels; −1 marks unlabelled points (never used).
     k_genuine : int, default=3
@@ -248,12 +251,15 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
            [2, 3, 1],
            [3, 2, 1]])
     """
-    X = check_points(X)
+    on_cluster = is_dask_array(X)
+    X = X if on_cluster else check_points(X)
     k_genuine = check_positive_int(k_genuine, "k_genuine")
     k_impostor = check_positive_int(k_impostor, "k_impostor")
     if np.shape(y)[0] != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} samples but y has {np.shape(y)[0]} labels.")
     groups = _two_or_more_classes(y, "triplets")
+    if on_cluster:
+        return _knn_triplets_on_cluster(X, np.asarray(y), groups, k_genuine, k_impostor)
     labelled = np.concatenate(groups)
     triplets = []
     for members, kg, ki in _neighbour_counts(groups, k_genuine, k_impostor):
@@ -267,6 +273,20 @@ def knn_triplets(X, y, k_genuine=3, k_impostor=10):
         )
         triplets.append(triplets_from_neighbours(members, members[same], others[impostors]))
     return _stacked_triplets(triplets)
+
+
+def _knn_triplets_on_cluster(X, y, groups, k_genuine, k_impostor):
+    """:func:`knn_triplets` of a dask X: the neighbours searched blockwise on the cluster
+    (exact, as in memory; only n × k indices come back), the triplets assembled here in
+    the in-memory order. ``y`` holds labels encoded 0..n_classes − 1."""
+    counts = _neighbour_counts(groups, k_genuine, k_impostor)
+    genuine, impostors = class_neighbours(X, y, k_genuine, k_impostor)
+    return _stacked_triplets(
+        [
+            triplets_from_neighbours(members, genuine[members, :kg], impostors[members, :ki])
+            for members, kg, ki in counts
+        ]
+    )
 
 
 def _neighbour_counts(groups, k_genuine, k_impostor):

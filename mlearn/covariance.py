@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import validate_data
 
 from .base import MahalanobisMixin
-from .psd import whitening_components
+from .psd import inverse_covariance_components
 
 
 class Covariance(MahalanobisMixin, BaseEstimator):
@@ -88,17 +88,5 @@ class Covariance(MahalanobisMixin, BaseEstimator):
         self : Covariance
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        centered = X - X.mean(axis=0)
-        std = centered.std(axis=0, ddof=1)
-        # Features whose spread is at rounding level of their magnitude are constant.
-        scale = np.maximum(np.abs(X).max(axis=0), np.finfo(X.dtype).tiny)
-        varying = std > 100 * np.finfo(X.dtype).eps * scale
-        L = np.zeros((1, X.shape[1]), dtype=X.dtype)
-        if np.any(varying):
-            standardized = centered[:, varying] / std[varying]
-            correlation = standardized.T @ standardized / (X.shape[0] - 1)
-            L_std = whitening_components(correlation)
-            L = np.zeros((L_std.shape[0], X.shape[1]), dtype=X.dtype)
-            L[:, varying] = L_std / std[varying]
-        self.components_ = L
+        self.components_ = inverse_covariance_components(X)
         return self

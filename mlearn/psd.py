@@ -27,7 +27,7 @@ approximation of M in Frobenius and spectral norm (Eckart–Young).
 import numpy as np
 from scipy import linalg
 
-from ._validation import check_positive_int
+from ._validation import check_n_components
 
 __all__ = [
     "symmetrize",
@@ -37,12 +37,13 @@ __all__ = [
     "components_from_metric",
     "metric_from_components",
     "whitening_components",
+    "inverse_covariance_components",
     "check_psd",
     "is_psd",
 ]
 
-# Relative tolerance below which an eigenvalue counts as zero. DESIGN.md promises
-# that a learned M has smallest eigenvalue >= -1e-10 * its largest.
+# Relative tolerance below which an eigenvalue counts as zero: the docs promise that a
+# learned M has smallest eigenvalue >= -1e-10 * its largest (user guide, "Reliability").
 PSD_RTOL = 1e-10
 
 
@@ -216,9 +217,7 @@ def components_from_metric(M, n_components=None, *, rtol=PSD_RTOL, check=True):
     M = _as_float_square(M, "M")
     d = M.shape[0]
     if n_components is not None:
-        n_components = check_positive_int(n_components, "n_components")
-        if n_components > d:
-            raise ValueError(f"n_components must be in [1, {d}], got {n_components}.")
+        n_components = check_n_components(n_components, d)
     w, V = sym_eigh(M)
     if check:
         _raise_if_not_psd(w, rtol, "M")
@@ -228,6 +227,37 @@ def components_from_metric(M, n_components=None, *, rtol=PSD_RTOL, check=True):
     keep = min(k, rank)
     L = np.zeros((k, d), dtype=V.dtype)
     L[:keep] = np.sqrt(w[:keep])[:, None] * V[:, :keep].T
+    return L
+
+
+def inverse_covariance_components(X):
+    """L with LᵀL the inverse covariance of the points X (on the features that vary).
+
+    The covariance is factored through the correlation matrix, each varying
+    feature standardised first, so that features on very different scales keep
+    their small eigenvalues; features whose spread is at rounding level of their
+    magnitude are constant and get zero columns. X's float dtype is kept.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), n_samples >= 2
+
+    Returns
+    -------
+    L : ndarray of shape (rank, n_features)
+        At least one row: a zero row when no feature varies.
+    """
+    centered = X - X.mean(axis=0)
+    std = centered.std(axis=0, ddof=1)
+    scale = np.maximum(np.abs(X).max(axis=0), np.finfo(X.dtype).tiny)
+    varying = std > 100 * np.finfo(X.dtype).eps * scale
+    L = np.zeros((1, X.shape[1]), dtype=X.dtype)
+    if np.any(varying):
+        standardized = centered[:, varying] / std[varying]
+        correlation = standardized.T @ standardized / (X.shape[0] - 1)
+        L_std = whitening_components(correlation)
+        L = np.zeros((L_std.shape[0], X.shape[1]), dtype=X.dtype)
+        L[:, varying] = L_std / std[varying]
     return L
 
 

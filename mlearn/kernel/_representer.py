@@ -22,17 +22,15 @@ directly, the curvature spans the condition number of K. The fitted learner
 stores A as ``dual_coef_`` and embeds a new point as A k_x.
 """
 
-import numpy as np
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._dask import is_dask_array, lazy_transform
-from ..base import SupervisedMixin
+from ..base import SupervisedMixin, map_rows
 from ..psd import whitening_components
 from ._kernels import kernel_matrix
 
@@ -118,11 +116,12 @@ class RepresenterKernelLearner(
         X_embedded : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self, "dual_coef_")
-        if is_dask_array(X):
-            return lazy_transform(self, X, self.dual_coef_.shape[0])
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        K = kernel_matrix(self, X, self.X_fit_).astype(X.dtype, copy=False)
-        return K @ self.dual_coef_.T
+
+        def embed(X):
+            K = kernel_matrix(self, X, self.X_fit_).astype(X.dtype, copy=False)
+            return K @ self.dual_coef_.T
+
+        return map_rows(self, embed, X, self.dual_coef_.shape[0])
 
     @property
     def _n_features_out(self):

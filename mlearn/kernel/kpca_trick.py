@@ -37,9 +37,8 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._dask import is_dask_array, lazy_transform
 from .._validation import TUPLE_NAMES, check_preprocessor, check_tuples
-from ..base import _TuplesMixin
+from ..base import _TuplesMixin, map_rows
 from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
 
 
@@ -238,10 +237,11 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         X_embedded : ndarray of shape (n_samples, n_components)
         """
         check_is_fitted(self, "estimator_")
-        if is_dask_array(X):
-            return lazy_transform(self, X, self._n_features_out)
-        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return self.estimator_.transform(self._map(X))
+
+        def embed(X):
+            return self.estimator_.transform(self._map(X))
+
+        return map_rows(self, embed, X, self._n_features_out)
 
     @property
     def _n_features_out(self):

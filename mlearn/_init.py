@@ -1,0 +1,153 @@
+"""The starting point of every iterative learner: initial L (components) or initial M.
+
+One meaning per name, whichever learner takes it:
+
+- ``'identity'``: L = I (the first n_components rows of it), M = I;
+- ``'random'``: L with independent standard normal entries drawn from
+  ``random_state``; as a metric, M = LᵀL / n_features with L square (so that
+  E[M] = I);
+- ``'covariance'``: M = the inverse covariance of the training points (as
+  :class:`mlearn.Covariance` learns it); as components, its factor truncated to
+  n_components rows;
+- ``'pca'``: the leading principal axes of the points;
+- ``'lda'``: the leading discriminant axes (scikit-learn's
+  ``LinearDiscriminantAnalysis.scalings_``);
+- ``'auto'``: 'lda' when n_components ≤ min(n_features, n_classes − 1), else
+  'pca' when n_components < n_features, else 'identity';
+- an array: used as given, after its shape, finiteness (and for a metric, PSD)
+  are checked.
+
+A learner lists the names it accepts in its ``_parameter_constraints``; the
+meaning of each comes from here.
+"""
+
+import numpy as np
+import scipy.linalg
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.utils import check_random_state
+
+from ._validation import check_n_components
+from .psd import (
+    check_psd,
+    components_from_metric,
+    inverse_covariance_components,
+    metric_from_components,
+)
+
+
+def resolve_components_init(init, n_components, n_features, n_classes=None):
+    """The name that ``init`` stands for ('auto' resolved), or the checked array (a copy).
+
+    Parameters
+    ----------
+    init : str or array-like of shape (n_components, n_features)
+    n_components : int or None
+        None means n_features.
+    n_features : int
+    n_classes : int or None
+        Needed by 'auto' (which picks 'lda' only with labels).
+    """
+    k = check_n_components(n_components, n_features)
+    if not isinstance(init, str):
+        L = np.array(init, dtype=np.float64)
+        if L.ndim != 2 or L.shape[1] != n_features:
+            raise ValueError(f"init must have shape (n_components, {n_features}), got {L.shape}.")
+        if n_components is not None and L.shape[0] != n_components:
+            raise ValueError(f"init has {L.shape[0]} rows but n_components={n_components}.")
+        if not np.all(np.isfinite(L)):
+            raise ValueError("init contains NaN or infinity.")
+        return L
+    if init != "auto":
+        return init
+    if n_classes is not None and k <= min(n_features, n_classes - 1):
+        return "lda"
+    return "pca" if k < n_features else "identity"
+
+
+def initial_components(init, X, y=None, *, n_components=None, random_state=None):
+    """The initial L (n_components × n_features, float64 unless an array in X's dtype).
+
+    Parameters
+    ----------
+    init : str or ndarray
+        See the module docstring; 'lda' needs ``y``.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,), optional
+        Class labels encoded 0..n_classes − 1.
+    """
+    n_classes = None if y is None else int(np.max(y)) + 1
+    init = resolve_components_init(init, n_components, X.shape[1], n_classes)
+    if isinstance(init, np.ndarray):
+        return init.astype(X.dtype, copy=False)
+    k = check_n_components(n_components, X.shape[1])
+    if init == "identity":
+        return np.eye(k, X.shape[1], dtype=X.dtype)
+    if init == "random":
+        return check_random_state(random_state).standard_normal((k, X.shape[1]))
+    if init == "covariance":
+        M = metric_from_components(inverse_covariance_components(X))
+        return components_from_metric(M, k, check=False)
+    if init == "pca":
+        return PCA(n_components=k, random_state=random_state).fit(X).components_
+    lda = LinearDiscriminantAnalysis(n_components=k).fit(X, y)
+    return lda.scalings_.T[:k]
+
+
+def components_from_scatters(init, n_components, counts, class_sums, total_scatter_of):
+    """'pca' or 'lda' initial L from class counts and sums, without the points.
+
+    For a fit whose points live elsewhere (row blocks on a cluster): the caller
+    sums ``counts`` (n_classes,) and ``class_sums`` (n_classes × d) over the
+    blocks, and ``total_scatter_of(mean, class_means)`` returns the scatter
+    about the grand mean and about the class means, both d × d, also summed.
+
+    PCA's axes are the leading eigenvectors of the covariance; LDA's are the
+    generalised eigenvectors of the between-class scatter against the
+    within-class scatter / n (scaled as scikit-learn's ``scalings_``), with a
+    relative ridge that keeps a singular within-class scatter solvable.
+    """
+    n_samples, n_features = counts.sum(), class_sums.shape[1]
+    mean = class_sums.sum(axis=0) / n_samples
+    class_means = class_sums / np.maximum(counts, 1)[:, None]
+    total, within = total_scatter_of(mean, class_means)
+    if init == "pca":
+        _, vectors = scipy.linalg.eigh(total / max(n_samples - 1, 1))
+        return vectors[:, ::-1][:, :n_components].T
+    between = (counts[:, None] * (class_means - mean)).T @ (class_means - mean)
+    covariance = within / n_samples
+    covariance += 1e-10 * np.trace(covariance) / n_features * np.eye(n_features)
+    _, vectors = scipy.linalg.eigh(between, covariance)
+    return vectors[:, ::-1][:, :n_components].T
+
+
+def initial_metric(init, n_features, *, inverse_covariance=None, random_state=None, name="init"):
+    """The initial M (n_features × n_features, float64, PSD).
+
+    Parameters
+    ----------
+    init : {'identity', 'covariance', 'random'} or array-like of shape (d, d)
+    n_features : int
+    inverse_covariance : callable, optional
+        Returns the inverse covariance of the training points; called only for
+        'covariance' (so that a learner that starts elsewhere never computes it).
+    random_state : int, RandomState instance or None
+    name : str
+        The parameter's name in error messages ('init', 'prior').
+    """
+    if isinstance(init, str):
+        if init == "identity":
+            return np.eye(n_features)
+        if init == "covariance":
+            return np.asarray(inverse_covariance(), dtype=np.float64)
+        if init == "random":
+            L = check_random_state(random_state).normal(size=(n_features, n_features))
+            return L.T @ L / n_features
+        raise ValueError(f"{name}={init!r} is not a starting metric.")
+    M0 = np.asarray(init, dtype=np.float64)
+    if M0.shape != (n_features, n_features):
+        raise ValueError(
+            f"{name} must have shape ({n_features}, {n_features}) (n_features squared), "
+            f"got {M0.shape}."
+        )
+    return check_psd(M0, name=name)
