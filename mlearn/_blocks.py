@@ -7,7 +7,8 @@ rather than the size of the data.
 """
 
 import numpy as np
-from sklearn.utils import gen_batches, get_chunk_n_rows
+from sklearn.utils import gen_batches
+from sklearn.utils._chunking import get_chunk_n_rows
 
 
 def rows_per_block(row_bytes, n_rows):

@@ -27,6 +27,10 @@ from ._sharded import ShardedEvaluator, default_shards, shard_bounds, shard_rows
 from ._state import ShardedState, current_client
 from ._statistics import inverse_covariance_on_cluster
 
+# TEMPORARY (removed when the last learner is ported): the names the old modules import.
+from .._validation import float_dtype, is_dask_array  # noqa: E402,F401
+from ._state import current_client as _current_client  # noqa: E402,F401
+
 __all__ = [
     "ShardedEvaluator",
     "ShardedState",
