@@ -19,7 +19,9 @@ def test_paired_distances_equal_the_brute_force_norms_in_any_block_size():
     rng = np.random.default_rng(0)
     X, L = rng.normal(size=(40, 5)), rng.normal(size=(3, 5))
     first, second = rng.integers(0, 40, 300), rng.integers(0, 40, 300)
-    reference = np.array([np.linalg.norm(L @ (X[a] - X[b])) for a, b in zip(first, second)])
+    reference = np.array(
+        [np.linalg.norm(L @ (X[a] - X[b])) for a, b in zip(first, second, strict=True)]
+    )
     with sklearn.config_context(working_memory=0.0001):
         np.testing.assert_allclose(paired_distances(X, first, second, L), reference, rtol=1e-12)
     np.testing.assert_allclose(paired_distances(X, first, second, L), reference, rtol=1e-12)

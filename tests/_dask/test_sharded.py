@@ -102,7 +102,7 @@ def test_an_undeclared_method_or_attribute_is_refused_not_summed():
     with pytest.raises(AttributeError, match="does not declare how it combines"):
         sharded.undeclared_sum()
     with pytest.raises(AttributeError, match="shard_attributes"):
-        sharded.diff
+        _ = sharded.diff
     assert declared_methods(_PairDifferences) == [
         "any_identical",
         "rescale",
