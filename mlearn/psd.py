@@ -246,6 +246,15 @@ def inverse_covariance_components(X):
     -------
     L : ndarray of shape (rank, n_features)
         At least one row: a zero row when no feature varies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import inverse_covariance_components
+    >>> X = np.random.default_rng(0).normal(size=(500, 2)) * [1.0, 100.0]
+    >>> L = inverse_covariance_components(X)
+    >>> np.allclose(L.T @ L, np.linalg.inv(np.cov(X, rowvar=False)))
+    True
     """
     centered = X - X.mean(axis=0)
     std = centered.std(axis=0, ddof=1)
