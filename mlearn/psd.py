@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Relative tolerance below which an eigenvalue counts as zero: the docs promise that a
-# learned M has smallest eigenvalue >= -1e-10 * its largest (user guide, "Reliability").
+# learned M has smallest eigenvalue >= -1e-10 * its largest (docs/reliability.rst).
 PSD_RTOL = 1e-10
 
 
