@@ -1,4 +1,4 @@
-"""Deep metric learning on digits: three experiments of issue 9, with their figures.
+"""Deep metric learning on digits: three experiments, with their figures.
 
 1. sklearn digits (8×8), stratified 70/30 split: 1-NN accuracy on the embedding
    of a ``DeepMetricLearner`` (MLP, triplet loss, batch-hard mining) against

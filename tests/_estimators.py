@@ -25,6 +25,7 @@ from mlearn.base import (
     SupervisedMixin,
     TripletsMixin,
 )
+from mlearn.constraints import quadruplets_from_labels, random_triplets, similar_dissimilar_pairs
 from mlearn.psd import is_psd
 
 from ._learners import (
@@ -33,7 +34,37 @@ from ._learners import (
     InverseVarianceTriplets,
     InverseWithinClassVariance,
 )
-from .test_sklearn_compat import _make, _public_estimator_classes, _tuples_for
+
+
+def public_estimator_classes():
+    """mlearn's public estimator classes (those of ``mlearn.__all__``)."""
+    classes = []
+    for name in mlearn.__all__:
+        obj = getattr(mlearn, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            classes.append(obj)
+    return classes
+
+
+def tuples_for(cls, X, y):
+    """Tuples of the kind ``cls`` learns from, as index arrays, with their labels."""
+    if issubclass(cls, PairsMixin):
+        return similar_dissimilar_pairs(y, 120, random_state=0)
+    if issubclass(cls, TripletsMixin):
+        return random_triplets(y, 120, random_state=0), None
+    if issubclass(cls, QuadrupletsMixin):
+        return quadruplets_from_labels(y, 120, random_state=0), None
+    raise AssertionError(f"{cls.__name__} learns from no known kind of tuple")
+
+
+def make_fast(cls, **params):
+    estimator = cls()
+    # Keep the check fast for iterative public learners.
+    fast = {
+        k: v for k, v in {"max_iter": 50, "random_state": 0}.items() if k in estimator.get_params()
+    }
+    return estimator.set_params(**fast, **params)
+
 
 TOY_LEARNERS = [
     InverseWithinClassVariance,
@@ -52,7 +83,7 @@ _KIND_MIXINS = {
 
 def public_classes():
     """mlearn's public estimator classes, the deep ones included when torch is there."""
-    classes = list(_public_estimator_classes())
+    classes = list(public_estimator_classes())
     if importlib.util.find_spec("torch") is not None:
         try:
             from mlearn import deep
@@ -78,7 +109,7 @@ def class_id(cls):
 
 def make(cls, **params):
     """A small, fast configuration of ``cls`` (as the conformance tests use)."""
-    return _make(cls, **params)
+    return make_fast(cls, **params)
 
 
 def supervision(estimator):
@@ -119,7 +150,7 @@ def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
         return (X, y)
     with warnings.catch_warnings():  # small data sets hold fewer tuples than asked for
         warnings.simplefilter("ignore", UserWarning)
-        tuples, labels = _tuples_for(_KIND_MIXINS[kind], X, y)
+        tuples, labels = tuples_for(_KIND_MIXINS[kind], X, y)
     tuples = tuples[:n_tuples]
     tuples = tuples if indices else X[tuples]
     return (tuples,) if labels is None else (tuples, labels[:n_tuples])

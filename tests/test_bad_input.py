@@ -1,4 +1,4 @@
-"""Bad input, property-based, across every estimator (DESIGN.md, "Bad input").
+"""Bad input, property-based, across every estimator (docs/reliability.rst, "Bad input").
 
 Every public entry point must reject bad input with a ``ValueError`` (or
 ``NotFittedError``) whose message names the problem, must never return NaN,

@@ -115,3 +115,51 @@ def test_optional_pages_are_listed_only_when_present(conf, tmp_path):
     assert conf.optional_toctree(tmp_path) == ""
     (tmp_path / "reliability.rst").write_text("Reliability\n===========\n")
     assert conf.optional_toctree(tmp_path) == ".. toctree::\n   :maxdepth: 1\n\n   reliability\n"
+
+
+def _parameter_entries(cls):
+    """``{name: entry text}`` of the Parameters section of the class docstring."""
+    doc = inspect.getdoc(cls) or ""
+    section = re.search(r"^Parameters\n-+\n(.*?)(?=^\w[\w ]*\n-+\n|\Z)", doc, re.M | re.S)
+    assert section, f"{cls.__name__} has no Parameters section"
+    entries, name = {}, None
+    for line in section.group(1).splitlines():
+        match = re.match(r"^(\w+) :", line)
+        if match:
+            name = match.group(1)
+            entries[name] = [line]
+        elif name is not None:
+            entries[name].append(line)
+    return {name: "\n".join(lines).strip() for name, lines in entries.items()}
+
+
+def _twins():
+    names = set(mlearn.__all__)
+    return [
+        (getattr(mlearn, name[: -len("Supervised")]), getattr(mlearn, name))
+        for name in sorted(names)
+        if name.endswith("Supervised") and name[: -len("Supervised")] in names
+    ]
+
+
+@pytest.mark.parametrize("learner, twin", _twins(), ids=lambda cls: cls.__name__)
+def test_twins_document_their_shared_parameters_identically(learner, twin):
+    """A learner and its Supervised twin write out their shared parameters in full, alike."""
+    ours, theirs = _parameter_entries(learner), _parameter_entries(twin)
+    shared = set(inspect.signature(learner).parameters) & set(inspect.signature(twin).parameters)
+    assert shared <= set(ours) and shared <= set(theirs), "undocumented parameters"
+    for name in sorted(shared):
+        assert ours[name] == theirs[name], f"{name} is documented differently"
+
+
+def test_every_parameter_after_the_first_is_keyword_only():
+    for name in mlearn.__all__:
+        parameters = list(inspect.signature(getattr(mlearn, name)).parameters.values())
+        late = [p.name for p in parameters[1:] if p.kind is not p.KEYWORD_ONLY]
+        assert not late, f"{name}: {late} may be passed by position"
+
+
+def test_every_learner_that_draws_anything_takes_random_state():
+    # Covariance is closed-form and draws nothing.
+    for name in set(mlearn.__all__) - {"Covariance"}:
+        assert "random_state" in inspect.signature(getattr(mlearn, name)).parameters, name

@@ -24,7 +24,8 @@ from mlearn.psd import (
 )
 
 SIZES = (2, 5, 12)
-# DESIGN.md: a metric is PSD if its smallest eigenvalue is >= -1e-10 times its largest.
+# The documented contract (docs/reliability.rst): a metric is PSD if its smallest eigenvalue
+# is >= -1e-10 times its largest.
 PSD_RTOL = 1e-10
 
 

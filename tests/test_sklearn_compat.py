@@ -11,23 +11,17 @@ machinery of ``mlearn.base`` is tested even before the first public learner of
 each kind exists.
 """
 
-import inspect
-
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import mlearn
-from mlearn.base import PairsMixin, QuadrupletsMixin, TripletsMixin, _TuplesMixin
-from mlearn.constraints import (
-    quadruplets_from_labels,
-    random_triplets,
-    similar_dissimilar_pairs,
-)
+from mlearn.base import _TuplesMixin
 
+from ._estimators import make_fast, public_estimator_classes, tuples_for
 from ._learners import (
     InverseVariancePairs,
     InverseVarianceQuadruplets,
@@ -40,16 +34,7 @@ from ._learners import (
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
 
 
-def _public_estimator_classes():
-    classes = []
-    for name in mlearn.__all__:
-        obj = getattr(mlearn, name)
-        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
-            classes.append(obj)
-    return classes
-
-
-PUBLIC = _public_estimator_classes()
+PUBLIC = public_estimator_classes()
 POINT_LEARNERS = [cls for cls in PUBLIC if not issubclass(cls, _TuplesMixin)] + [
     InverseWithinClassVariance
 ]
@@ -89,26 +74,6 @@ def _labelled_points(seed=0, n=90, d=4):
     return X, y
 
 
-def _tuples_for(cls, X, y):
-    """Tuples of the kind ``cls`` learns from, as index arrays, with their labels."""
-    if issubclass(cls, PairsMixin):
-        return similar_dissimilar_pairs(y, 120, random_state=0)
-    if issubclass(cls, TripletsMixin):
-        return random_triplets(y, 120, random_state=0), None
-    if issubclass(cls, QuadrupletsMixin):
-        return quadruplets_from_labels(y, 120, random_state=0), None
-    raise AssertionError(f"{cls.__name__} learns from no known kind of tuple")
-
-
-def _make(cls, **params):
-    estimator = cls()
-    # Keep the check fast for iterative public learners.
-    fast = {
-        k: v for k, v in {"max_iter": 50, "random_state": 0}.items() if k in estimator.get_params()
-    }
-    return estimator.set_params(**fast, **params)
-
-
 @pytest.fixture(params=TUPLE_LEARNERS, ids=lambda cls: cls.__name__)
 def tuple_learner(request):
     return request.param
@@ -117,11 +82,11 @@ def tuple_learner(request):
 @pytest.mark.parametrize("with_preprocessor", [False, True])
 def test_tuple_learner_cross_validates(tuple_learner, with_preprocessor):
     X, y = _labelled_points()
-    indices, labels = _tuples_for(tuple_learner, X, y)
+    indices, labels = tuples_for(tuple_learner, X, y)
     if with_preprocessor:
-        estimator, tuples = _make(tuple_learner, preprocessor=X), indices
+        estimator, tuples = make_fast(tuple_learner, preprocessor=X), indices
     else:
-        estimator, tuples = _make(tuple_learner), X[indices]
+        estimator, tuples = make_fast(tuple_learner), X[indices]
     scores = cross_val_score(estimator, tuples, labels, cv=KFold(3, shuffle=True, random_state=0))
     assert scores.shape == (3,)
     # The classes are separable along feature 0: held-out tuples are mostly right.
@@ -130,8 +95,8 @@ def test_tuple_learner_cross_validates(tuple_learner, with_preprocessor):
 
 def test_tuple_learner_grid_search_and_clone(tuple_learner):
     X, y = _labelled_points()
-    indices, labels = _tuples_for(tuple_learner, X, y)
-    estimator = _make(tuple_learner, preprocessor=X)
+    indices, labels = tuples_for(tuple_learner, X, y)
+    estimator = make_fast(tuple_learner, preprocessor=X)
     cloned = clone(estimator)
     assert cloned.get_params().keys() == estimator.get_params().keys()
     assert cloned.preprocessor is not estimator.preprocessor
@@ -155,8 +120,8 @@ def _grid_parameter(estimator):
 
 def test_tuple_learner_in_pipeline_transforms_points(tuple_learner):
     X, y = _labelled_points()
-    indices, labels = _tuples_for(tuple_learner, X, y)
-    pipe = Pipeline([("metric", _make(tuple_learner))])
+    indices, labels = tuples_for(tuple_learner, X, y)
+    pipe = Pipeline([("metric", make_fast(tuple_learner))])
     pipe.fit(X[indices], labels)
     learner = pipe.named_steps["metric"]
     np.testing.assert_allclose(learner.transform(X), X @ learner.components_.T, rtol=1e-12)
@@ -165,8 +130,8 @@ def test_tuple_learner_in_pipeline_transforms_points(tuple_learner):
 
 def test_tuple_learner_rejects_preprocessor_indices_out_of_range(tuple_learner):
     X, y = _labelled_points()
-    indices, labels = _tuples_for(tuple_learner, X, y)
+    indices, labels = tuples_for(tuple_learner, X, y)
     bad = indices.copy()
     bad[0, 0] = X.shape[0]
     with pytest.raises(ValueError, match="out of range"):
-        _make(tuple_learner, preprocessor=X).fit(bad, labels)
+        make_fast(tuple_learner, preprocessor=X).fit(bad, labels)

@@ -144,7 +144,7 @@ def _update(shard, name, args):
     return shard
 
 
-def _attribute(shard, rows, name):
+def _attribute(shard, name, rows):
     evaluator = shard.evaluator if rows is None else shard.evaluator.subset(rows)
     return getattr(evaluator, name)
 
@@ -185,11 +185,9 @@ class ShardedEvaluator:
         if name.startswith("_"):
             raise AttributeError(name)
         evaluator_class = self.__dict__["_class"]
-        try:
-            combine, sliced = declared_combination(evaluator_class, name)
-        except AttributeError:
-            combine = declared_attribute(evaluator_class, name)
-            return self._read_attribute(name, combine)
+        if not callable(getattr(evaluator_class, name, None)):
+            return self._read_attribute(name, declared_attribute(evaluator_class, name))
+        combine, sliced = declared_combination(evaluator_class, name)
         method = getattr(evaluator_class, name)
         parameters = list(inspect.signature(method).parameters)[1:]
 

@@ -12,7 +12,8 @@ pair and Y = 1 for a dissimilar one:
     L(i, j, Y) = (1 − Y) ½ D(i, j)² + Y ½ max(0, m − D(i, j))².
 
 Triplet loss (Schroff, Kalenichenko & Philbin, "FaceNet", CVPR 2015, eq. 2 —
-written there on squared distances; here on distances, as in the issue):
+written there on squared distances; here on distances, as pytorch-metric-learning and most deep
+metric-learning code write it):
 
     L(a, p, n) = max(0, D(a, p) − D(a, n) + α).
 

@@ -113,8 +113,8 @@ class KernelLMNN(RepresenterKernelLearner):
     def __init__(
         self,
         n_neighbors=3,
-        n_components=None,
         *,
+        n_components=None,
         kernel="rbf",
         gamma=None,
         degree=3,
