@@ -117,13 +117,13 @@ def main(argv=None):
             )
 
     if args.full:
-        import mlearn._diagonal_qp as diagonal_qp
+        from mlearn.triplet_svm import _working_set as working_set
 
         X, triplets = _digits_triplets(args.n_triplets, 3, 4)
         X = X / 16.0  # pixels in [0, 1]: the full form's dual is better scaled
-        default = diagonal_qp._MIN_WORKING_SET
+        default = working_set._MIN_WORKING_SET
         for label, minimum in (("working set", default), ("all triplets", triplets.shape[0])):
-            diagonal_qp._MIN_WORKING_SET = minimum
+            working_set._MIN_WORKING_SET = minimum
             start, cpu = time.perf_counter(), time.process_time()
             model = TripletSVM(C=args.C, diagonal=False, tol=args.tol, preprocessor=X)
             model.fit(triplets)
@@ -132,7 +132,7 @@ def main(argv=None):
                 f"{time.perf_counter() - start:.2f} s wall, {time.process_time() - cpu:.2f} s cpu, "
                 f"{model.n_iter_} L-BFGS-B iterations, objective {model.objective_:.6f}"
             )
-        diagonal_qp._MIN_WORKING_SET = default
+        working_set._MIN_WORKING_SET = default
 
     if not args.skip_large:
         X, triplets = _digits_triplets(None, 20, 28)

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import blas_threads_for
-from .._validation import float_dtype
+from .._validation import check_n_components, float_dtype
 from ..base import MahalanobisMixin, SupervisedMixin, TripletsMixin, points_in_memory
 from ..constraints import knn_triplets
 from ..psd import components_from_metric, project_psd
@@ -44,6 +44,8 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
         """Solve the QP on points X (in memory or a dask array) and index triplets."""
         if self.solver == "cvxpy":
             X = points_in_memory(X, "solver='cvxpy'")
+        # Checked before solving; components_from_metric truncates to it afterwards.
+        check_n_components(self.n_components, X.shape[1])
         dtype = float_dtype(X)
         triplets = np.ascontiguousarray(triplets, dtype=np.intp)
         A = None if self.basis is None else _check_basis(self.basis, X.shape[1])

@@ -111,3 +111,28 @@ def test_refitting_in_full_form_drops_the_diagonal_weights():
     assert hasattr(model, "weights_")
     model.set_params(diagonal=False, tol=1e-3).fit(triplets)
     assert not hasattr(model, "weights_")
+
+
+@pytest.mark.parametrize("diagonal", [True, False], ids=["diagonal", "full"])
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_random_state_is_accepted_and_changes_nothing(diagonal):
+    # Both solvers are deterministic: every seed gives the same fit (the full form's
+    # L-BFGS-B is stopped early here, at the same iterate for every seed).
+    X, y = noisy_classes(seed=18, n=60)
+    fits = [
+        TripletSVMSupervised(diagonal=diagonal, max_iter=50, random_state=seed).fit(X, y)
+        for seed in (None, 0, 1)
+    ]
+    for fit in fits[1:]:
+        assert_allclose(fit.components_, fits[0].components_, rtol=0, atol=0)
+    triplets = knn_triplets(X, y, 2, 2)
+    a, b = (TripletSVM(random_state=seed, preprocessor=X).fit(triplets) for seed in (0, 7))
+    assert_allclose(a.weights_, b.weights_, rtol=0, atol=0)
+
+
+def test_parameters_after_c_are_keyword_only():
+    with pytest.raises(TypeError):
+        TripletSVM(1.0, False)
+    with pytest.raises(TypeError):
+        TripletSVMSupervised(1.0, False)
+    assert TripletSVMSupervised(2.0).C == 2.0

@@ -1,0 +1,159 @@
+"""TripletSVM fitted on a dask array: sums over the triplets on the workers.
+
+Copied from the TripletSVM tests of ``tests/test_dask_tuples.py`` and
+``tests/test_dask.py``, with the same assertions, on the evaluators built
+through the seam ``MahalanobisMixin._evaluator``.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from mlearn import TripletSVM, TripletSVMSupervised  # noqa: E402
+from mlearn._dask import current_client  # noqa: E402
+from mlearn.constraints import knn_triplets  # noqa: E402
+from mlearn.triplet_svm._features import TripletFeatures  # noqa: E402
+from mlearn.triplet_svm._terms import TripletTerms  # noqa: E402
+
+from .._cluster import two_worker_client  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with two_worker_client() as client:
+        yield client
+
+
+def _labelled_points(n=1200, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
+    X[:, 0] += 2.0 * y
+    X[:, 1] -= 1.5 * y
+    return X, y
+
+
+def _only_on_a_worker(block):
+    """Passes X's blocks through, but only inside a worker: computing one on the driver fails."""
+    if block.shape[0] > 1:  # dask probes with tiny blocks to infer metadata
+        distributed.get_worker()  # raises ValueError outside a worker
+    return block
+
+
+def _dask_points(X, rows=150, guard=False):
+    lazy = da.from_array(X, chunks=(rows, 3))
+    return lazy.map_blocks(_only_on_a_worker, meta=X[:0]) if guard else lazy
+
+
+def _assert_same_metric(on_dask, in_memory):
+    M_dask, M = on_dask.get_mahalanobis_matrix(), in_memory.get_mahalanobis_matrix()
+    # The interior point and L-BFGS-B take rounding-dependent paths (an iteration
+    # more or less), so the two fits agree to the certified tolerance, not to
+    # rounding: both primal values are within tol of the optimum P*, and the
+    # primal is 1-strongly convex in M (½‖M‖²_F), so ‖M − M*‖_F ≤ √(2 tol P).
+    tol, P = in_memory.tol, max(on_dask.objective_, in_memory.objective_)
+    assert abs(on_dask.objective_ - in_memory.objective_) <= tol * P
+    assert np.linalg.norm(M_dask - M) <= 2 * np.sqrt(2 * tol * P)
+
+
+# The tests without a client come first: the module's cluster, once started, is the
+# default scheduler of every later dask computation.
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_triplet_svm_without_a_client_runs_on_the_local_scheduler():
+    assert current_client() is None
+    X, y = _labelled_points(n=200, seed=3)
+    make = lambda: TripletSVMSupervised(k_impostor=4)  # noqa: E731
+    _assert_same_metric(make().fit(_dask_points(X, rows=50), y), make().fit(X, y))
+
+
+def test_sharded_triplet_features_and_their_subsets_equal_the_in_memory_ones():
+    # The interior point's working set (above 10⁵ triplets) runs on subsets of Z.
+    X, y = _labelled_points(n=150, seed=5)
+    triplets = knn_triplets(X, y, 2, 3)
+    rng = np.random.default_rng(0)
+    whole = TripletFeatures(X, triplets)
+    lazy = da.from_array(X, chunks=(40, 5))
+    sharded = TripletSVM()._evaluator(TripletFeatures, lazy, triplets, n_shards=4)
+    rows = np.sort(rng.choice(len(triplets), 200, replace=False))
+    for ours, reference in ((sharded, whole), (sharded.subset(rows), whole.subset(rows))):
+        n = reference.n_triplets
+        w, a, d = rng.uniform(size=5), rng.normal(size=n), rng.uniform(size=n) ** 4
+        assert (ours.n_triplets, ours.n_features) == (reference.n_triplets, reference.n_features)
+        np.testing.assert_allclose(ours.matvec(w), reference.matvec(w), rtol=1e-12)
+        np.testing.assert_allclose(ours.rmatvec(a), reference.rmatvec(a), rtol=1e-12)
+        np.testing.assert_allclose(
+            ours.weighted_gram(1e-2, d.max(), d),
+            reference.weighted_gram(1e-2, d.max(), d),
+            rtol=1e-12,
+        )
+
+
+def test_sharded_triplet_terms_and_their_subsets_equal_the_in_memory_ones():
+    # The full form's working set runs on subsets of the terms, on a dask array too.
+    X, y = _labelled_points(n=150, seed=6)
+    triplets = knn_triplets(X, y, 2, 3)
+    rng = np.random.default_rng(1)
+    P = np.linalg.qr(rng.normal(size=(5, 3)))[0]
+    whole = TripletTerms(X, triplets, P=P)
+    lazy = da.from_array(X, chunks=(40, 5))
+    sharded = TripletSVM()._evaluator(TripletTerms, lazy, triplets, n_shards=3, P=P)
+    rows = np.sort(rng.choice(len(triplets), 200, replace=False))
+    for ours, reference in ((sharded, whole), (sharded.subset(rows), whole.subset(rows))):
+        alpha, L = rng.uniform(size=reference.n_triplets), rng.normal(size=(2, 3))
+        assert (ours.n_triplets, ours.n_features) == (reference.n_triplets, 3)
+        np.testing.assert_allclose(ours.scatter(alpha), reference.scatter(alpha), rtol=1e-12)
+        np.testing.assert_allclose(ours.margins(L), reference.margins(L), rtol=1e-12)
+
+
+def test_cvxpy_solver_needs_the_points_in_memory():
+    X, y = _labelled_points(n=60, seed=7)
+    with pytest.raises(ValueError, match="solver='cvxpy' needs the points in memory"):
+        TripletSVMSupervised(solver="cvxpy").fit(_dask_points(X), y)
+
+
+TRIPLET_CASES = {
+    "TripletSVMSupervised": lambda: TripletSVMSupervised(k_impostor=4),
+    "TripletSVMSupervised-basis": lambda: TripletSVMSupervised(
+        k_impostor=4, basis=np.linspace(-1, 1, 15).reshape(5, 3) ** [1, 2, 3]
+    ),
+    "TripletSVMSupervised-full": lambda: TripletSVMSupervised(
+        C=0.01, diagonal=False, k_impostor=4, tol=1e-3
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIPLET_CASES))
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_triplet_learners_on_a_cluster_agree_with_the_in_memory_fit(client, name):
+    X, y = _labelled_points(n=240)
+    make = TRIPLET_CASES[name]
+    on_dask = make().fit(_dask_points(X, rows=60, guard=True), y)
+    _assert_same_metric(on_dask, make().fit(X, y))
+
+
+def test_fit_on_a_dask_preprocessor_equals_the_in_memory_fit(client):
+    # Index triplets into a dask array: the sums over the triplets are taken on the cluster.
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    tuples = knn_triplets(X, y, 2, 2)
+    lazy_X = da.from_array(X, chunks=(40, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_memory = TripletSVM(preprocessor=X).fit(tuples)
+        on_dask = TripletSVM(preprocessor=lazy_X).fit(tuples)
+    M, M_dask = in_memory.get_mahalanobis_matrix(), on_dask.get_mahalanobis_matrix()
+    # Sums in another order; TripletSVM's interior point agrees to its certified tol.
+    rtol = 1e-4
+    assert np.abs(M_dask - M).max() <= rtol * np.abs(M).max()
+    scores = [m.score(tuples) for m in (in_memory, on_dask)]
+    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
+    assert on_dask.n_features_in_ == 4
