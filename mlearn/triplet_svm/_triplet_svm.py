@@ -352,8 +352,7 @@ def _solve_diagonal(estimator, X, triplets, A):
         w, primal, n_iter = solve_cvxpy(Xb, triplets, Q, estimator.C, diagonal=True)
         return np.maximum(w, 0.0), primal, n_iter
     Z = estimator._evaluator(TripletFeatures, X, triplets, P=A)
-    e = estimator
-    return solve_diagonal_qp(Z, Q, e.C, e.max_iter, e.tol, e.verbose, type(e).__name__)
+    return solve_diagonal_qp(Z, Q, *_solver_settings(estimator))
 
 
 def _solve_full(estimator, X, triplets, A):
@@ -366,9 +365,14 @@ def _solve_full(estimator, X, triplets, A):
         W = project_psd(W)
     else:
         terms = estimator._evaluator(TripletTerms, X, triplets, P=B)
-        e = estimator
-        W, primal, n_iter = solve_full(terms, e.C, e.max_iter, e.tol, e.verbose, type(e).__name__)
+        W, primal, n_iter = solve_full(terms, *_solver_settings(estimator))
     return (W if B is None else B @ W @ B.T), primal, n_iter
+
+
+def _solver_settings(estimator):
+    """(C, max_iter, tol, verbose, name): what both solvers take after the evaluator."""
+    e = estimator
+    return e.C, e.max_iter, e.tol, e.verbose, type(e).__name__
 
 
 def _check_basis(basis, n_features):
