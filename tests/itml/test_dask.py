@@ -10,8 +10,7 @@ da = pytest.importorskip("dask.array")
 from sklearn.datasets import load_iris  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from mlearn import ITML, ITMLSupervised  # noqa: E402
-from mlearn.constraints import similar_dissimilar_pairs  # noqa: E402
+from mlearn import ITMLSupervised  # noqa: E402
 
 
 def test_fit_on_a_dask_array_equals_the_in_memory_fit():
@@ -62,29 +61,3 @@ def test_fit_on_a_dask_array_reads_only_the_chunks_that_hold_paired_rows():
     assert 0 < sum(fetched) <= 20 * 100
     in_memory = ITMLSupervised(n_constraints=5, random_state=0, tol=1e-2).fit(X, y)
     np.testing.assert_array_equal(on_dask.components_, in_memory.components_)
-
-
-def test_fit_on_a_dask_array_checks_its_input():
-    X, y = load_iris(return_X_y=True)
-    with pytest.raises(ValueError, match="rows but y has"):
-        ITMLSupervised().fit(da.from_array(X, chunks=50), y[:-1])
-    bad = X.copy()
-    bad[:, 0] = np.nan  # in every row, so in the rows the pairs use
-    with pytest.raises(ValueError, match="NaN"):
-        ITMLSupervised(random_state=0).fit(da.from_array(bad, chunks=50), y)
-
-
-def test_fit_on_a_dask_preprocessor_equals_the_in_memory_fit():
-    # Index pairs into a dask array: ITML fetches the rows its pairs use.
-    X, y = load_iris(return_X_y=True)
-    pairs, labels = similar_dissimilar_pairs(y, 200, random_state=0)
-    lazy_X = da.from_array(X, chunks=(40, 4))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        in_memory = ITML(preprocessor=X, random_state=0).fit(pairs, labels)
-        on_dask = ITML(preprocessor=lazy_X, random_state=0).fit(pairs, labels)
-    M, M_dask = in_memory.get_mahalanobis_matrix(), on_dask.get_mahalanobis_matrix()
-    assert np.abs(M_dask - M).max() <= 1e-9 * np.abs(M).max()
-    scores = [m.score(pairs, labels) for m in (in_memory, on_dask)]
-    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
-    assert on_dask.n_features_in_ == 4
