@@ -50,13 +50,14 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
     def _learn(self, X, indices, y):
         """Fit ``components_`` on the labelled index pairs into X (an array or a dask array)."""
         n_features = X.shape[1]
-        check_n_components(self.n_components, n_features)
+        check_n_components(self.n_components, n_features)  # before any work is done
         similar, dissimilar = split_pair_labels(indices, y)
         pairs = self._evaluator(PairSums, X, similar, dissimilar)
         used = np.unique(indices)
 
         def inverse_covariance_of_paired_points():
-            # In float64, as the solvers: components_ alone keeps X's dtype.
+            # Only the paired points enter the objective, so the start ignores the others;
+            # float64 as in the solvers (components_ alone keeps X's dtype).
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = initial_metric(
