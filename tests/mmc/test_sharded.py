@@ -4,7 +4,6 @@ The pairs' evaluator (mlearn/mmc/_evaluator.py) is built per shard of the pairs
 through the seam in mlearn/base.py; these fits must equal the in-memory ones.
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -13,12 +12,9 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 from dask.sizeof import sizeof  # noqa: E402
-from sklearn.datasets import load_iris  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
-from mlearn import MMC, MMCSupervised  # noqa: E402
+from mlearn import MMCSupervised  # noqa: E402
 from mlearn._dask import current_client  # noqa: E402
-from mlearn.constraints import similar_dissimilar_pairs  # noqa: E402
 
 from .._cluster import two_worker_client  # noqa: E402
 
@@ -69,43 +65,6 @@ def test_mmc_without_a_client_runs_on_the_local_scheduler():
     X, y = _labelled_points(seed=1)
     on_dask = MMCSupervised(diagonal=True, random_state=0).fit(_dask_points(X), y)
     _assert_same_metric(on_dask, MMCSupervised(diagonal=True, random_state=0).fit(X, y))
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda X: MMC(preprocessor=X, random_state=0),
-        lambda X: MMC(diagonal=True, preprocessor=X, random_state=0),
-    ],
-    ids=["MMC", "MMC-diagonal"],
-)
-def test_weakly_supervised_fit_on_a_dask_preprocessor_equals_the_in_memory_fit(make):
-    # Index pairs into a dask array: MMC takes its sums over the pairs on the cluster.
-    X, y = load_iris(return_X_y=True)
-    tuples, labels = similar_dissimilar_pairs(y, 200, random_state=0)
-    lazy_X = da.from_array(X, chunks=(40, 4))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        in_memory = make(X).fit(tuples, labels)
-        on_dask = make(lazy_X).fit(tuples, labels)
-    M, M_dask = in_memory.get_mahalanobis_matrix(), on_dask.get_mahalanobis_matrix()
-    # Sums in another order.
-    rtol = 1e-9
-    assert np.abs(M_dask - M).max() <= rtol * np.abs(M).max()
-    scores = [m.score(tuples, labels) for m in (in_memory, on_dask)]
-    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
-    assert on_dask.n_features_in_ == 4
-
-
-def test_fit_on_a_dask_array_checks_its_input():
-    X, y = load_iris(return_X_y=True)
-    with pytest.raises(ValueError, match="2-D"):
-        MMCSupervised().fit(da.from_array(X[:, 0], chunks=50), y)
-
-
-def test_a_dask_preprocessor_must_be_two_dimensional_and_numeric():
-    with pytest.raises(ValueError, match="2-D numeric"):
-        MMC(preprocessor=da.ones(10, chunks=5)).fit([[0, 1], [2, 3]], [1, -1])
 
 
 MMC_CASES = {
