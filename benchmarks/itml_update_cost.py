@@ -54,7 +54,7 @@ def numpy_sweep(M, X, pairs, signs, slack, dual, gamma):
 def time_compiled(X, pairs, signs, bounds, sweeps):
     from sklearn.exceptions import ConvergenceWarning
 
-    from mlearn.itml import _itml_solve
+    from mlearn.itml._solver import _itml_solve
 
     eye = np.eye(X.shape[1])
     with warnings.catch_warnings():
@@ -111,14 +111,14 @@ FIRST_CALL = """
 import time
 import numpy as np
 t0 = time.perf_counter()
-import mlearn.itml
+import mlearn.itml._solver
 t1 = time.perf_counter()
-import mlearn._bregman
+import mlearn.itml._bregman
 t2 = time.perf_counter()
 args = (np.eye(3), np.array([[0, 1]]), np.array([1.0]), np.eye(3), (1.0, 2.0), 1.0)
-mlearn.itml._itml_solve(*args, max_iter=1, tol=0.0)
+mlearn.itml._solver._itml_solve(*args, max_iter=1, tol=0.0)
 t3 = time.perf_counter()
-mlearn.itml._itml_solve(*args, max_iter=1, tol=0.0)
+mlearn.itml._solver._itml_solve(*args, max_iter=1, tol=0.0)
 t4 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
 """

@@ -346,9 +346,11 @@ class SupervisedMixin:
         are fetched, the pairs re-indexed into them (in the same order), which is
         all a learner whose objective depends on the paired points needs.
         """
-        X, y = self._validate_supervised(X, y)
-        pairs, labels = draw_pairs(y)
-        if is_dask_array(X) and not getattr(self, "_fits_on_dask", False):
+        if not is_dask_array(X):
+            X, y = self._validate_supervised(X, y)
+            return (X, *draw_pairs(y))
+        pairs, labels = draw_pairs(self._validate_supervised_dask(X, y))
+        if not getattr(self, "_fits_on_dask", False):
             X, pairs = rows_for_tuples(X, pairs)
             X = check_points(X, name="X")
         return X, pairs, labels

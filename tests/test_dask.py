@@ -90,40 +90,6 @@ def test_grid_search_runs_on_a_local_cluster_through_joblib():
     )
 
 
-@pytest.mark.parametrize("make", [lambda: ITMLSupervised(random_state=0)], ids=["ITMLSupervised"])
-def test_fit_on_a_dask_array_equals_the_in_memory_fit(make):
-    # Pairs are drawn from the labels on the driver, and only the rows they use are
-    # fetched: the solver sees the very same points in the same order. (MMC sums
-    # over the pairs on the cluster instead: tests/test_dask_tuples.py.)
-    X, y = _iris()
-    lazy_X = da.from_array(X, chunks=(30, 4))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        on_dask = make().fit(lazy_X, da.from_array(y, chunks=30))
-        in_memory = make().fit(X, y)
-    np.testing.assert_array_equal(on_dask.components_, in_memory.components_)
-    assert on_dask.n_features_in_ == 4
-    np.testing.assert_array_equal(on_dask.classes_, in_memory.classes_)
-    # The fitted model embeds dask arrays lazily, like any other.
-    assert isinstance(on_dask.transform(lazy_X), da.Array)
-
-
-def test_fit_on_a_dask_array_fetches_only_the_constrained_rows():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(20_000, 5))
-    y = rng.integers(0, 2, 20_000)
-    fetched = []
-
-    def record_block(block):
-        fetched.append(block.shape[0])
-        return block
-
-    lazy_X = da.from_array(X, chunks=(1000, 5)).map_blocks(record_block, meta=X[:0])
-    ITMLSupervised(n_constraints=40, random_state=0, tol=1e-2).fit(lazy_X, y)
-    # At most 80 rows are used; whole chunks pass through the map, not the dataset twice.
-    assert sum(fetched) <= 20_000
-
-
 def test_fit_on_a_dask_array_checks_its_input():
     X, y = _iris()
     with pytest.raises(ValueError, match="rows but y has"):
@@ -168,7 +134,9 @@ def test_weakly_supervised_fit_on_a_dask_preprocessor_equals_the_in_memory_fit(m
     assert np.abs(M_dask - M).max() <= rtol * np.abs(M).max()
     scores = [m.score(tuples, labels) if labels is not None else m.score(tuples) for m in
               (in_memory, on_dask)]  # fmt: skip
-    assert scores[0] == pytest.approx(scores[1], abs=1e-9)
+    # The scores rank the tuples by distance: the metrics agree to 1e-9, but tied distances
+    # (iris has exactly tied pairs) may swap places, and one swap moves a score by ~5e-5.
+    assert scores[0] == pytest.approx(scores[1], abs=1e-4)
     assert on_dask.n_features_in_ == 4
 
 

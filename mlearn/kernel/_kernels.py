@@ -10,20 +10,6 @@ from numbers import Integral, Real
 from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS, pairwise_kernels
 from sklearn.utils._param_validation import Interval, StrOptions
 
-KERNEL_PARAMETERS_DOC = """kernel : str or callable, default='rbf'
-        'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
-        named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
-    gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
-    degree : int, default=3
-        Degree of the poly kernel.
-    coef0 : float, default=1
-        Independent term of the poly and sigmoid kernels.
-    kernel_params : dict, default=None
-        Extra arguments of a callable kernel."""
-"""The numpydoc of the kernel parameters, shared by every kernelised learner."""
-
 KERNELS = sorted(set(PAIRWISE_KERNEL_FUNCTIONS) - {"precomputed"})
 
 KERNEL_PARAMETER_CONSTRAINTS = {

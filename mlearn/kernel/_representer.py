@@ -34,13 +34,6 @@ from ..base import SupervisedMixin, map_rows
 from ..psd import whitening_components
 from ._kernels import kernel_matrix
 
-RANK_RTOL_DOC = """rank_rtol : float in [0, 1), default=1e-5
-        Eigenvalues of the training kernel matrix below ``rank_rtol`` times the
-        largest are dropped, and the learner works in the span of the r
-        remaining eigenvectors. Smooth kernels have fast-decaying spectra (rbf
-        on the 1,797 sklearn digits: r = 563 at 1e-6, 61 at 1e-4), and the cost
-        grows with r. 0 keeps the numerical rank (floor 1e-10)."""
-
 
 def empirical_kernel_map(K, rtol=1e-5):
     """P = Λ^{-1/2} Vᵀ of shape (rank, n) for a kernel matrix K = V Λ Vᵀ.

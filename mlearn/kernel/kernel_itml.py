@@ -25,15 +25,15 @@ import numpy as np
 from sklearn.utils._param_validation import Interval
 
 from ..itml import ITMLSupervised
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
-from ._representer import RANK_RTOL_DOC, RepresenterKernelLearner
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
+from ._representer import RepresenterKernelLearner
 
 
 class KernelITML(RepresenterKernelLearner):
     """Information-Theoretic Metric Learning in a kernel's feature space.
 
-    Draws ``n_constraints`` balanced pairs from the labels and learns the
-    kernel matrix K' closest to K in LogDet divergence,
+    Draws ``n_constraints`` similar and as many dissimilar pairs from the labels
+    and learns the kernel matrix K' closest to K in LogDet divergence,
 
         min_{K' ≻ 0, ξ}  D_ld(K', K) + γ · D_ld(diag(ξ), diag(ξ₀))
         s.t.  K'_ii + K'_jj − 2K'_ij ≤ ξ_ij (similar),  ≥ ξ_ij (dissimilar),
@@ -44,8 +44,24 @@ class KernelITML(RepresenterKernelLearner):
 
     Parameters
     ----------
-    {kernel_parameters}
-    {rank_rtol}
+    kernel : str or callable, default='rbf'
+        'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
+        named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
+    gamma : float, default=None
+        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
+        1 / n_features.
+    degree : int, default=3
+        Degree of the poly kernel.
+    coef0 : float, default=1
+        Independent term of the poly and sigmoid kernels.
+    kernel_params : dict, default=None
+        Extra arguments of a callable kernel.
+    rank_rtol : float in [0, 1), default=1e-5
+        Eigenvalues of the training kernel matrix below ``rank_rtol`` times the
+        largest are dropped, and the learner works in the span of the r
+        remaining eigenvectors. Smooth kernels have fast-decaying spectra (rbf
+        on the 1,797 sklearn digits: r = 563 at 1e-6, 61 at 1e-4), and the cost
+        grows with r. 0 keeps the numerical rank (floor 1e-10).
     slack_weight : float > 0, default=1.0
         γ, the weight of the slack divergence (``gamma`` of :class:`ITML`);
         ``np.inf`` enforces the constraints exactly.
@@ -55,7 +71,8 @@ class KernelITML(RepresenterKernelLearner):
     n_components : int, default=None
         Output dimension; None keeps the rank of the training kernel matrix.
     n_constraints : int, default=None
-        Pairs drawn from the labels; None uses 40·n_classes².
+        Similar pairs, and as many dissimilar pairs, drawn from the labels;
+        None uses 20·n_classes² of each kind.
     max_iter : int, default=1000
         Maximum number of sweeps over the constraints.
     tol : float, default=1e-3
@@ -108,7 +125,7 @@ class KernelITML(RepresenterKernelLearner):
         "slack_weight": [Interval(Real, 0, None, closed="neither")],
         "bounds": ["array-like", None],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "n_constraints": [Interval(Integral, 2, None, closed="left"), None],
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
@@ -167,8 +184,3 @@ class KernelITML(RepresenterKernelLearner):
         self.n_iter_ = itml.n_iter_
         self.bounds_ = itml.bounds_
         return itml.components_
-
-
-KernelITML.__doc__ = KernelITML.__doc__.replace("{rank_rtol}", RANK_RTOL_DOC).replace(
-    "{kernel_parameters}", KERNEL_PARAMETERS_DOC
-)

@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import TUPLE_NAMES, check_preprocessor, check_tuples
 from ..base import _TuplesMixin, map_rows
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, KERNEL_PARAMETERS_DOC
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
 
 
 def _default_estimator():
@@ -77,7 +77,18 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     estimator : mlearn estimator, default=None
         The linear learner to run in kernel PCA space; cloned at fit. None
         means ``LMNN()``.
-    {kernel_parameters}
+    kernel : str or callable, default='rbf'
+        'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
+        named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
+    gamma : float, default=None
+        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
+        1 / n_features.
+    degree : int, default=3
+        Degree of the poly kernel.
+    coef0 : float, default=1
+        Independent term of the poly and sigmoid kernels.
+    kernel_params : dict, default=None
+        Extra arguments of a callable kernel.
     n_components : int, default=None
         Output dimension; passed to the learner's own ``n_components`` (a
         learner without that parameter raises a ``ValueError``). None keeps the
@@ -310,8 +321,3 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         tags.target_tags.required = inner.target_tags.required
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-KernelMetricLearner.__doc__ = KernelMetricLearner.__doc__.replace(
-    "{kernel_parameters}", KERNEL_PARAMETERS_DOC
-)

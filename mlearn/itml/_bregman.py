@@ -12,24 +12,23 @@ multiply-adds). Rows are processed four at a time, so each load of w_j and v'_j
 serves four rows and the four row sums need one horizontal reduction per block:
 on AVX2 this is about 1.3× faster than one row at a time (measured at d = 64).
 
-Importing this module imports numba; the kernels are compiled on first use and
-cached on disk (``cache=True``), so later processes only load them.
+Importing this module imports numba, so the solver imports it only when it runs
+(:mod:`mlearn._jit` says why); the kernels are compiled on first use and cached
+on disk, so later processes only load them. The options are the shared ones:
+reassociation lets LLVM vectorise the dot products, and no flag assumes finite
+values, since the guard on p must see infinities and NaN.
 """
 
-import numba
 import numpy as np
 
-# Reassociation lets LLVM vectorise the dot products; no flag that assumes finite
-# values, since the guard on p must see infinities and NaN.
-_JIT = {"cache": True, "fastmath": {"reassoc", "contract"}}
-
+from .._jit import jit
 
 # The helpers below are written one statement per value, with while loops, on
 # purpose: variants with tuple assignments or range loops measured 2-3× slower
 # (LLVM did not vectorise them the same way).
 
 
-@numba.njit(**_JIT)
+@jit
 def _update_and_multiply(M, w, beta, v, out):
     """M ← M + β w wᵀ and out ← M v (the updated M), in one pass over M."""
     d = M.shape[0]
@@ -79,7 +78,7 @@ def _update_and_multiply(M, w, beta, v, out):
         i += 1
 
 
-@numba.njit(**_JIT)
+@jit
 def _multiply(M, v, out):
     """out ← M v, four rows at a time."""
     d = M.shape[0]
@@ -113,13 +112,13 @@ def _multiply(M, v, out):
         i += 1
 
 
-@numba.njit(**_JIT)
+@jit
 def _difference(X, a, b, out):
     for j in range(X.shape[1]):
         out[j] = X[a, j] - X[b, j]
 
 
-@numba.njit(**_JIT)
+@jit
 def logdet_projection_sweep(M, X, first, second, signs, slack, dual, gamma, visit):
     """One cyclic pass of LogDet Bregman projections over the constraints ``visit``, in place.
 

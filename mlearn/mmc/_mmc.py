@@ -1,0 +1,356 @@
+"""MMC and MMCSupervised: the fit they share, then the two estimators."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._init import initial_metric
+from .._threads import blas_threads_for
+from .._validation import check_n_components, float_dtype
+from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin, inverse_covariance
+from ..constraints import similar_dissimilar_pairs
+from ..psd import components_from_metric
+from ._diagonal import fit_diagonal
+from ._evaluator import PairSums
+from ._full import fit_full
+from ._standardize import from_standardized, standardize, to_standardized
+
+__all__ = ["MMC", "MMCSupervised"]
+
+
+def split_pair_labels(indices, y):
+    """The similar and the dissimilar index pairs; raise unless there are both."""
+    similar, dissimilar = indices[y == 1], indices[y == -1]
+    if similar.shape[0] == 0 or dissimilar.shape[0] == 0:
+        raise ValueError(
+            f"MMC needs similar (+1) and dissimilar (-1) pairs; got {similar.shape[0]} "
+            f"similar and {dissimilar.shape[0]} dissimilar."
+        )
+    return similar, dissimilar
+
+
+class _BaseMMC(MahalanobisMixin, BaseEstimator):
+    """The fit shared by MMC (pairs) and MMCSupervised (class labels)."""
+
+    # A dask X stays on the cluster: every sum over the pairs is taken there.
+    _fits_on_dask = True
+
+    _parameter_constraints: dict = {
+        "diagonal": ["boolean"],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "init": [StrOptions({"identity", "covariance", "random"}), "array-like"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def _learn(self, X, indices, y):
+        """Fit ``components_`` on the labelled index pairs into X (an array or a dask array)."""
+        n_features = X.shape[1]
+        check_n_components(self.n_components, n_features)  # before any work is done
+        similar, dissimilar = split_pair_labels(indices, y)
+        pairs = self._evaluator(PairSums, X, similar, dissimilar)
+        used = np.unique(indices)
+
+        def inverse_covariance_of_paired_points():
+            # Only the paired points enter the objective, so the start ignores the others;
+            # float64 as in the solvers (components_ alone keeps X's dtype).
+            return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
+
+        M0 = initial_metric(
+            self.init,
+            n_features,
+            inverse_covariance=inverse_covariance_of_paired_points,
+            random_state=self.random_state,
+        )
+        spread, keep = standardize(pairs)
+        solve = fit_diagonal if self.diagonal else fit_full
+        d = int(np.sum(keep))
+        with blas_threads_for(d):
+            M, self.n_iter_ = solve(
+                pairs,
+                d,
+                to_standardized(M0, spread, keep),
+                self.max_iter,
+                self.tol,
+                self.verbose,
+                type(self).__name__,
+            )
+        M = from_standardized(M, spread, keep)
+        L = components_from_metric(M, self.n_components, check=False)
+        self.components_ = L.astype(float_dtype(X), copy=False)
+
+
+class MMC(PairsMixin, _BaseMMC):
+    """Mahalanobis Metric for Clustering from similar and dissimilar pairs.
+
+    Learns M maximising the sum of learned distances over dissimilar pairs
+    while the sum of squared distances over similar pairs is at most 1::
+
+        max_M Σ_D ‖d‖_M   s.t.   Σ_S ‖d‖²_M ≤ 1,  M ⪰ 0
+
+    (``diagonal=False``), or, for a diagonal M = diag(w) (``diagonal=True``),::
+
+        min_{w ≥ 0} Σ_S ‖d‖²_w − log Σ_D ‖d‖_w.
+
+    The package docstring of :mod:`mlearn.mmc` gives the algorithms and their
+    stopping rules.
+
+    Parameters
+    ----------
+    diagonal : bool, default=False
+        Learn a full metric M (Xing's constrained problem, accelerated
+        projected gradient) or a diagonal one, M = diag(w) (the penalised
+        problem, projected Newton).
+    n_components : int or None, default=None
+        Rows of ``components_``: the learned M is truncated to its
+        ``n_components`` largest eigenpairs (best rank-k approximation).
+        None keeps its numerical rank.
+    init : {'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='identity'
+        Starting metric (the diagonal only, when ``diagonal=True``): the
+        identity, the inverse covariance of the paired points, LᵀL / n_features
+        with L a square matrix of standard normal entries drawn from
+        ``random_state``, or a given PSD matrix. The problems are convex: the
+        start changes the path, not the optimum.
+    max_iter : int, default=1000
+        Maximum number of iterations. The diagonal solver rarely needs more
+        than 20; the full one needs 10 to 100 on most data, a few hundred
+        when its optimum is nearly degenerate.
+    tol : float, default=1e-5
+        Full: stop when the certified relative gap (g* − g)/g is at most tol.
+        Diagonal: stop when the Newton decrement is at most tol·max(1, |F|).
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``init='random'`` and, in MMCSupervised, the drawing of the pairs.
+    verbose : int, default=0
+        Print a table of the objective per iteration if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        Points that pairs given as indices refer to. A dask array stays on
+        the cluster: every sum over the tuples is taken there (see :doc:`/scaling`).
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The linear map L, M = LᵀL. The full metric is scaled so that
+        Σ_S ‖d‖²_M = 1.
+    n_iter_ : int
+        Iterations run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    threshold_ : float
+        Pairs at a learned distance ≤ threshold_ are predicted similar.
+
+    See Also
+    --------
+    MMCSupervised : the same learner fitted on class labels.
+
+    References
+    ----------
+    E. P. Xing, A. Y. Ng, M. I. Jordan and S. Russell, "Distance metric
+    learning, with application to clustering with side-information", NIPS 2002.
+
+    D. P. Bertsekas, "Projected Newton methods for optimization problems with
+    simple constraints", SIAM J. Control and Optimization 20(2), 1982.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn import MMC
+    >>> X = np.array([[0.0, 0.0], [0.1, 5.0], [3.0, 0.2], [3.1, 4.8]])
+    >>> pairs = np.array([[0, 1], [2, 3], [0, 2], [1, 3]])
+    >>> y = np.array([1, 1, -1, -1])
+    >>> mmc = MMC(preprocessor=X).fit(pairs, y)
+    >>> mmc.predict(pairs)
+    array([ 1,  1, -1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseMMC._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
+    }
+
+    def __init__(
+        self,
+        diagonal=False,
+        *,
+        n_components=None,
+        init="identity",
+        max_iter=1000,
+        tol=1e-5,
+        random_state=None,
+        verbose=0,
+        preprocessor=None,
+    ):
+        self.diagonal = diagonal
+        self.n_components = n_components
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+        self.preprocessor = preprocessor
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, pairs, y):
+        """Learn the metric from labelled pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features), or (n_pairs, 2) indices
+            Indices need ``preprocessor``.
+        y : array-like of shape (n_pairs,)
+            +1 for similar pairs, −1 for dissimilar; both kinds are needed.
+
+        Returns
+        -------
+        self : MMC
+        """
+        X, indices, y = self._validate_fit_pairs(pairs, y)
+        self._learn(X, indices, y)
+        self._fit_threshold(X, indices, y)
+        return self
+
+
+class MMCSupervised(SupervisedMixin, _BaseMMC):
+    """MMC fitted on class labels: pairs drawn from y, then the same solver as :class:`MMC`.
+
+    ``n_constraints`` pairs of each kind (similar and dissimilar) are drawn:
+    similar pairs join two points of one class, dissimilar pairs points of two
+    classes, each drawn without repetition by
+    :func:`mlearn.constraints.similar_dissimilar_pairs`; see :class:`MMC` for
+    the objective.
+
+    Parameters
+    ----------
+    diagonal : bool, default=False
+        Learn a full metric M (Xing's constrained problem, accelerated
+        projected gradient) or a diagonal one, M = diag(w) (the penalised
+        problem, projected Newton).
+    n_components : int or None, default=None
+        Rows of ``components_``: the learned M is truncated to its
+        ``n_components`` largest eigenpairs (best rank-k approximation).
+        None keeps its numerical rank.
+    n_constraints : int or None, default=None
+        n_constraints pairs of each kind (similar and dissimilar) are drawn,
+        2·n_constraints pairs in all. None means 20·n_classes² of each kind
+        (metric-learn's default), or as many as the labels have if fewer.
+    init : {'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='identity'
+        Starting metric (the diagonal only, when ``diagonal=True``): the
+        identity, the inverse covariance of the paired points, LᵀL / n_features
+        with L a square matrix of standard normal entries drawn from
+        ``random_state``, or a given PSD matrix. The problems are convex: the
+        start changes the path, not the optimum.
+    max_iter : int, default=1000
+        Maximum number of iterations. The diagonal solver rarely needs more
+        than 20; the full one needs 10 to 100 on most data, a few hundred
+        when its optimum is nearly degenerate.
+    tol : float, default=1e-5
+        Full: stop when the certified relative gap (g* − g)/g is at most tol.
+        Diagonal: stop when the Newton decrement is at most tol·max(1, |F|).
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``init='random'`` and, in MMCSupervised, the drawing of the pairs.
+    verbose : int, default=0
+        Print a table of the objective per iteration if > 0.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The linear map L, M = LᵀL. The full metric is scaled so that
+        Σ_S ‖d‖²_M = 1.
+    n_iter_ : int
+        Iterations run.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    See Also
+    --------
+    MMC : the same learner fitted on pairs.
+
+    References
+    ----------
+    E. P. Xing, A. Y. Ng, M. I. Jordan and S. Russell, "Distance metric
+    learning, with application to clustering with side-information", NIPS 2002.
+
+    D. P. Bertsekas, "Projected Newton methods for optimization problems with
+    simple constraints", SIAM J. Control and Optimization 20(2), 1982.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from mlearn import MMCSupervised
+    >>> X, y = load_iris(return_X_y=True)
+    >>> mmc = MMCSupervised(diagonal=True, random_state=0).fit(X, y)
+    >>> weights = np.diag(mmc.get_mahalanobis_matrix())
+    >>> np.flatnonzero(weights)  # only the petal length is kept
+    array([2])
+    >>> mmc.transform(X).shape
+    (150, 1)
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseMMC._parameter_constraints,
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        diagonal=False,
+        *,
+        n_components=None,
+        n_constraints=None,
+        init="identity",
+        max_iter=1000,
+        tol=1e-5,
+        random_state=None,
+        verbose=0,
+    ):
+        self.diagonal = diagonal
+        self.n_components = n_components
+        self.n_constraints = n_constraints
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Draw similar and dissimilar pairs from the labels and learn the metric.
+
+        Parameters
+        ----------
+        X : array-like or dask array of shape (n_samples, n_features)
+            A dask array stays on the cluster: the pairs are drawn here from
+            the labels, and every sum over them is computed on the workers
+            (see :doc:`/scaling`); the fit equals the in-memory one to rounding.
+        y : array-like of shape (n_samples,)
+            Class labels; at least two classes.
+
+        Returns
+        -------
+        self : MMCSupervised
+        """
+        X, indices, labels = self._validate_and_draw_pairs(X, y, self._draw_pairs)
+        self._learn(X, indices, labels)
+        return self
+
+    def _draw_pairs(self, y):
+        """``n_constraints`` similar and as many dissimilar pairs from the encoded labels."""
+        n_constraints = self.n_constraints
+        if n_constraints is None:
+            # metric-learn's default, capped at the pairs these labels have.
+            counts = np.bincount(y).astype(np.int64)
+            n_similar = int(np.sum(counts * (counts - 1) // 2))
+            n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
+            n_constraints = max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
+        return similar_dissimilar_pairs(y, 2 * n_constraints, random_state=self.random_state)

@@ -1,0 +1,135 @@
+"""FARM fitted on a dask array: every sum over the triplets taken on the workers."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+da = pytest.importorskip("dask.array")
+distributed = pytest.importorskip("distributed")
+
+from sklearn.datasets import load_iris  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from mlearn import FARM, FARMSupervised  # noqa: E402
+from mlearn._dask import current_client  # noqa: E402
+from mlearn.base import MahalanobisMixin  # noqa: E402
+from mlearn.constraints import knn_triplets  # noqa: E402
+from mlearn.farm._evaluator import _TripletLoss  # noqa: E402
+
+from .._cluster import two_worker_client  # noqa: E402
+
+# Distributed sums differ from in-memory ones in their order only; the solvers
+# amplify that rounding by their conditioning, well below this.
+RTOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def client():
+    with two_worker_client() as client:
+        yield client
+
+
+def _labelled_points(n=1200, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
+    X[:, 0] += 2.0 * y
+    X[:, 1] -= 1.5 * y
+    return X, y
+
+
+def _only_on_a_worker(block):
+    """Passes X's blocks through, but only inside a worker: computing one on the driver fails."""
+    if block.shape[0] > 1:  # dask probes with tiny blocks to infer metadata
+        distributed.get_worker()  # raises ValueError outside a worker
+    return block
+
+
+def _dask_points(X, rows=150, guard=False):
+    lazy = da.from_array(X, chunks=(rows, 3))
+    return lazy.map_blocks(_only_on_a_worker, meta=X[:0]) if guard else lazy
+
+
+def _assert_same_metric(on_dask, in_memory):
+    M_dask, M = on_dask.get_mahalanobis_matrix(), in_memory.get_mahalanobis_matrix()
+    np.testing.assert_allclose(M_dask, M, rtol=RTOL, atol=RTOL * np.abs(M).max())
+    assert on_dask.n_iter_ == in_memory.n_iter_
+    assert on_dask.objective_ == pytest.approx(in_memory.objective_, rel=RTOL)
+
+
+# The tests without a client come first: the module's cluster, once started, is the
+# default scheduler of every later dask computation.
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_farm_without_a_client_runs_on_the_local_scheduler():
+    assert current_client() is None
+    X, y = _labelled_points(n=200, seed=3)
+    make = lambda: FARMSupervised(max_iter=5)  # noqa: E731
+    _assert_same_metric(make().fit(_dask_points(X, rows=50), y), make().fit(X, y))
+
+
+def test_fit_on_a_dask_preprocessor_equals_the_in_memory_fit():
+    # Index tuples into a dask array: FARM takes its sums over the tuples on the cluster.
+    X, y = load_iris(return_X_y=True)
+    tuples = knn_triplets(X, y, 2, 2)
+    lazy_X = da.from_array(X, chunks=(40, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_memory = FARM(preprocessor=X, random_state=0).fit(tuples)
+        on_dask = FARM(preprocessor=lazy_X, random_state=0).fit(tuples)
+    M, M_dask = in_memory.get_mahalanobis_matrix(), on_dask.get_mahalanobis_matrix()
+    # Sums in another order.
+    assert np.abs(M_dask - M).max() <= 1e-9 * np.abs(M).max()
+    assert in_memory.score(tuples) == pytest.approx(on_dask.score(tuples), abs=1e-9)
+    assert on_dask.n_features_in_ == 4
+
+
+TRIPLET_CASES = {
+    "FARMSupervised": lambda: FARMSupervised(k_impostor=4, max_iter=4),
+    "FARMSupervised-l1-covariance": lambda: FARMSupervised(
+        penalty="l1", init="covariance", k_impostor=4, max_iter=2
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIPLET_CASES))
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_farm_on_a_cluster_agrees_with_the_in_memory_fit(client, name):
+    X, y = _labelled_points(n=240)
+    make = TRIPLET_CASES[name]
+    on_dask = make().fit(_dask_points(X, rows=60, guard=True), y)
+    _assert_same_metric(on_dask, make().fit(X, y))
+
+
+def test_sharded_triplet_loss_equals_the_in_memory_one(client):
+    X, y = _labelled_points(n=300, seed=6)
+    triplets = knn_triplets(X, y, 2, 3)
+    rng = np.random.default_rng(0)
+    M, w = np.cov(rng.normal(size=(5, 20))), rng.uniform(0.5, 1.5, 5)
+    whole = _TripletLoss(X, triplets)
+    sharded = MahalanobisMixin()._evaluator(
+        _TripletLoss, _dask_points(X, rows=70, guard=True), triplets, n_shards=3
+    )
+    assert sharded.n_shards == 3
+    (total, G), (reference_total, reference_G) = sharded.sums(M, w), whole.sums(M, w)
+    assert total == pytest.approx(reference_total, rel=1e-12)
+    np.testing.assert_allclose(G, reference_G, rtol=1e-10, atol=1e-10 * np.abs(G).max())
+    np.testing.assert_allclose(sharded.margins(M, w), whole.margins(M, w), rtol=1e-10)
+    with pytest.raises(AttributeError, match="laplacian is not declared"):
+        sharded.laplacian(np.ones(3))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=(AttributeError, RuntimeError),
+    reason="ShardedEvaluator._read_attribute passes (name, rows) to _attribute(shard, rows, name)",
+)
+def test_sharded_triplet_count_is_the_sum_over_the_shards(client):
+    X, y = _labelled_points(n=300, seed=6)
+    triplets = knn_triplets(X, y, 2, 3)
+    sharded = MahalanobisMixin()._evaluator(
+        _TripletLoss, _dask_points(X, rows=70), triplets, n_shards=3
+    )
+    assert sharded.n_triplets == len(triplets)
