@@ -174,7 +174,8 @@ def test_sharded_evaluator_equals_the_in_memory_one(name):
     build, by, X, arrays, options, calls = CASES[name]()
     lazy = da.from_array(X, chunks=(37, 2))
     if by == "rows":
-        sharded, in_memory = shard_rows(build, lazy, *arrays, **options), build(0, X, *arrays, **options)
+        sharded = shard_rows(build, lazy, *arrays, **options)
+        in_memory = build(0, X, *arrays, **options)
     else:
         sharded = shard_tuples(build, lazy, *arrays, n_shards=3, **options)
         in_memory = build(X, *arrays, **options)
