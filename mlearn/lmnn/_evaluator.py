@@ -47,15 +47,18 @@ class RowBlockObjective:
 
         ``random_state`` is used as it is by the block at offset 0 (so that one
         block is exactly the in-memory fit); every other block samples with its
-        own stream, seeded from it and its offset, so that no two blocks draw
-        the same subsets.
+        own stream, seeded from the state of ``random_state`` and the block's
+        offset, so that no two blocks draw the same subsets. The state is read,
+        not drawn from: blocks built concurrently in one process share the
+        object, and must not race for it.
         """
         X_block = np.asarray(X_block, dtype=dtype)
         y_block = np.asarray(y_block, dtype=np.intp)
         targets, valid = target_neighbors(X_block, y_block, n_neighbors)
         rng = check_random_state(random_state)
         if offset:
-            rng = np.random.RandomState([rng.randint(np.iinfo(np.int32).max), offset])
+            keys = rng.get_state()[1].astype(np.int64)
+            rng = np.random.RandomState(np.append(keys, offset))
         return cls(offset, X_block, y_block, targets, valid, rng)
 
     @across_shards("sum")
