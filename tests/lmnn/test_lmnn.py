@@ -1,0 +1,93 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+
+from mlearn import LMNN
+from mlearn.lmnn._targets import target_neighbors
+
+from ._helpers import knn_accuracy, noisy_problem, small_problem
+
+
+def test_fit_on_sampled_impostors_says_so_and_beats_euclidean():
+    X_train, X_test, y_train, y_test = noisy_problem()
+    euclidean = knn_accuracy(X_train, X_test, y_train, y_test)
+    model = LMNN(n_neighbors=3, max_impostors=300, random_state=0).fit(X_train, y_train)
+    assert model.impostors_sampled_
+    learned = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+    exact = LMNN(n_neighbors=3, random_state=0).fit(X_train, y_train)
+    assert not exact.impostors_sampled_
+
+
+def test_learned_metric_beats_euclidean_knn_with_noise_features():
+    X_train, X_test, y_train, y_test = noisy_problem()
+    euclidean = knn_accuracy(X_train, X_test, y_train, y_test)
+    model = LMNN(n_neighbors=3).fit(X_train, y_train)
+    learned = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+    assert learned > 0.85
+
+
+@pytest.mark.parametrize("init", ["pca", "lda", "random", "auto"])
+def test_n_components_embeds_in_fewer_dimensions(init):
+    X_train, X_test, y_train, y_test = noisy_problem()
+    model = LMNN(n_components=2, init=init, random_state=0).fit(X_train, y_train)
+    assert model.components_.shape == (2, X_train.shape[1])
+    assert model.transform(X_test).shape == (X_test.shape[0], 2)
+    euclidean = knn_accuracy(X_train, X_test, y_train, y_test)
+    learned = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.1
+
+
+def test_same_random_state_gives_the_same_metric():
+    X, y = small_problem(seed=8, n=60)
+    first = LMNN(init="random", random_state=3, max_iter=50).fit(X, y).components_
+    second = LMNN(init="random", random_state=3, max_iter=50).fit(X, y).components_
+    other = LMNN(init="random", random_state=4, max_iter=50).fit(X, y).components_
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+def test_float32_input_gives_float32_metric_close_to_float64():
+    X, y = load_iris(return_X_y=True)
+    m64 = LMNN(n_neighbors=3).fit(X, y)
+    m32 = LMNN(n_neighbors=3).fit(X.astype(np.float32), y)
+    assert m32.components_.dtype == np.float32
+    assert m32.transform(X.astype(np.float32)).dtype == np.float32
+    acc64 = knn_accuracy(m64.transform(X), m64.transform(X), y, y)
+    acc32 = knn_accuracy(m32.transform(X), m32.transform(X), y, y)
+    assert abs(acc64 - acc32) <= 0.02
+
+
+def test_small_classes_reduce_n_neighbors_with_a_warning():
+    X, y = small_problem(seed=9, n=31)
+    y = y.copy()
+    y[-1] = 7  # a single-point class: no target neighbours, impostor only
+    targets, valid = target_neighbors(X, y, 3)
+    assert not valid[-1].any()
+    assert valid[:-1].all()
+    with pytest.warns(UserWarning, match="fewer than n_neighbors"):
+        LMNN(n_neighbors=3, max_iter=200).fit(X, y)
+
+
+def test_only_single_point_classes_is_a_clear_error():
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        LMNN().fit(X, [0, 1, 2, 3])
+
+
+def test_bad_init_and_n_components_are_clear_errors():
+    X, y = small_problem()
+    with pytest.raises(ValueError, match="must not exceed"):
+        LMNN(n_components=5).fit(X, y)
+    with pytest.raises(ValueError, match="init must have shape"):
+        LMNN(init=np.eye(3)).fit(X, y)
+    with pytest.raises(ValueError, match="n_components=2"):
+        LMNN(init=np.eye(3, 4), n_components=2).fit(X, y)
+    model = LMNN(init=np.eye(3, 4), max_iter=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert model.fit(X, y).components_.shape == (3, 4)

@@ -1,0 +1,76 @@
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.exceptions import ConvergenceWarning
+
+from mlearn import LMNN
+from mlearn.lmnn import _active_set
+from mlearn.lmnn._active_set import ActivePairs
+from mlearn.lmnn._loss import lmnn_loss_and_grad
+from mlearn.lmnn._search import find_impostors
+from mlearn.lmnn._targets import target_neighbors
+
+from ._helpers import all_impostor_pairs, knn_accuracy, noisy_problem, small_problem
+
+
+def test_sampled_start_falls_back_to_an_exact_verified_search(monkeypatch):
+    # At the identity start 26,436 pairs lie inside the radii, above twice
+    # the budget of 7,000: the first search samples. The learned metric has about
+    # 6,000, which fit: the fit must end on an exact search.
+    monkeypatch.setattr(_active_set, "_EXACT_SEARCH_FACTOR", 1)
+    sampled = []
+    sample = _active_set.sample_impostor_pairs
+
+    def counted(*args):
+        sampled.append(True)
+        return sample(*args)
+
+    monkeypatch.setattr(_active_set, "sample_impostor_pairs", counted)
+    X_train, X_test, y_train, y_test = noisy_problem()
+    model = LMNN(init="identity", max_impostors=7000, random_state=0).fit(X_train, y_train)
+    assert sampled
+    assert not model.impostors_sampled_
+    L = model.components_
+    targets, valid = target_neighbors(X_train, y_train, 3)
+    Z = X_train @ L.T
+    radii = _active_set.margin_radii(Z, targets, valid, _active_set._SEARCH_SLACK)
+    assert model.n_impostor_pairs_ == find_impostors(Z, y_train, radii)[2] <= 7000
+    euclidean = knn_accuracy(X_train, X_test, y_train, y_test)
+    learned = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+
+
+def test_fit_ends_at_a_local_minimum_of_the_full_objective():
+    X, y = small_problem(seed=7, n=60, d=5)
+    model = LMNN(
+        n_neighbors=3, init="identity", hinge="squared_hinge", tol=1e-10, max_iter=500
+    ).fit(X, y)
+    targets, valid = target_neighbors(X, y, 3)
+    pairs = ActivePairs(targets, valid, *all_impostor_pairs(y))
+    start, _ = lmnn_loss_and_grad(np.eye(5), X, pairs, 0.5, "squared_hinge")
+    L = model.components_
+    end, _ = lmnn_loss_and_grad(L, X, pairs, 0.5, "squared_hinge")
+    assert end < 0.9 * start
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        step = 1e-3 * np.linalg.norm(L) * rng.normal(size=L.shape)
+        nearby, _ = lmnn_loss_and_grad(L + step, X, pairs, 0.5, "squared_hinge")
+        assert nearby >= end * (1 - 1e-9)
+
+
+def test_max_iter_warns_and_counts_iterations():
+    X_train, _, y_train, _ = noisy_problem()
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        model = LMNN(max_iter=3).fit(X_train, y_train)
+    assert model.n_iter_ == 3
+    assert model.n_loss_evals_ >= 4
+
+
+def test_converged_fit_reports_no_warning():
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = LMNN(n_neighbors=3, max_iter=500).fit(X, y)
+    assert 0 < model.n_iter_ < 500
