@@ -30,10 +30,7 @@ from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import roc_auc_score
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blocks import (
-    paired_distances,
-    rows_per_block,  # noqa: F401  TEMPORARY: removed when the learners are ported
-)
+from ._blocks import paired_distances
 from ._dask import (
     inverse_covariance_on_cluster,
     labels_in_memory,
@@ -43,9 +40,11 @@ from ._dask import (
     shard_rows,
     shard_tuples,
 )
+from ._init import components_from_scatters, initial_components, resolve_components_init
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
+    check_n_components,
     check_pair_labels,
     check_points,
     check_preprocessor,
@@ -140,6 +139,39 @@ def inverse_covariance(X, used=None):
         return metric_from_components(inverse_covariance_components(points)).astype(np.float64)
 
     return compute
+
+
+def initial_components_of(X, y, init, *, n_components, random_state, statistics):
+    """The initial L of :func:`mlearn._init.initial_components`, for X in memory or not.
+
+    For a dask X the points never come to the driver: 'pca' and 'lda' take their
+    axes from class sums and scatter matrices summed over the row blocks by
+    ``statistics``, an evaluator with the 'sum' methods ``class_sums(n_classes)``
+    and ``centred_scatters(mean, class_means)`` (see
+    :func:`mlearn._init.components_from_scatters`); the other starts need no data.
+
+    Parameters
+    ----------
+    X : ndarray or dask array of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Labels encoded 0..n_classes − 1.
+    init, n_components, random_state
+        As :func:`mlearn._init.initial_components` takes them.
+    statistics : evaluator
+        Used only for a dask X.
+    """
+    if not is_dask_array(X):
+        return initial_components(
+            init, X, y, n_components=n_components, random_state=random_state
+        )
+    n_classes = int(np.max(y)) + 1
+    name = resolve_components_init(init, n_components, X.shape[1], n_classes)
+    if isinstance(name, str) and name in ("pca", "lda"):
+        counts, sums = statistics.class_sums(n_classes)
+        k = check_n_components(n_components, X.shape[1])
+        return components_from_scatters(name, k, counts, sums, statistics.centred_scatters)
+    empty = np.empty((0, X.shape[1]), dtype=float_dtype(X))
+    return initial_components(name, empty, n_components=n_components, random_state=random_state)
 
 
 def row_blocks_of(X):

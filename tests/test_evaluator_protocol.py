@@ -19,7 +19,7 @@ da = pytest.importorskip("dask.array")
 
 import mlearn  # noqa: E402
 from mlearn._dask import shard_rows, shard_tuples  # noqa: E402
-from mlearn._evaluator import declared_methods  # noqa: E402
+from mlearn._evaluator import declared_combination, declared_methods  # noqa: E402
 from mlearn.constraints import knn_triplets, similar_dissimilar_pairs  # noqa: E402
 
 RTOL = 1e-10
@@ -114,7 +114,28 @@ def _triplet_terms_case():
     return TripletTerms, "tuples", X, (triplets,), {"P": P}, calls
 
 
+def _row_block_objective_case():
+    from mlearn.lmnn._evaluator import RowBlockObjective
+
+    X, y, rng = _points(seed=4)
+    L = rng.normal(size=(3, X.shape[1]))
+    mean = X.mean(axis=0)
+    class_means = np.array([X[y == c].mean(axis=0) for c in range(3)])
+    calls = [
+        ("class_sums", (3,)),
+        ("centred_scatters", (mean, class_means)),
+        ("target_distance_sum", (L,)),
+        ("search_active_set", (L, None, len(X))),
+        ("active_set_size", ()),
+        ("loss_and_grad", (L, 0.5, "hinge")),
+        ("loss_and_grad", (L, 0.3, "squared_hinge")),
+    ]
+    options = {"n_neighbors": 3, "dtype": np.float64, "random_state": 0}
+    return RowBlockObjective.from_block, "rows", X, (y,), options, calls
+
+
 CASES = {
+    "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,
     "mlearn.triplet_svm._features.TripletFeatures": _triplet_features_case,
@@ -156,6 +177,36 @@ def _assert_same(sharded, in_memory, what):
     np.testing.assert_allclose(sharded, in_memory, rtol=RTOL, atol=RTOL * scale, err_msg=what)
 
 
+class _Blocks:
+    """The in-memory reference of a row-sharded evaluator: one evaluator per row block,
+    each method's results combined as it declares (the blocks see their own rows only)."""
+
+    def __init__(self, build, X, arrays, bounds, options):
+        self.blocks = [
+            build(a, X[a:b], *(v[a:b] for v in arrays), **options)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
+
+    def __getattr__(self, name):
+        combine, _ = declared_combination(type(self.blocks[0]), name)
+
+        def combined(*args):
+            results = [getattr(block, name)(*args) for block in self.blocks]
+            if combine == "update":
+                return None
+            if combine == "sum":
+                return _sum(results)
+            return np.concatenate(results)
+
+        return combined
+
+
+def _sum(results):
+    if isinstance(results[0], tuple):
+        return tuple(_sum(list(column)) for column in zip(*results, strict=True))
+    return sum(results[1:], results[0])
+
+
 def _run(sharded, in_memory, calls):
     for call in calls:
         name, args = call[0], call[1]
@@ -175,7 +226,7 @@ def test_sharded_evaluator_equals_the_in_memory_one(name):
     lazy = da.from_array(X, chunks=(37, 2))
     if by == "rows":
         sharded = shard_rows(build, lazy, *arrays, **options)
-        in_memory = build(0, X, *arrays, **options)
+        in_memory = _Blocks(build, X, arrays, sharded.bounds, options)
     else:
         sharded = shard_tuples(build, lazy, *arrays, n_shards=3, **options)
         in_memory = build(X, *arrays, **options)

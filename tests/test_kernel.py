@@ -16,7 +16,10 @@ from mlearn import LMNN, Covariance, ITMLSupervised, KernelITML, KernelLMNN, Ker
 from mlearn.constraints import random_triplets, similar_dissimilar_pairs
 from mlearn.itml._solver import _itml_solve
 from mlearn.kernel._representer import empirical_kernel_map
-from mlearn.lmnn import ActivePairs, find_impostors, lmnn_loss_and_grad, target_neighbors
+from mlearn.lmnn._active_set import ActivePairs
+from mlearn.lmnn._loss import lmnn_loss_and_grad
+from mlearn.lmnn._search import find_impostors
+from mlearn.lmnn._targets import target_neighbors
 
 from ._learners import InverseVariancePairs, InverseVarianceTriplets
 

@@ -14,8 +14,6 @@ the other shared helpers) and never a learner; dask itself is imported only when
 a Dask array is actually given.
 """
 
-# TEMPORARY (removed when the last learner is ported): the names the old modules import.
-from .._validation import float_dtype, is_dask_array  # noqa: E402,F401
 from ._arrays import (
     labels_in_memory,
     lazy_transform,
@@ -27,7 +25,6 @@ from ._arrays import (
 from ._neighbours import class_neighbours
 from ._sharded import ShardedEvaluator, default_shards, shard_bounds, shard_rows, shard_tuples
 from ._state import ShardedState, current_client
-from ._state import current_client as _current_client  # noqa: E402,F401
 from ._statistics import inverse_covariance_on_cluster
 
 __all__ = [

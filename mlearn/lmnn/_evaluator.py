@@ -14,7 +14,6 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._evaluator import across_shards
-from .._init import components_from_scatters
 from ._active_set import search_active_set
 from ._loss import lmnn_loss_and_grad
 from ._targets import target_distances, target_neighbors
@@ -106,9 +105,3 @@ class RowBlockObjective:
     def loss_and_grad(self, L, push_weight, hinge):
         """ε(L; X_b, y_b) over the active set, and its gradient (n_components × d)."""
         return lmnn_loss_and_grad(L, self.X, self.pairs, push_weight, hinge)
-
-
-def components_from_blocks(evaluator, init, n_components, n_classes):
-    """'pca' or 'lda' initial L from the class sums and scatters summed over the blocks."""
-    counts, sums = evaluator.class_sums(n_classes)
-    return components_from_scatters(init, n_components, counts, sums, evaluator.centred_scatters)

@@ -8,11 +8,10 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import initial_components, resolve_components_init
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype
-from ..base import MahalanobisMixin, SupervisedMixin, row_blocks_of
-from ._evaluator import RowBlockObjective, components_from_blocks
+from .._validation import float_dtype
+from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
+from ._evaluator import RowBlockObjective
 from ._solver import minimize_over_active_sets, searches_and_evaluations
 
 __all__ = ["LMNN"]
@@ -235,29 +234,15 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             )
 
     def _initial_components(self, evaluator, X, y, dtype):
-        """The initial L from ``init``, in X's dtype.
-
-        Points in memory start as every learner does (scikit-learn's PCA and
-        LDA for 'pca' and 'lda', :func:`mlearn._init.initial_components`); points
-        in row blocks elsewhere get the same axes from the class sums and
-        scatters summed over the blocks, without the rows leaving them.
-        """
-        n_features = X.shape[1]
-        init = resolve_components_init(self.init, self.n_components, n_features, len(self.classes_))
-        if isinstance(X, np.ndarray):
-            L = initial_components(
-                init, X, y, n_components=self.n_components, random_state=self.random_state
-            )
-        elif isinstance(init, str) and init in ("pca", "lda"):
-            n_components = check_n_components(self.n_components, n_features)
-            L = components_from_blocks(evaluator, init, n_components, len(self.classes_))
-        else:
-            L = initial_components(
-                init,
-                np.empty((0, n_features), dtype=dtype),
-                n_components=self.n_components,
-                random_state=self.random_state,
-            )
+        """The initial L from ``init`` in X's dtype (:func:`mlearn.base.initial_components_of`)."""
+        L = initial_components_of(
+            X,
+            y,
+            self.init,
+            n_components=self.n_components,
+            random_state=self.random_state,
+            statistics=evaluator,
+        )
         return L.astype(dtype, copy=False)
 
 
