@@ -14,7 +14,7 @@ from mlearn.base import MahalanobisMixin  # noqa: E402
 from mlearn.constraints import knn_triplets  # noqa: E402
 from mlearn.farm._evaluator import _TripletLoss  # noqa: E402
 
-from .._cluster import two_worker_client  # noqa: E402
+from .._cluster import dask_points, labelled_points, two_worker_client  # noqa: E402
 
 # Distributed sums differ from in-memory ones in their order only; the solvers
 # amplify that rounding by their conditioning, well below this.
@@ -25,27 +25,6 @@ RTOL = 1e-6
 def client():
     with two_worker_client() as client:
         yield client
-
-
-def _labelled_points(n=1200, d=5, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
-    X[:, 0] += 2.0 * y
-    X[:, 1] -= 1.5 * y
-    return X, y
-
-
-def _only_on_a_worker(block):
-    """Passes X's blocks through, but only inside a worker: computing one on the driver fails."""
-    if block.shape[0] > 1:  # dask probes with tiny blocks to infer metadata
-        distributed.get_worker()  # raises ValueError outside a worker
-    return block
-
-
-def _dask_points(X, rows=150, guard=False):
-    lazy = da.from_array(X, chunks=(rows, 3))
-    return lazy.map_blocks(_only_on_a_worker, meta=X[:0]) if guard else lazy
 
 
 def _assert_same_metric(on_dask, in_memory):
@@ -62,9 +41,9 @@ def _assert_same_metric(on_dask, in_memory):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_farm_without_a_client_runs_on_the_local_scheduler():
     assert current_client() is None
-    X, y = _labelled_points(n=200, seed=3)
+    X, y = labelled_points(n=200, seed=3)
     make = lambda: FARMSupervised(max_iter=5)  # noqa: E731
-    _assert_same_metric(make().fit(_dask_points(X, rows=50), y), make().fit(X, y))
+    _assert_same_metric(make().fit(dask_points(X, rows=50), y), make().fit(X, y))
 
 
 TRIPLET_CASES = {
@@ -78,20 +57,20 @@ TRIPLET_CASES = {
 @pytest.mark.parametrize("name", list(TRIPLET_CASES))
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_farm_on_a_cluster_agrees_with_the_in_memory_fit(client, name):
-    X, y = _labelled_points(n=240)
+    X, y = labelled_points(n=240)
     make = TRIPLET_CASES[name]
-    on_dask = make().fit(_dask_points(X, rows=60, guard=True), y)
+    on_dask = make().fit(dask_points(X, rows=60, guard=True), y)
     _assert_same_metric(on_dask, make().fit(X, y))
 
 
 def test_sharded_triplet_loss_equals_the_in_memory_one(client):
-    X, y = _labelled_points(n=300, seed=6)
+    X, y = labelled_points(n=300, seed=6)
     triplets = knn_triplets(X, y, 2, 3)
     rng = np.random.default_rng(0)
     M, w = np.cov(rng.normal(size=(5, 20))), rng.uniform(0.5, 1.5, 5)
     whole = _TripletLoss(X, triplets)
     sharded = MahalanobisMixin()._evaluator(
-        _TripletLoss, _dask_points(X, rows=70, guard=True), triplets, n_shards=3
+        _TripletLoss, dask_points(X, rows=70, guard=True), triplets, n_shards=3
     )
     assert sharded.n_shards == 3
     (total, G), (reference_total, reference_G) = sharded.sums(M, w), whole.sums(M, w)
@@ -103,9 +82,9 @@ def test_sharded_triplet_loss_equals_the_in_memory_one(client):
 
 
 def test_sharded_triplet_count_is_the_sum_over_the_shards(client):
-    X, y = _labelled_points(n=300, seed=6)
+    X, y = labelled_points(n=300, seed=6)
     triplets = knn_triplets(X, y, 2, 3)
     sharded = MahalanobisMixin()._evaluator(
-        _TripletLoss, _dask_points(X, rows=70), triplets, n_shards=3
+        _TripletLoss, dask_points(X, rows=70), triplets, n_shards=3
     )
     assert sharded.n_triplets == len(triplets)

@@ -16,7 +16,7 @@ from dask.sizeof import sizeof  # noqa: E402
 from mlearn import MMCSupervised  # noqa: E402
 from mlearn._dask import current_client  # noqa: E402
 
-from .._cluster import two_worker_client  # noqa: E402
+from .._cluster import dask_points, labelled_points, two_worker_client  # noqa: E402
 
 # Distributed sums differ from in-memory ones in their order only; the solvers
 # amplify that rounding by their conditioning, well below this.
@@ -27,27 +27,6 @@ RTOL = 1e-6
 def client():
     with two_worker_client() as client:
         yield client
-
-
-def _labelled_points(n=1200, d=5, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
-    X[:, 0] += 2.0 * y
-    X[:, 1] -= 1.5 * y
-    return X, y
-
-
-def _only_on_a_worker(block):
-    """Passes X's blocks through, but only inside a worker: computing one on the driver fails."""
-    if block.shape[0] > 1:  # dask probes with tiny blocks to infer metadata
-        distributed.get_worker()  # raises ValueError outside a worker
-    return block
-
-
-def _dask_points(X, rows=150, guard=False):
-    lazy = da.from_array(X, chunks=(rows, 3))
-    return lazy.map_blocks(_only_on_a_worker, meta=X[:0]) if guard else lazy
 
 
 def _assert_same_metric(on_dask, in_memory):
@@ -62,8 +41,8 @@ def _assert_same_metric(on_dask, in_memory):
 
 def test_mmc_without_a_client_runs_on_the_local_scheduler():
     assert current_client() is None
-    X, y = _labelled_points(seed=1)
-    on_dask = MMCSupervised(diagonal=True, random_state=0).fit(_dask_points(X), y)
+    X, y = labelled_points(seed=1)
+    on_dask = MMCSupervised(diagonal=True, random_state=0).fit(dask_points(X), y)
     _assert_same_metric(on_dask, MMCSupervised(diagonal=True, random_state=0).fit(X, y))
 
 
@@ -76,18 +55,18 @@ MMC_CASES = {
 
 @pytest.mark.parametrize("name", list(MMC_CASES))
 def test_mmc_on_a_cluster_agrees_with_the_in_memory_fit(client, name):
-    X, y = _labelled_points()
+    X, y = labelled_points()
     make = MMC_CASES[name]
-    on_dask = make().fit(_dask_points(X, guard=True), da.from_array(y, chunks=300))
+    on_dask = make().fit(dask_points(X, guard=True), da.from_array(y, chunks=300))
     _assert_same_metric(on_dask, make().fit(X, y))
     assert on_dask.n_features_in_ == X.shape[1]
     np.testing.assert_array_equal(on_dask.classes_, [0, 1, 2])
 
 
 def test_only_small_sums_travel_to_the_driver(client, monkeypatch):
-    # The blocks of X are computed on the workers only (_only_on_a_worker raises on
+    # The blocks of X are computed on the workers only (dask_points(guard=True) raises on
     # the driver), and what comes back from the cluster is d × d sized, never rows.
-    X, y = _labelled_points(n=4000, d=6)
+    X, y = labelled_points(n=4000, d=6)
     gathered = []
     gather = distributed.Client.gather
 
@@ -97,7 +76,7 @@ def test_only_small_sums_travel_to_the_driver(client, monkeypatch):
         return result
 
     monkeypatch.setattr(distributed.Client, "gather", recording_gather)
-    MMCSupervised(tol=1e-3, random_state=0).fit(_dask_points(X, rows=500, guard=True), y)
+    MMCSupervised(tol=1e-3, random_state=0).fit(dask_points(X, rows=500, guard=True), y)
     assert gathered  # the sums did come through the client
     assert max(gathered) < 50 * X.shape[1] ** 2 * 8 < X.nbytes / 10
 
@@ -127,19 +106,19 @@ def _repair_pair_sums():
 
 
 def test_a_task_failing_mid_fit_stops_it_with_a_clear_error(client):
-    X, y = _labelled_points(seed=2)
+    X, y = labelled_points(seed=2)
     client.run(_break_pair_sums)
     try:
         with pytest.raises(RuntimeError, match="failed on the cluster.*worker broke"):
-            MMCSupervised(random_state=0).fit(_dask_points(X), y)
+            MMCSupervised(random_state=0).fit(dask_points(X), y)
     finally:
         client.run(_repair_pair_sums)
     # The same cluster fits again once the workers behave.
-    MMCSupervised(diagonal=True, random_state=0).fit(_dask_points(X), y)
+    MMCSupervised(diagonal=True, random_state=0).fit(dask_points(X), y)
 
 
 def test_non_finite_rows_are_reported_before_solving(client):
-    X, y = _labelled_points(n=300)
+    X, y = labelled_points(n=300)
     X[:, 2] = np.inf
     with pytest.raises(ValueError, match="NaN or infinity"):
-        MMCSupervised(random_state=0).fit(_dask_points(X), y)
+        MMCSupervised(random_state=0).fit(dask_points(X), y)

@@ -17,34 +17,13 @@ from mlearn.constraints import knn_triplets  # noqa: E402
 from mlearn.triplet_svm._features import TripletFeatures  # noqa: E402
 from mlearn.triplet_svm._terms import TripletTerms  # noqa: E402
 
-from .._cluster import two_worker_client  # noqa: E402
+from .._cluster import dask_points, labelled_points, two_worker_client  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def client():
     with two_worker_client() as client:
         yield client
-
-
-def _labelled_points(n=1200, d=5, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
-    X[:, 0] += 2.0 * y
-    X[:, 1] -= 1.5 * y
-    return X, y
-
-
-def _only_on_a_worker(block):
-    """Passes X's blocks through, but only inside a worker: computing one on the driver fails."""
-    if block.shape[0] > 1:  # dask probes with tiny blocks to infer metadata
-        distributed.get_worker()  # raises ValueError outside a worker
-    return block
-
-
-def _dask_points(X, rows=150, guard=False):
-    lazy = da.from_array(X, chunks=(rows, 3))
-    return lazy.map_blocks(_only_on_a_worker, meta=X[:0]) if guard else lazy
 
 
 def _assert_same_metric(on_dask, in_memory):
@@ -65,14 +44,14 @@ def _assert_same_metric(on_dask, in_memory):
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_triplet_svm_without_a_client_runs_on_the_local_scheduler():
     assert current_client() is None
-    X, y = _labelled_points(n=200, seed=3)
+    X, y = labelled_points(n=200, seed=3)
     make = lambda: TripletSVMSupervised(k_impostor=4)  # noqa: E731
-    _assert_same_metric(make().fit(_dask_points(X, rows=50), y), make().fit(X, y))
+    _assert_same_metric(make().fit(dask_points(X, rows=50), y), make().fit(X, y))
 
 
 def test_sharded_triplet_features_and_their_subsets_equal_the_in_memory_ones():
     # The interior point's working set (above 10⁵ triplets) runs on subsets of Z.
-    X, y = _labelled_points(n=150, seed=5)
+    X, y = labelled_points(n=150, seed=5)
     triplets = knn_triplets(X, y, 2, 3)
     rng = np.random.default_rng(0)
     whole = TripletFeatures(X, triplets)
@@ -94,7 +73,7 @@ def test_sharded_triplet_features_and_their_subsets_equal_the_in_memory_ones():
 
 def test_sharded_triplet_terms_and_their_subsets_equal_the_in_memory_ones():
     # The full form's working set runs on subsets of the terms, on a dask array too.
-    X, y = _labelled_points(n=150, seed=6)
+    X, y = labelled_points(n=150, seed=6)
     triplets = knn_triplets(X, y, 2, 3)
     rng = np.random.default_rng(1)
     P = np.linalg.qr(rng.normal(size=(5, 3)))[0]
@@ -110,9 +89,9 @@ def test_sharded_triplet_terms_and_their_subsets_equal_the_in_memory_ones():
 
 
 def test_cvxpy_solver_needs_the_points_in_memory():
-    X, y = _labelled_points(n=60, seed=7)
+    X, y = labelled_points(n=60, seed=7)
     with pytest.raises(ValueError, match="solver='cvxpy' needs the points in memory"):
-        TripletSVMSupervised(solver="cvxpy").fit(_dask_points(X), y)
+        TripletSVMSupervised(solver="cvxpy").fit(dask_points(X), y)
 
 
 TRIPLET_CASES = {
@@ -129,7 +108,7 @@ TRIPLET_CASES = {
 @pytest.mark.parametrize("name", list(TRIPLET_CASES))
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_triplet_learners_on_a_cluster_agree_with_the_in_memory_fit(client, name):
-    X, y = _labelled_points(n=240)
+    X, y = labelled_points(n=240)
     make = TRIPLET_CASES[name]
-    on_dask = make().fit(_dask_points(X, rows=60, guard=True), y)
+    on_dask = make().fit(dask_points(X, rows=60, guard=True), y)
     _assert_same_metric(on_dask, make().fit(X, y))
