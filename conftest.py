@@ -15,7 +15,7 @@ def _torch_installed():
 
 
 # mlearn.deep needs the optional torch extra; without it its doctests are not collected
-# (tests/test_deep.py skips itself through pytest.importorskip).
+# (the tests in tests/deep/ skip themselves through pytest.importorskip).
 collect_ignore_glob = [] if _torch_installed() else ["mlearn/deep/*"]
 
 

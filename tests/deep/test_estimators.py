@@ -1,4 +1,4 @@
-"""Tests for mlearn.deep: losses, miners, networks, samplers and the two estimators."""
+"""mlearn.deep.estimators: DeepMetricLearner and DeepPairsLearner, and the torch extra."""
 
 import io
 import pickle
@@ -12,39 +12,13 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from sklearn.base import clone  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from mlearn.constraints import similar_dissimilar_pairs  # noqa: E402
 from mlearn.deep import DeepMetricLearner, DeepPairsLearner  # noqa: E402
-from mlearn.deep.losses import ContrastiveLoss, TripletLoss, pairs_from_triplets  # noqa: E402
-from mlearn.deep.miners import mine_triplets  # noqa: E402
-from mlearn.deep.networks import ConvNet, build_network  # noqa: E402
-from mlearn.deep.samplers import class_balanced_batches  # noqa: E402
 
-# Small nets on a shared 2-core machine: one thread is faster and reproducible.
-torch.set_num_threads(1)
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    X = X / 16.0
-    rng = np.random.default_rng(0)
-    order = rng.permutation(X.shape[0])
-    train, test = order[:1200], order[1200:]
-    return X[train], y[train], X[test], y[test]
-
-
-def _tensor(values):
-    return torch.tensor(values, dtype=torch.float64)
-
-
-def _ids(values):
-    return torch.tensor(values, dtype=torch.long)
-
+from ._helpers import Bilinear  # noqa: E402
 
 # --- optional dependency ---------------------------------------------------------
 
@@ -72,158 +46,6 @@ def test_import_without_torch_names_the_extra():
         [sys.executable, "-c", _WITHOUT_TORCH], capture_output=True, text=True, check=True
     )
     assert "pip install mlearn[deep]" in out.stdout
-
-
-# --- losses ----------------------------------------------------------------------
-
-
-def test_contrastive_loss_matches_hand_computation():
-    # Points on a line: D(0, 1) = 0.5, D(0, 2) = 3, D(1, 3) = 0.3.
-    E = _tensor([[0.0], [0.5], [3.0], [0.8]])
-    first, second, dissimilar = _ids([0, 0, 1]), _ids([1, 2, 3]), _ids([0, 1, 1])
-    out = ContrastiveLoss(margin=1.0)(E, first, second, dissimilar)
-    # similar: ½·0.5²; dissimilar beyond the margin: 0; dissimilar inside: ½·(1 − 0.3)².
-    expected = (0.5 * 0.25 + 0.0 + 0.5 * 0.7**2) / 3
-    assert float(out.loss) == pytest.approx(expected, rel=1e-12)
-    assert out.active_fraction == pytest.approx(2 / 3)
-
-
-def test_triplet_loss_matches_hand_computation():
-    E = _tensor([[0.0, 0.0], [3.0, 4.0], [0.0, 1.0], [6.0, 8.0]])
-    anchor, positive, negative = _ids([0, 0]), _ids([2, 1]), _ids([1, 2])
-    out = TripletLoss(margin=0.5)(E, anchor, positive, negative)
-    # (a, p, n) = (0, 2, 1): max(0, 1 − 5 + .5) = 0; (0, 1, 2): max(0, 5 − 1 + .5) = 4.5.
-    assert float(out.loss) == pytest.approx(4.5 / 2, rel=1e-12)
-    assert out.active_fraction == 0.5
-
-
-def test_losses_have_finite_gradients_at_coincident_points():
-    E = torch.zeros((3, 2), dtype=torch.float64, requires_grad=True)
-    TripletLoss()(E, _ids([0]), _ids([1]), _ids([2])).loss.backward()
-    ContrastiveLoss()(E, _ids([0, 0]), _ids([1, 2]), _ids([0, 1])).loss.backward()
-    assert torch.all(torch.isfinite(E.grad))
-
-
-def test_contrastive_gradient_matches_finite_differences():
-    rng = np.random.default_rng(0)
-    E = torch.tensor(rng.normal(size=(5, 3)), requires_grad=True)
-    args = (_ids([0, 1, 2, 3]), _ids([1, 2, 3, 4]), _ids([0, 1, 1, 0]))
-    loss = ContrastiveLoss(margin=2.0)
-    loss(E, *args).loss.backward()
-    numeric = np.zeros((5, 3))
-    for i in range(5):
-        for j in range(3):
-            step = torch.zeros((5, 3), dtype=torch.float64)
-            step[i, j] = 1e-6
-            up, down = loss(E.detach() + step, *args).loss, loss(E.detach() - step, *args).loss
-            numeric[i, j] = float(up - down) / 2e-6
-    np.testing.assert_allclose(E.grad.numpy(), numeric, atol=1e-7)
-
-
-def test_pairs_from_triplets_gives_distinct_similar_and_dissimilar_pairs():
-    first, second, dissimilar = pairs_from_triplets(
-        _ids([0, 0, 1]), _ids([1, 1, 0]), _ids([2, 3, 2])
-    )
-    pairs = set(zip(first.tolist(), second.tolist(), dissimilar.tolist(), strict=True))
-    assert pairs == {(0, 1, 0), (0, 2, 1), (0, 3, 1), (1, 0, 0), (1, 2, 1)}
-
-
-# --- miners ----------------------------------------------------------------------
-
-# A hand-made batch on a line: class 0 at 0 and 1, class 1 at 1.5 and 5.
-BATCH = _tensor([[0.0], [1.0], [1.5], [5.0]])
-LABELS = _ids([0, 0, 1, 1])
-
-
-def _mined(strategy, margin=1.0, generator=None):
-    a, p, n = mine_triplets(BATCH, LABELS, strategy, margin=margin, generator=generator)
-    return set(zip(a.tolist(), p.tolist(), n.tolist(), strict=True))
-
-
-def test_all_miner_returns_every_valid_triplet():
-    expected = {(0, 1, 2), (0, 1, 3), (1, 0, 2), (1, 0, 3)}
-    expected |= {(2, 3, 0), (2, 3, 1), (3, 2, 0), (3, 2, 1)}
-    assert _mined("all") == expected
-
-
-def test_hard_miner_returns_the_closest_negative_of_each_positive_pair():
-    # Closest other-class point: 0 → 2 (1.5), 1 → 2 (0.5), 2 → 1 (0.5), 3 → 1 (4).
-    assert _mined("hard") == {(0, 1, 2), (1, 0, 2), (2, 3, 1), (3, 2, 1)}
-
-
-def test_semihard_miner_returns_negatives_inside_the_margin_beyond_the_positive():
-    # D(a,p) < D(a,n) < D(a,p) + 1: (0,1,·): 1 < 1.5 < 2 → n=2 only; (1,0,·): 0.5, 4 not > 1;
-    # (2,3,·): D=3.5, negatives at 1.5 and 0.5 are closer; (3,2,·): D=3.5, 4 and 5 → n=1 only.
-    assert _mined("semihard") == {(0, 1, 2), (3, 2, 1)}
-    # A wider margin admits (3, 2, 0) too (5 < 3.5 + 2).
-    assert _mined("semihard", margin=2.0) == {(0, 1, 2), (3, 2, 1), (3, 2, 0)}
-
-
-def test_batch_hard_miner_returns_hardest_positive_and_negative_per_anchor():
-    assert _mined("batch_hard") == {(0, 1, 2), (1, 0, 2), (2, 3, 1), (3, 2, 1)}
-
-
-def test_random_miner_draws_valid_negatives_reproducibly():
-    runs = [_mined("random", generator=torch.Generator().manual_seed(s)) for s in (0, 0, 1)]
-    assert runs[0] == runs[1]
-    assert {(a, p) for a, p, _ in runs[0]} == {(0, 1), (1, 0), (2, 3), (3, 2)}
-    for a, _, n in runs[0] | runs[2]:
-        assert LABELS[a] != LABELS[n]
-
-
-def test_miner_rejects_unknown_strategy():
-    with pytest.raises(ValueError, match="miner must be one of"):
-        mine_triplets(BATCH, LABELS, "easiest")
-
-
-# --- networks and samplers -------------------------------------------------------
-
-
-@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 8, 8)])
-def test_cnn_embeds_images_of_digit_sizes(shape):
-    net = build_network("cnn", shape, 5, {})
-    assert net(torch.zeros((2, *shape))).shape == (2, 5)
-
-
-def test_cnn_accepts_flat_square_images_and_rejects_other_widths():
-    net = build_network("cnn", (64,), 3, {"channels": (4, 8)})
-    assert isinstance(net, ConvNet) and net.features[0].out_channels == 4
-    assert net(torch.zeros((2, 64))).shape == (2, 3)
-    with pytest.raises(ValueError, match="square number"):
-        build_network("cnn", (10,), 3, {})
-
-
-def test_mlp_hidden_sizes_route_to_layers():
-    net = build_network("mlp", (6,), 2, {"hidden_sizes": (7, 5)})
-    widths = [m.out_features for m in net.modules() if isinstance(m, torch.nn.Linear)]
-    assert widths == [7, 5, 2]
-
-
-class _Bilinear(torch.nn.Module):
-    def __init__(self, embedding_dim, scale=1.0):
-        super().__init__()
-        self.scale = scale
-        self.linear = torch.nn.LazyLinear(embedding_dim)
-
-    def forward(self, x):
-        return self.scale * self.linear(x)
-
-
-def test_build_network_passes_only_the_arguments_a_class_takes():
-    net = build_network(_Bilinear, (4,), 3, {"scale": 2.0})
-    assert net.scale == 2.0 and net(torch.zeros((1, 4))).shape == (1, 3)
-
-
-def test_sampler_batches_hold_m_per_class_and_cover_the_epoch():
-    labels = np.repeat(np.arange(5), [8, 9, 4, 3, 11])
-    batches = class_balanced_batches(labels, 12, 4, np.random.default_rng(0))
-    seen = np.concatenate(batches)
-    assert set(seen) == set(range(labels.shape[0]))
-    for batch in batches:
-        assert batch.shape[0] <= 12
-        counts = np.unique(labels[batch], return_counts=True)[1]
-        # Groups have m = 4 members; only class 3 (3 samples) has a smaller one.
-        assert np.all((counts % 4 == 0) | (counts == 3))
 
 
 # --- DeepMetricLearner -----------------------------------------------------------
@@ -313,7 +135,7 @@ def test_cnn_learns_from_images_and_user_network_class(digits):
     assert learner.transform(X_test.reshape(-1, 1, 8, 8)).shape == (X_test.shape[0], 16)
     with pytest.raises(ValueError, match="shape"):
         learner.transform(X_test.reshape(-1, 1, 4, 16))
-    custom = _fast(network=_Bilinear, network__scale=3.0, max_epochs=1).fit(X[:100], y[:100])
+    custom = _fast(network=Bilinear, network__scale=3.0, max_epochs=1).fit(X[:100], y[:100])
     assert custom.network_.scale == 3.0
 
 
@@ -340,14 +162,6 @@ def test_cuda_device_without_cuda_is_rejected(digits):
 
 
 # --- DeepPairsLearner ------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def pairs_problem(digits):
-    X, y, _, _ = digits
-    X, y = X[:600], y[:600]
-    pairs, labels = similar_dissimilar_pairs(y, 600, random_state=0)
-    return X, pairs, labels
 
 
 def test_pairs_learner_separates_similar_from_dissimilar_pairs(pairs_problem):
