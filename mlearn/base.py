@@ -52,7 +52,7 @@ from ._validation import (
     float_dtype,
     is_dask_array,
 )
-from .psd import metric_from_components
+from .psd import inverse_covariance_components, metric_from_components
 
 __all__ = [
     "MahalanobisDistance",
@@ -132,7 +132,6 @@ def inverse_covariance(X, used=None):
     """
     if is_dask_array(X):
         return inverse_covariance_on_cluster(X, used)
-    from .psd import inverse_covariance_components
 
     def compute():
         points = X if used is None else X[used]
@@ -417,7 +416,7 @@ class _TuplesMixin:
 
     def _validate_fit_tuples(self, tuples):
         X, indices = self._validate_tuples(tuples, self._tuple_size, reset=True)
-        if is_dask_array(X) and not self._fits_on_dask:
+        if is_dask_array(X) and not getattr(self, "_fits_on_dask", False):
             X, indices = rows_for_tuples(X, indices)
             X = check_points(X, name="preprocessor")
         return X, indices
