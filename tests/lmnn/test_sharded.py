@@ -24,8 +24,6 @@ from mlearn.lmnn._loss import lmnn_loss_and_grad  # noqa: E402
 from mlearn.lmnn._solver import minimize_over_active_sets  # noqa: E402
 from mlearn.lmnn._targets import target_neighbors  # noqa: E402
 
-from .._cluster import two_worker_client  # noqa: E402
-
 
 def _noisy_problem(n=600, seed=0):
     """Three informative features hidden among seven noisy ones, in random row order."""
@@ -201,12 +199,6 @@ def test_bad_input_fails_with_the_named_problem_without_a_cluster():
 
 
 # On a two-worker cluster of processes.
-
-
-@pytest.fixture(scope="module")
-def client():
-    with two_worker_client() as client:
-        yield client
 
 
 def test_cluster_fit_equals_the_in_memory_fit_of_the_same_objective(client):

@@ -16,17 +16,11 @@ from dask.sizeof import sizeof  # noqa: E402
 from mlearn import MMCSupervised  # noqa: E402
 from mlearn._dask import current_client  # noqa: E402
 
-from .._cluster import dask_points, labelled_points, two_worker_client  # noqa: E402
+from .._cluster import dask_points, labelled_points  # noqa: E402
 
 # Distributed sums differ from in-memory ones in their order only; the solvers
 # amplify that rounding by their conditioning, well below this.
 RTOL = 1e-6
-
-
-@pytest.fixture(scope="module")
-def client():
-    with two_worker_client() as client:
-        yield client
 
 
 def _assert_same_metric(on_dask, in_memory):

@@ -17,13 +17,7 @@ from mlearn.constraints import knn_triplets  # noqa: E402
 from mlearn.triplet_svm._features import TripletFeatures  # noqa: E402
 from mlearn.triplet_svm._terms import TripletTerms  # noqa: E402
 
-from .._cluster import dask_points, labelled_points, two_worker_client  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def client():
-    with two_worker_client() as client:
-        yield client
+from .._cluster import dask_points, labelled_points  # noqa: E402
 
 
 def _assert_same_metric(on_dask, in_memory):
