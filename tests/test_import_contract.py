@@ -21,3 +21,16 @@ def test_imports_keep_the_layer_contract():
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "4 kept, 0 broken" in result.stdout
+
+
+def test_importing_mlearn_imports_neither_numba_nor_dask_nor_torch():
+    # The compiled kernels (numba) are imported by the solvers that use them, the Dask
+    # layer imports dask only for a dask array, and mlearn.deep is imported on request.
+    code = (
+        "import sys, mlearn; "
+        "print(sorted(m for m in ('numba', 'dask', 'torch') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
