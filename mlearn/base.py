@@ -160,9 +160,7 @@ def initial_components_of(X, y, init, *, n_components, random_state, statistics)
         Used only for a dask X.
     """
     if not is_dask_array(X):
-        return initial_components(
-            init, X, y, n_components=n_components, random_state=random_state
-        )
+        return initial_components(init, X, y, n_components=n_components, random_state=random_state)
     n_classes = int(np.max(y)) + 1
     name = resolve_components_init(init, n_components, X.shape[1], n_classes)
     if isinstance(name, str) and name in ("pca", "lda"):
@@ -176,6 +174,15 @@ def initial_components_of(X, y, init, *, n_components, random_state, statistics)
 def row_blocks_of(X):
     """Where X's row blocks start, and n: [0, n_samples] for an array in memory."""
     return row_block_bounds(X) if is_dask_array(X) else [0, X.shape[0]]
+
+
+def _rows_unless_fitted_on_dask(estimator, X, tuples, name):
+    """(X, tuples) as they are, or, for a dask X and a learner that does not fit on one,
+    only the rows the tuples use (fetched and checked) with the tuples re-indexed."""
+    if not is_dask_array(X) or getattr(estimator, "_fits_on_dask", False):
+        return X, tuples
+    rows, tuples = rows_for_tuples(X, tuples)
+    return check_points(rows, name=name), tuples
 
 
 def points_in_memory(X, why):
@@ -381,9 +388,7 @@ class SupervisedMixin:
             X, y = self._validate_supervised(X, y)
             return (X, *draw_pairs(y))
         pairs, labels = draw_pairs(self._validate_supervised_dask(X, y))
-        if not getattr(self, "_fits_on_dask", False):
-            X, pairs = rows_for_tuples(X, pairs)
-            X = check_points(X, name="X")
+        X, pairs = _rows_unless_fitted_on_dask(self, X, pairs, "X")
         return X, pairs, labels
 
     def _validate_supervised_dask(self, X, y, *, min_per_class=1):
@@ -416,10 +421,7 @@ class _TuplesMixin:
 
     def _validate_fit_tuples(self, tuples):
         X, indices = self._validate_tuples(tuples, self._tuple_size, reset=True)
-        if is_dask_array(X) and not getattr(self, "_fits_on_dask", False):
-            X, indices = rows_for_tuples(X, indices)
-            X = check_points(X, name="preprocessor")
-        return X, indices
+        return _rows_unless_fitted_on_dask(self, X, indices, "preprocessor")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -20,11 +20,12 @@ worker computed what, and differs from the in-memory fit by rounding only.
 
 import inspect
 import os
+from functools import partial
 
 import numpy as np
 
 from .._evaluator import declared_attribute, declared_combination
-from ._arrays import row_blocks, rows_of
+from ._arrays import row_block_bounds, row_blocks, rows_of
 from ._state import ShardedState, current_client, tree_sum
 
 # Tuples per shard at most: bounds the rows a shard holds (≤ 3 per triplet).
@@ -52,20 +53,20 @@ class _Shard:
         self.evaluator, self.n_not_finite = evaluator, n_not_finite
 
 
+def _built_if_finite(build, points, *args, **options):
+    """``build(*args, **options)`` in a shard, unless ``points`` has non-finite rows."""
+    n_not_finite = int(np.sum(~np.all(np.isfinite(points), axis=1))) if points.size else 0
+    return _Shard(None, n_not_finite) if n_not_finite else _Shard(build(*args, **options), 0)
+
+
 def _build_on_tuples(rows, *index_arrays, build, options):
     rows = np.asarray(rows)
-    n_not_finite = int(np.sum(~np.all(np.isfinite(rows), axis=1))) if rows.size else 0
-    if n_not_finite:
-        return _Shard(None, n_not_finite)
-    return _Shard(build(rows, *index_arrays, **options), 0)
+    return _built_if_finite(build, rows, rows, *index_arrays, **options)
 
 
 def _build_on_rows(offset, X_block, *aligned, build, options):
     X_block = np.asarray(X_block)
-    n_not_finite = int(np.sum(~np.all(np.isfinite(X_block), axis=1))) if X_block.size else 0
-    if n_not_finite:
-        return _Shard(None, n_not_finite)
-    return _Shard(build(offset, X_block, *aligned, **options), 0)
+    return _built_if_finite(build, X_block, offset, X_block, *aligned, **options)
 
 
 def _n_not_finite(shard):
@@ -114,7 +115,7 @@ def shard_rows(build, X, *aligned, **options):
     follow the row blocks.
     """
     X = X.rechunk({1: -1})
-    bounds = np.cumsum((0,) + tuple(X.chunks[0])).astype(np.intp)
+    bounds = np.asarray(row_block_bounds(X), dtype=np.intp)
     prepare = _partial(_build_on_rows, build=build, options=options)
     state = ShardedState(row_blocks(X, *aligned), prepare)
     return _checked(ShardedEvaluator(state, bounds, build), "rows")
@@ -122,8 +123,6 @@ def shard_rows(build, X, *aligned, **options):
 
 def _partial(function, **keywords):
     # functools.partial keeps the task picklable and its name readable in the dashboard.
-    from functools import partial
-
     return partial(function, **keywords)
 
 
@@ -189,10 +188,11 @@ class ShardedEvaluator:
             return self._read_attribute(name, declared_attribute(evaluator_class, name))
         combine, sliced = declared_combination(evaluator_class, name)
         method = getattr(evaluator_class, name)
-        parameters = list(inspect.signature(method).parameters)[1:]
+        signature = inspect.signature(method)
+        parameters = list(signature.parameters)[1:]
 
         def sharded_method(*args, **kwargs):
-            bound = inspect.signature(method).bind(None, *args, **kwargs)
+            bound = signature.bind(None, *args, **kwargs)
             bound.apply_defaults()
             values = [bound.arguments[p] for p in parameters]
             return self._run(name, combine, parameters, values, sliced)

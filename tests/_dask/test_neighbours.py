@@ -8,18 +8,11 @@ da = pytest.importorskip("dask.array")
 from mlearn._dask import class_neighbours  # noqa: E402
 from mlearn.constraints import knn_triplets  # noqa: E402
 
-
-def _labelled_points(n, d=5, seed=0):
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 3, n)
-    X = rng.normal(size=(n, d)) * rng.uniform(0.5, 3.0, d)
-    X[:, 0] += 2.0 * y
-    X[:, 1] -= 1.5 * y
-    return X, y
+from .._cluster import labelled_points  # noqa: E402
 
 
 def test_knn_triplets_on_the_cluster_equal_the_in_memory_ones():
-    X, y = _labelled_points(n=400, seed=4)
+    X, y = labelled_points(n=400, seed=4)
     lazy = da.from_array(X, chunks=(70, 2))
     np.testing.assert_array_equal(knn_triplets(lazy, y, 3, 5), knn_triplets(X, y, 3, 5))
     # A class smaller than k_genuine: fewer neighbours for its points, with the same warning.
@@ -34,7 +27,7 @@ def test_knn_triplets_on_the_cluster_equal_the_in_memory_ones():
 
 
 def test_class_neighbours_are_the_brute_force_nearest():
-    X, y = _labelled_points(n=90, seed=1)
+    X, y = labelled_points(n=90, seed=1)
     genuine, impostors = class_neighbours(da.from_array(X, chunks=(25, 5)), y, 2, 3)
     D = np.sum((X[:, None] - X[None]) ** 2, axis=2)
     for i in range(len(X)):

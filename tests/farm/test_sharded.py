@@ -1,6 +1,5 @@
 """FARM fitted on a dask array: every sum over the triplets taken on the workers."""
 
-
 import numpy as np
 import pytest
 

@@ -4,7 +4,6 @@ The pairs' evaluator (mlearn/mmc/_evaluator.py) is built per shard of the pairs
 through the seam in mlearn/base.py; these fits must equal the in-memory ones.
 """
 
-
 import numpy as np
 import pytest
 
