@@ -225,3 +225,18 @@ register(
     mlearn_estimator("TripletSVMSupervised"),
     supervised=True,
 )
+
+register(
+    "LFDA",
+    mlearn_estimator("LFDA"),
+    supervised=True,
+    peer=PeerCounterpart("metric_learn", "LFDA", {}),
+)
+
+register(
+    "RCASupervised",
+    mlearn_estimator("RCASupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "RCA_Supervised", {"random_state": 0}),
+)
