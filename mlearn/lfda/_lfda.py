@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._threads import blas_threads_for
 from .._validation import check_n_components
 from ..base import MahalanobisMixin, SupervisedMixin, points_in_memory, points_of
 from ._embedding import lfda_components
@@ -118,11 +117,11 @@ class LFDA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         X = points_in_memory(points_of(self, X), "LFDA (per-class neighbourhoods)")
         X, y = self._validate_supervised(X, y)
         n_components = check_n_components(self.n_components, X.shape[1])
-        with blas_threads_for(X.shape[1]):
-            between, within, total = local_scatters(X.astype(np.float64), y, self.k)
-            L, eigenvalues = lfda_components(
-                between, within, total, n_components, self.embedding_type
-            )
+        # No BLAS-thread limit (blas_threads_for): setting one up, threadpoolctl scanning
+        # the loaded libraries, took 19 ms per fit here, more than the whole fit on iris
+        # (11 ms without it, benchmarks/results/lfda_rca.md).
+        between, within, total = local_scatters(X.astype(np.float64), y, self.k)
+        L, eigenvalues = lfda_components(between, within, total, n_components, self.embedding_type)
         self.components_ = L.astype(X.dtype, copy=False)
         self.eigenvalues_ = eigenvalues
         return self

@@ -31,6 +31,17 @@ def _class_blocks(n_rows):
     return gen_batches(n_rows, rows_per_block(2 * 8 * n_rows, n_rows))
 
 
+def _kth_neighbour_distances(D, k):
+    return np.sqrt(np.partition(D, k, axis=1)[:, k])
+
+
+def _block_distances(Xc, rows, norms):
+    """Squared distances of the block's rows to the whole class, self-distances exactly 0."""
+    D = _squared_distances(Xc[rows], Xc, norms[rows], norms)
+    D[np.arange(D.shape[0]), np.arange(rows.start, rows.stop)] = 0.0
+    return D
+
+
 def local_scaling(Xc, k):
     """σ_i: the distance from each point of a class to its k-th nearest neighbour there.
 
@@ -42,10 +53,17 @@ def local_scaling(Xc, k):
     norms = np.einsum("ij,ij->i", Xc, Xc)
     sigma = np.empty(n_c)
     for rows in _class_blocks(n_c):
-        D = _squared_distances(Xc[rows], Xc, norms[rows], norms)
-        D[np.arange(D.shape[0]), np.arange(rows.start, rows.stop)] = 0.0
-        sigma[rows] = np.sqrt(np.partition(D, k, axis=1)[:, k])
+        sigma[rows] = _kth_neighbour_distances(_block_distances(Xc, rows, norms), k)
     return sigma
+
+
+def _affinity(D, sigma_rows, sigma):
+    """exp(−D / σ_iσ_j), 0 where σ_iσ_j = 0."""
+    scale = np.outer(sigma_rows, sigma)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        A = np.exp(-D / scale)
+    A[scale == 0] = 0.0
+    return A
 
 
 def class_local_scatter(Xc, k):
@@ -59,13 +77,17 @@ def class_local_scatter(Xc, k):
     G = np.zeros((d, d))
     if n_c < 2:
         return G
-    sigma = local_scaling(Xc, k)
     norms = np.einsum("ij,ij->i", Xc, Xc)
-    for rows in _class_blocks(n_c):
-        D = _squared_distances(Xc[rows], Xc, norms[rows], norms)
-        scale = np.outer(sigma[rows], sigma)
-        A = np.zeros_like(D)
-        np.exp(-np.divide(D, scale, out=np.zeros_like(D), where=scale > 0), out=A, where=scale > 0)
+    blocks = list(_class_blocks(n_c))
+    if len(blocks) == 1:  # the usual case: one pass of distances serves σ and A
+        D = _block_distances(Xc, blocks[0], norms)
+        sigma = _kth_neighbour_distances(D, min(k, n_c - 1))
+        A = _affinity(D, sigma, sigma)
+        G = Xc.T @ (A.sum(axis=1)[:, None] * Xc - A @ Xc)
+        return (G + G.T) / 2
+    sigma = local_scaling(Xc, k)
+    for rows in blocks:
+        A = _affinity(_block_distances(Xc, rows, norms), sigma[rows], sigma)
         block = Xc[rows]
         G += block.T @ (A.sum(axis=1)[:, None] * block - A @ Xc)
     return (G + G.T) / 2

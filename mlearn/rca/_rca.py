@@ -6,7 +6,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval
 
-from .._threads import blas_threads_for
 from .._validation import check_n_components, float_dtype
 from ..base import ChunksMixin, MahalanobisMixin, SupervisedMixin, chunks_of_indices, points_of
 from ..constraints import chunks_from_labels
@@ -28,20 +27,20 @@ class _BaseRCA(MahalanobisMixin, BaseEstimator):
     def _fit_chunks(self, X, chunks):
         """Learn L from (X, chunks renumbered 0..n_chunks − 1, −1: none); set ``components_``."""
         n_components = check_n_components(self.n_components, X.shape[1])
-        with blas_threads_for(X.shape[1]):
-            statistics = self._evaluator(ChunkStatistics, X, chunks, by="rows")
-            counts, sums = statistics.chunk_sums(int(chunks.max()) + 1)
-            n_points = counts.sum()
-            means = sums / np.maximum(counts, 1)[:, None]
-            total, within = statistics.centred_scatters(sums.sum(axis=0) / n_points, means)
-            if not np.any(within):
-                raise ValueError(
-                    "The points of every chunk are identical: there is no within-chunk "
-                    "variance to learn from."
-                )
-            # Ĉ divides by the points in chunks (Bar-Hillel et al. 2005, eq. 1); the
-            # scale of S_t only enters through its eigenvectors.
-            L = rca_components(within / n_points, total / max(n_points - 1, 1), n_components)
+        # No BLAS-thread limit, as for LFDA: its set-up costs more than these d × d sums.
+        statistics = self._evaluator(ChunkStatistics, X, chunks, by="rows")
+        counts, sums = statistics.chunk_sums(int(chunks.max()) + 1)
+        n_points = counts.sum()
+        means = sums / np.maximum(counts, 1)[:, None]
+        total, within = statistics.centred_scatters(sums.sum(axis=0) / n_points, means)
+        if not np.any(within):
+            raise ValueError(
+                "The points of every chunk are identical: there is no within-chunk "
+                "variance to learn from."
+            )
+        # Ĉ divides by the points in chunks (Bar-Hillel et al. 2005, eq. 1); the
+        # scale of S_t only enters through its eigenvectors.
+        L = rca_components(within / n_points, total / max(n_points - 1, 1), n_components)
         self.components_ = L.astype(float_dtype(X), copy=False)
         self.n_chunks_ = int(np.sum(counts > 0))
 
