@@ -9,8 +9,9 @@ LFDA's 'weighted' metric is compared as M_weighted + 2 M_plain: metric-learn for
 +S_lw where the authors' code has −S_lw, which shifts its eigenvalues by 2 and so scales each
 eigenvector by √(λ + 2) instead of √λ (see ``mlearn/lfda/__init__.py``); the row "as is"
 gives the difference itself. RCA's chunks are drawn once by
-``mlearn.constraints.chunks_from_labels`` and given to both (n/4 chunks of 2, so that the within-chunk covariance is full rank: with fewer,
-metric-learn's components hold NaN on digits, whose border pixels rarely vary within a chunk).
+``mlearn.constraints.chunks_from_labels`` and given to both (n/4 chunks of 2, so that the
+within-chunk covariance is full rank: with fewer, metric-learn's components hold NaN on digits,
+whose border pixels rarely vary within a chunk).
 The last column solves our eigenproblem (``mlearn.lfda._embedding.lfda_components``) on the
 very scatter matrices metric-learn hands to its eigensolver (S_lb taken as its S_b − 2 S_w):
 it isolates the eigen-solution from the two ways metric-learn forms the scatters differently
