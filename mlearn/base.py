@@ -692,19 +692,22 @@ def check_chunks(chunks, n_samples):
     if np.any(chunks < -1):
         raise ValueError(f"chunks must be −1 (no chunk) or ≥ 0, got {chunks.min()}.")
     in_chunk = chunks >= 0
-    labels, encoded = np.unique(chunks[in_chunk], return_inverse=True)
+    encoded = np.unique(chunks[in_chunk], return_inverse=True)[1]
     renumbered = np.full(n_samples, -1, dtype=np.intp)
     renumbered[in_chunk] = encoded
     if not np.any(np.bincount(encoded, minlength=1) >= 2):
-        raise ValueError("No chunk has two samples: RCA needs points known to share a class.")
+        raise ValueError(
+            "No chunk has two samples: chunks must group points known to share a class."
+        )
     return renumbered
 
 
 def chunks_of_indices(chunk_indices, n_samples):
     """Chunk labels per sample (−1: none) from an (n_chunks, chunk_size) array of indices."""
+    chunk_indices = np.asarray(chunk_indices)
     chunks = np.full(n_samples, -1, dtype=np.intp)
-    chunks[np.asarray(chunk_indices).ravel()] = np.repeat(
-        np.arange(len(chunk_indices)), np.asarray(chunk_indices).shape[1]
+    chunks[chunk_indices.ravel()] = np.repeat(
+        np.arange(chunk_indices.shape[0]), chunk_indices.shape[1]
     )
     return chunks
 
@@ -744,9 +747,9 @@ def points_of(estimator, X):
 class ChunksMixin:
     """Face of learners that fit on points X and chunks: groups of points known to share a class.
 
-    ``fit(X, chunks)`` takes one chunk label per sample, −1 for a point in no
-    chunk (metric-learn's convention); :func:`mlearn.constraints.chunks_from_labels`
-    draws chunks from class labels.
+    ``fit(X, y)`` takes in y one chunk label per sample, −1 for a point in no
+    chunk (metric-learn's convention, where the argument is called ``chunks``);
+    :func:`mlearn.constraints.chunks_from_labels` draws chunks from class labels.
 
     Examples
     --------
@@ -754,8 +757,8 @@ class ChunksMixin:
     >>> from sklearn.base import BaseEstimator
     >>> from mlearn.base import ChunksMixin, MahalanobisMixin
     >>> class ChunkSpread(ChunksMixin, MahalanobisMixin, BaseEstimator):
-    ...     def fit(self, X, chunks):
-    ...         X, chunks = self._validate_chunks(X, chunks)
+    ...     def fit(self, X, y):
+    ...         X, chunks = self._validate_chunks(X, y)
     ...         inside = X[chunks >= 0]
     ...         self.components_ = np.diag(1 / inside.std(axis=0))
     ...         return self
