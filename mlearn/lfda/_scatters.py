@@ -27,8 +27,9 @@ def _squared_distances(block, points, block_norms, norms):
 
 
 def _class_blocks(n_rows):
-    # A block holds its distance and affinity rows: two float64 n_c-vectors per row.
-    return gen_batches(n_rows, rows_per_block(2 * 8 * n_rows, n_rows))
+    # A block holds, per row, four float64 n_c-vectors: distances, scales, the quotient
+    # and the affinities.
+    return gen_batches(n_rows, rows_per_block(4 * 8 * n_rows, n_rows))
 
 
 def _kth_neighbour_distances(D, k):
