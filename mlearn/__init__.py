@@ -8,8 +8,10 @@ from .covariance import Covariance
 from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
+from .lfda import LFDA
 from .lmnn import LMNN
 from .mmc import MMC, MMCSupervised
+from .rca import RCA, RCASupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -23,9 +25,12 @@ __all__ = [
     "KernelITML",
     "KernelLMNN",
     "KernelMetricLearner",
+    "LFDA",
     "LMNN",
     "MMC",
     "MMCSupervised",
+    "RCA",
+    "RCASupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]

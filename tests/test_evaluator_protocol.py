@@ -134,12 +134,26 @@ def _row_block_objective_case():
     return RowBlockObjective.from_block, "rows", X, (y,), options, calls
 
 
+def _chunk_statistics_case():
+    from mlearn.rca._statistics import ChunkStatistics
+
+    X, y, rng = _points(seed=5)
+    chunks = np.where(rng.random(len(y)) < 0.2, -1, rng.integers(0, 40, len(y)))
+    d = X.shape[1]
+    calls = [
+        ("chunk_sums", (40,)),
+        ("centred_scatters", (rng.normal(size=d), rng.normal(size=(40, d)))),
+    ]
+    return ChunkStatistics, "rows", X, (chunks,), {}, calls
+
+
 CASES = {
     "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,
     "mlearn.triplet_svm._features.TripletFeatures": _triplet_features_case,
     "mlearn.triplet_svm._terms.TripletTerms": _triplet_terms_case,
+    "mlearn.rca._statistics.ChunkStatistics": _chunk_statistics_case,
 }
 
 
