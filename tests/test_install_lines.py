@@ -9,11 +9,12 @@ requirement of this project is either the local checkout (``.``, ``-e .``) or
 """
 
 import re
-import shlex
-import tomllib
 from pathlib import Path
 
 import pytest
+
+# The standard library's TOML reader (Python ≥ 3.11).
+tomllib = pytest.importorskip("tomllib")
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -35,18 +36,26 @@ SOURCES = [
 SOURCES = [s for s in SOURCES if not s.startswith(("docs/_build", "docs/generated", "docs/auto"))]
 
 _COMMAND = re.compile(r"pip install ([^`\n;&|()]*)")
-_REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)(\[(?P<extras>[^\]]*)\])?(?P<pin>[=<>!~].*)?$")
+_REQUIREMENT = re.compile(
+    r"^(?P<name>[A-Za-z0-9_.\-]+)(\[(?P<extras>[^\]]*)\])?(?P<pin>[=<>!~].*)?$"
+)
 
 
 def _looks_like_requirement(word):
     """True for a requirement (``.``, ``name[extras]``, ``name==pin``, a known name); False
     for the prose that may follow a command in a sentence ("... once it is released")."""
     name = re.split(r"[\[=<>!~]", word)[0]
-    return word.startswith(".") or "[" in word or "==" in word or name in {
-        *THIRD_PARTY,
-        DISTRIBUTION,
-        "mlearn",
-    }
+    return (
+        word.startswith(".")
+        or "[" in word
+        or "==" in word
+        or name
+        in {
+            *THIRD_PARTY,
+            DISTRIBUTION,
+            "mlearn",
+        }
+    )
 
 
 def install_commands():
