@@ -225,3 +225,6 @@ register(
     mlearn_estimator("TripletSVMSupervised"),
     supervised=True,
 )
+
+# metric-learn 0.7.0 has no kernel learners.
+register("KernelLMNN", mlearn_estimator("KernelLMNN"), supervised=True, params={"random_state": 0})
