@@ -76,8 +76,8 @@ class KernelITML(RepresenterKernelLearner):
     n_constraints : int, default=None
         Similar pairs, and as many dissimilar pairs, drawn from the labels;
         None uses 20·n_classes² of each kind.
-    max_iter : int, default=1000
-        Maximum number of sweeps over the constraints.
+    max_iter : int, default=10000
+        Maximum number of sweeps over the constraints (as :class:`ITML`'s).
     tol : float, default=1e-3
         Stop when the relative change of the dual variables falls below tol.
     random_state : int, RandomState instance or None, default=None
@@ -150,7 +150,7 @@ class KernelITML(RepresenterKernelLearner):
         bounds=None,
         n_components=None,
         n_constraints=None,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-3,
         random_state=None,
         verbose=0,
