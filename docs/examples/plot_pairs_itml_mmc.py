@@ -37,14 +37,16 @@ def held_out_scores(transform):
 
 
 print("                 pair ROC AUC   3-NN accuracy")
-print("Euclidean        %.3f          %.3f" % held_out_scores(lambda Z: Z))
+auc, accuracy = held_out_scores(lambda Z: Z)
+print(f"Euclidean        {auc:.3f}          {accuracy:.3f}")
 for learner in (
     ITML(preprocessor=X_train, random_state=0),
     MMC(preprocessor=X_train, random_state=0),
 ):
     learner.fit(pairs, pair_labels)
     name = type(learner).__name__
-    print(f"{name:<17}" + "%.3f          %.3f" % held_out_scores(learner.transform))
+    auc, accuracy = held_out_scores(learner.transform)
+    print(f"{name:<17}{auc:.3f}          {accuracy:.3f}")
 
 # %%
 # A pairs learner also classifies pairs: ``predict`` says +1 (similar) when the distance is
