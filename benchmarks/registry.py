@@ -242,3 +242,6 @@ register(
     params={"n_chunks": 50, "random_state": 0},
     peer=PeerCounterpart("metric_learn", "RCA_Supervised", {"n_chunks": 50, "random_state": 0}),
 )
+
+# metric-learn 0.7.0 has no kernel learners.
+register("KernelLMNN", mlearn_estimator("KernelLMNN"), supervised=True, params={"random_state": 0})
