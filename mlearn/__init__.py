@@ -9,7 +9,9 @@ from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
+from .lsml import LSML, LSMLSupervised
 from .mmc import MMC, MMCSupervised
+from .sdml import SDML, SDMLSupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -24,8 +26,12 @@ __all__ = [
     "KernelLMNN",
     "KernelMetricLearner",
     "LMNN",
+    "LSML",
+    "LSMLSupervised",
     "MMC",
     "MMCSupervised",
+    "SDML",
+    "SDMLSupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]
