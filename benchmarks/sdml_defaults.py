@@ -22,7 +22,6 @@ _ROOT = Path(__file__).resolve().parents[1]
 if (_ROOT / "mlearn" / "__init__.py").is_file():
     sys.path.insert(0, str(_ROOT))
 
-import numpy as np  # noqa: E402
 from datasets import load_dataset, stratified_test_folds  # noqa: E402
 from measure import blas_threads, measure_cv  # noqa: E402
 
@@ -59,7 +58,7 @@ def main():
         data[name] = (X, y, stratified_test_folds(y, args.folds))
     with blas_threads(1):
         rows = [("Euclidean", None)]
-        rows += [(f"eta=0.5 lambda=0.01 (metric-learn)", (None, 0.5, 0.01))]
+        rows += [("eta=0.5 lambda=0.01 (metric-learn)", (None, 0.5, 0.01))]
         rows += [(f"auto f={f} lambda={s}", (f, "auto", s)) for f in FRACTIONS for s in SPARSITIES]
         for label, config in rows:
             cells = []

@@ -8,9 +8,11 @@ term of LSML and its gradient in M are sums over the quadruplets:
 
 with v = x_a − x_b, u = x_c − x_d (since ∂d_ab/∂M = v vᵀ / (2 d_ab)). The
 gradient is a weighted scatter of pair differences, Σ ω_p δ_p δ_pᵀ over the
-pairs (a, b) and (c, d), so it is formed as Xᵀ Lap(Ω) X
-(:class:`mlearn._scatter.PairScatter`): one sparse product and one GEMM, never
-a per-quadruplet outer product. A fit on a dask array holds one evaluator per
+pairs (a, b) and (c, d) of the violated quadruplets, so it is formed as
+Xᵀ Lap(Ω) X (:class:`mlearn._scatter.PairScatter`: one sparse product and one
+GEMM) or, when fewer than n_points / 2 quadruplets are violated, as Vᵀ diag(ω) V
+from the violated ones' differences alone; never a per-quadruplet outer
+product. A fit on a dask array holds one evaluator per
 shard of the quadruplets on the workers, and the shards' sums are added
 (:func:`mlearn._evaluator.across_shards`).
 """
@@ -23,12 +25,16 @@ from .._evaluator import across_shards
 from .._scatter import PairScatter
 
 
-def _pair_norms(Z, first, second):
-    """‖Z[first] − Z[second]‖ per pair, in blocks bounded by ``working_memory``."""
-    out = np.empty(first.shape[0], dtype=Z.dtype)
-    for block in gen_batches(first.shape[0], rows_per_block(Z.itemsize * Z.shape[1], len(first))):
-        out[block] = np.linalg.norm(Z[first[block]] - Z[second[block]], axis=1)
-    return out
+def _quadruplet_distances(Z, quadruplets):
+    """(d_ab, d_cd) per quadruplet of the embedded points Z, in blocks bounded by
+    ``working_memory`` (one gather of both differences and one row-wise dot per block)."""
+    n = quadruplets.shape[0]
+    out = np.empty((n, 2), dtype=Z.dtype)
+    for block in gen_batches(n, rows_per_block(2 * Z.itemsize * Z.shape[1], n)):
+        q = quadruplets[block]
+        diff = Z[q[:, 0::2]] - Z[q[:, 1::2]]  # (rows, 2, k): v = x_a − x_b, u = x_c − x_d
+        out[block] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    return out[:, 0], out[:, 1]
 
 
 class QuadrupletResiduals:
@@ -51,14 +57,33 @@ class QuadrupletResiduals:
         self.quadruplets = inverse.reshape(-1, 4)
         self.X = np.asarray(X[used], dtype=np.float64)
         self.n_quadruplets = self.quadruplets.shape[0]
-        q = self.quadruplets
-        # The pairs (a, b) first, then (c, d): one scatter for both halves.
-        self._scatter = PairScatter(self.X, np.r_[q[:, 0], q[:, 2]], np.r_[q[:, 1], q[:, 3]])
+        self._scatter = None
+
+    def _pair_scatter(self):
+        """The pairs (a, b) first, then (c, d): one Laplacian scatter for both halves."""
+        if self._scatter is None:
+            q = self.quadruplets
+            pairs = np.r_[q[:, 0], q[:, 2]], np.r_[q[:, 1], q[:, 3]]
+            self._scatter = PairScatter(self.X, *pairs)
+        return self._scatter
+
+    def _weighted_scatter(self, omega_ab, omega_cd, active):
+        """Σ ω_ab v vᵀ + Σ ω_cd u uᵀ over the ``active`` quadruplets (ω = 0 elsewhere).
+
+        Near a good metric few quadruplets are violated: from their differences the
+        scatter costs 2·n_active·d², against 2·n_points·d² for the Laplacian form
+        over all of them, so the cheaper of the two is taken.
+        """
+        n_active = int(np.count_nonzero(active))
+        if 2 * n_active >= self.X.shape[0]:
+            return self._pair_scatter()(np.r_[omega_ab, omega_cd])
+        q, X = self.quadruplets[active], self.X
+        V, U = X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]]
+        S = (V * omega_ab[active, None]).T @ V + (U * omega_cd[active, None]).T @ U
+        return (S + S.T) / 2
 
     def _distances(self, L):
-        Z = self.X @ L.T
-        q = self.quadruplets
-        return _pair_norms(Z, q[:, 0], q[:, 1]), _pair_norms(Z, q[:, 2], q[:, 3])
+        return _quadruplet_distances(self.X @ L.T, self.quadruplets)
 
     @across_shards("sum", sliced=("weights",))
     def loss_and_gradient(self, L, weights):
@@ -72,7 +97,7 @@ class QuadrupletResiduals:
         scale = np.where(violated, weights * residual, 0.0)
         omega_ab = scale / np.where(violated, d_ab, 1.0)
         omega_cd = np.where(d_cd > 0, -scale / np.where(d_cd > 0, d_cd, 1.0), 0.0)
-        return loss, self._scatter(np.r_[omega_ab, omega_cd])
+        return loss, self._weighted_scatter(omega_ab, omega_cd, scale != 0)
 
     @across_shards("concatenate")
     def residuals(self, L):

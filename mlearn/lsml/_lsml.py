@@ -19,6 +19,14 @@ from ._solver import solve_lsml
 __all__ = ["LSML", "LSMLSupervised"]
 
 
+def _default_n_constraints(y):
+    """metric-learn's default, 20·n_classes², capped at the pairs of each kind y has."""
+    counts = np.bincount(y).astype(np.int64)
+    n_similar = int(np.sum(counts * (counts - 1) // 2))
+    n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
+    return max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
+
+
 def _quadruplet_weights(weights, n_quadruplets):
     """The weights normalised to sum to 1 (uniform when None); ValueError if unusable."""
     if weights is None:
@@ -237,7 +245,8 @@ default='identity'
     n_constraints : int, default=None
         Number of quadruplets drawn from the labels (fewer, with a warning,
         when the labels have fewer distinct pairs). None draws 20·n_classes²,
-        as metric-learn 0.7.0 does.
+        as metric-learn 0.7.0 does, capped at the similar and dissimilar pairs
+        the labels have.
     random_state : int, RandomState instance or None, default=None
         Seeds everything the fit draws: the quadruplets drawn from class
         labels (LSMLSupervised) and the prior when ``prior='random'``.
@@ -329,6 +338,6 @@ default='identity'
         rng = check_random_state(self.random_state)
         n = self.n_constraints
         if n is None:
-            n = 20 * self.classes_.shape[0] ** 2
+            n = _default_n_constraints(y)
         quadruplets = quadruplets_from_labels(y, n, random_state=rng)
         return self._fit_quadruplets(X, quadruplets, None, rng)

@@ -69,4 +69,5 @@ def solve_lsml(evaluator, weights, M0, *, max_iter, tol, verbose, name):
     )
     L = result.x.reshape(d, d) @ C
     M = L.T @ L
-    return (M + M.T) / 2, result.fun, result.n_iter
+    # A start that already meets tol still counts as one iteration (scikit-learn's convention).
+    return (M + M.T) / 2, result.fun, max(result.n_iter, 1)

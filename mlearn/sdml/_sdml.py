@@ -19,6 +19,14 @@ from ._solver import balance_of, definite_or_shifted, sdml_objective, solve_sdml
 __all__ = ["SDML", "SDMLSupervised"]
 
 
+def _default_n_constraints(y):
+    """metric-learn's default, 20·n_classes², capped at the pairs of each kind y has."""
+    counts = np.bincount(y).astype(np.int64)
+    n_similar = int(np.sum(counts * (counts - 1) // 2))
+    n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
+    return max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
+
+
 class _BaseSDML(MahalanobisMixin, BaseEstimator):
     """The parameters and the fit that SDML and SDMLSupervised share."""
 
@@ -248,7 +256,8 @@ default='identity'
         Number of pairs of each kind drawn from the labels: ``n_constraints``
         similar pairs and as many dissimilar pairs (fewer, with a warning,
         when the labels have fewer). None uses 20·n_classes² of each kind, as
-        metric-learn 0.7.0 does.
+        metric-learn 0.7.0 does, capped at the pairs of each kind the labels
+        have.
     random_state : int, RandomState instance or None, default=None
         Seeds everything the fit draws: the pairs drawn from class labels
         (SDMLSupervised) and the prior when ``prior='random'``.
@@ -345,8 +354,7 @@ default='identity'
         rng = check_random_state(self.random_state)
 
         def draw_pairs(y):
-            n_classes = self.classes_.shape[0]
-            n = 20 * n_classes**2 if self.n_constraints is None else self.n_constraints
+            n = _default_n_constraints(y) if self.n_constraints is None else self.n_constraints
             return similar_dissimilar_pairs(y, 2 * n, random_state=rng)
 
         X, pairs, signs = self._validate_and_draw_pairs(X, y, draw_pairs)

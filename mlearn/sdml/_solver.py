@@ -39,7 +39,7 @@ from ..psd import sym_eigh
 
 # The chosen fraction of the largest balance that keeps P positive definite
 # (benchmarks/sdml_defaults.py measures kNN accuracy over fractions and datasets).
-AUTO_BALANCE_FRACTION = 0.3
+AUTO_BALANCE_FRACTION = 0.9
 
 # An indefinite P is shifted until its smallest eigenvalue is this fraction of its largest.
 SHIFT_FLOOR = 1e-10
@@ -95,10 +95,11 @@ def sdml_objective(M, P, sparsity):
 
 def solve_sdml(P, sparsity, *, tol, max_iter, verbose):
     """argmin_M F(M) by the graphical lasso; return (M, n_iter)."""
+    # A closed form counts as one iteration (scikit-learn's convention for n_iter_).
     if P.shape[0] == 1:  # no off-diagonal entry: M = P⁻¹
-        return 1.0 / P, 0
+        return 1.0 / P, 1
     if sparsity == 0:
-        return linalg.inv(P, check_finite=False), 0
+        return linalg.inv(P, check_finite=False), 1
     try:
         _, M, n_iter = graphical_lasso(
             P, sparsity, tol=tol, max_iter=max_iter, verbose=bool(verbose), return_n_iter=True

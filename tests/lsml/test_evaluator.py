@@ -70,3 +70,20 @@ def test_a_pair_of_identical_points_gives_a_finite_gradient():
     quadruplets[:5, 3] = quadruplets[:5, 2]  # d(c, d) = 0: violated whenever a ≠ b
     loss, G = QuadrupletResiduals(X, quadruplets).loss_and_gradient(np.eye(4), weights)
     assert np.isfinite(loss) and np.all(np.isfinite(G))
+
+
+def test_few_and_many_violations_give_the_same_scatter():
+    # Fewer than n_points / 2 violated quadruplets take the differences' route, more the
+    # Laplacian's: both must be the same sum.
+    X, quadruplets, _, rng = _problem(seed=4, n=60, n_quadruplets=200)
+    evaluator = QuadrupletResiduals(X, quadruplets)
+    omega_ab, omega_cd = rng.normal(size=200), rng.normal(size=200)
+    for n_active in (5, 150):
+        active = np.zeros(200, dtype=bool)
+        active[rng.choice(200, n_active, replace=False)] = True
+        a, c = np.where(active, omega_ab, 0), np.where(active, omega_cd, 0)
+        q = quadruplets
+        V, U = X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]]
+        reference = (V * a[:, None]).T @ V + (U * c[:, None]).T @ U
+        scatter = evaluator._weighted_scatter(a, c, active)
+        assert_allclose(scatter, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max())

@@ -95,7 +95,9 @@ def test_squared_hinge_vanishes_on_separable_quadruplets():
     weights = np.full(len(quadruplets), 1.0 / len(quadruplets))
     evaluator = QuadrupletResiduals(X, quadruplets)
     at_prior, _ = evaluator.loss_and_gradient(np.eye(2), weights)
-    M, _, _ = solve_lsml(evaluator, weights, np.eye(2), max_iter=1000, tol=1e-10, verbose=0, name="")
+    M, _, _ = solve_lsml(
+        evaluator, weights, np.eye(2), max_iter=1000, tol=1e-10, verbose=0, name=""
+    )
     L = np.linalg.cholesky(M).T
     at_fit, _ = evaluator.loss_and_gradient(L, weights)
     assert np.mean(evaluator.residuals(np.eye(2)) > 0) > 0.05

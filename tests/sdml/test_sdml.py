@@ -96,7 +96,9 @@ def test_n_components_float32_and_threshold():
     full = SDML(preprocessor=X).fit(pairs, signs)
     reduced = SDML(n_components=2, preprocessor=X).fit(pairs, signs)
     w, V = np.linalg.eigh(full.get_mahalanobis_matrix())
-    assert_allclose(reduced.get_mahalanobis_matrix(), (V[:, -2:] * w[-2:]) @ V[:, -2:].T, atol=1e-10)
+    assert_allclose(
+        reduced.get_mahalanobis_matrix(), (V[:, -2:] * w[-2:]) @ V[:, -2:].T, atol=1e-10
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         single = SDML(preprocessor=X.astype(np.float32)).fit(pairs, signs)

@@ -88,4 +88,5 @@ def test_an_indefinite_p_is_shifted_with_a_warning():
 
 def test_one_feature_has_the_closed_form():
     M, n_iter = solve_sdml(np.array([[4.0]]), 0.1, tol=1e-4, max_iter=10, verbose=0)
-    assert_allclose(M, [[0.25]]) and n_iter == 0
+    assert_allclose(M, [[0.25]])
+    assert n_iter == 1
