@@ -21,7 +21,7 @@ below η_max = 1 / λ_max(−C S Cᵀ) (M₀ = CᵀC, S the signed scatter). Dis
 pairs spread further than similar ones, so S is strongly indefinite and
 metric-learn's default η = 0.5 exceeds η_max on every shipped dataset: its
 graphical lasso then diverges or fails. Our default ``balance_param='auto'``
-is η = 0.3 · η_max (``benchmarks/sdml_defaults.py`` chose the fraction on
+is η = 0.9 · η_max (``benchmarks/sdml_defaults.py`` chose the fraction on
 several datasets). A given η that leaves P indefinite is handled as
 metric-learn handles it, with a ``ConvergenceWarning``, but P itself (not only
 the solver's start) is shifted to positive definite, so that the solve is of a

@@ -88,7 +88,7 @@ class SDML(PairsMixin, _BaseSDML):
     Parameters
     ----------
     balance_param : float >= 0 or 'auto', default='auto'
-        The balance η between the prior and the pairs. 'auto' takes 0.3 times
+        The balance η between the prior and the pairs. 'auto' takes 0.9 times
         the largest η that keeps P positive definite, so the problem is always
         well posed. A larger given η makes P indefinite: its eigenvalues are
         then shifted up to positive, with a ``ConvergenceWarning``, and a
@@ -227,7 +227,7 @@ class SDMLSupervised(SupervisedMixin, _BaseSDML):
     Parameters
     ----------
     balance_param : float >= 0 or 'auto', default='auto'
-        The balance η between the prior and the pairs. 'auto' takes 0.3 times
+        The balance η between the prior and the pairs. 'auto' takes 0.9 times
         the largest η that keeps P positive definite, so the problem is always
         well posed. A larger given η makes P indefinite: its eigenvalues are
         then shifted up to positive, with a ``ConvergenceWarning``, and a
