@@ -158,8 +158,9 @@ default='identity'
     --------
     >>> import numpy as np
     >>> from mlearn import LSML
-    >>> X = np.array([[0.0, 0.0], [0.2, 3.0], [2.0, 0.1], [2.1, 3.1], [4.0, 0.2]])
-    >>> # the same first feature makes points close, the same second one does not
+    >>> X = 30 * np.array([[0.0, 0.0], [0.2, 3.0], [2.0, 0.1], [2.1, 3.1], [4.0, 0.2]])
+    >>> # the same first feature makes points close, the same second one does not;
+    >>> # the Euclidean distance gets all four comparisons wrong
     >>> quadruplets = [[0, 1, 0, 2], [2, 3, 2, 4], [1, 0, 1, 3], [3, 2, 3, 1]]
     >>> lsml = LSML(preprocessor=X).fit(quadruplets)
     >>> lsml.predict(quadruplets)
