@@ -25,7 +25,7 @@ needed, since every invertible K gives M ≻ 0 and the log-determinant keeps K
 away from singular matrices. It stops on ``tol`` (the gradient's largest
 entry) or when the objective stalls at rounding level, and reaches objective
 values at or below metric-learn's on the same quadruplets and prior
-(``tests/lsml/test_peer.py`` records the comparison).
+(``benchmarks/peer_agreement.py`` records the comparison).
 
 :class:`LSML` learns from quadruplets; :class:`LSMLSupervised` draws
 ``n_constraints`` quadruplets from class labels
