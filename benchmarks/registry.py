@@ -245,3 +245,26 @@ register(
 
 # metric-learn 0.7.0 has no kernel learners.
 register("KernelLMNN", mlearn_estimator("KernelLMNN"), supervised=True, params={"random_state": 0})
+
+register(
+    "LSMLSupervised",
+    mlearn_estimator("LSMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "LSML_Supervised", {"random_state": 0}),
+)
+
+# metric-learn 0.7.0's SDML passes graphical_lasso a keyword its scikit-learn (1.5.2) no
+# longer has; peer_compat.py drops it. At its default balance_param=0.5 the problem is
+# unbounded on every shipped dataset (see docs/algorithms/sdml.rst), so the peer runs with
+# the balance mlearn's 'auto' picks on digits' training folds (about 3.6e-4; the peer has
+# no 'auto'), and mlearn with its default.
+register(
+    "SDMLSupervised",
+    mlearn_estimator("SDMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart(
+        "peer_compat", "SDML_Supervised", {"balance_param": 3.6e-4, "random_state": 0}
+    ),
+)

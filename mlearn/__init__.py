@@ -10,8 +10,10 @@ from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lfda import LFDA
 from .lmnn import LMNN
+from .lsml import LSML, LSMLSupervised
 from .mmc import MMC, MMCSupervised
 from .rca import RCA, RCASupervised
+from .sdml import SDML, SDMLSupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -27,10 +29,14 @@ __all__ = [
     "KernelMetricLearner",
     "LFDA",
     "LMNN",
+    "LSML",
+    "LSMLSupervised",
     "MMC",
     "MMCSupervised",
     "RCA",
     "RCASupervised",
+    "SDML",
+    "SDMLSupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]

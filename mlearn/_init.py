@@ -29,6 +29,7 @@ from sklearn.utils import check_random_state
 
 from ._validation import check_n_components
 from .psd import (
+    PSD_RTOL,
     check_psd,
     components_from_metric,
     inverse_covariance_components,
@@ -151,3 +152,46 @@ def initial_metric(init, n_features, *, inverse_covariance=None, random_state=No
             f"got {M0.shape}."
         )
     return check_psd(M0, name=name)
+
+
+def strictly_definite_prior(prior, n_features, *, inverse_covariance=None, random_state=None):
+    """A prior metric M₀ ≻ 0 of :func:`initial_metric`; ValueError unless strictly definite.
+
+    For the learners whose objective holds a LogDet term (log det M, or
+    tr(M M₀⁻¹)), which needs an invertible prior. 'covariance' is refused when
+    the covariance of the training points is singular (constant or collinear
+    features), and so is any matrix whose smallest eigenvalue is at most
+    ``PSD_RTOL`` times its largest.
+
+    Parameters
+    ----------
+    prior : {'identity', 'covariance', 'random'} or array-like of shape (d, d)
+    n_features : int
+    inverse_covariance : callable, optional
+        As for :func:`initial_metric`.
+    random_state : int, RandomState instance or None
+
+    Returns
+    -------
+    M0 : ndarray of shape (n_features, n_features), float64
+    """
+    M0 = initial_metric(
+        prior,
+        n_features,
+        inverse_covariance=inverse_covariance,
+        random_state=random_state,
+        name="prior",
+    )
+    w = np.linalg.eigvalsh(M0)
+    if not w[0] > PSD_RTOL * w[-1]:
+        advice = (
+            " (the covariance of the training points is singular: constant or collinear "
+            "features; use prior='identity' or pass a matrix)"
+            if isinstance(prior, str) and prior == "covariance"
+            else ""
+        )
+        raise ValueError(
+            f"prior must be strictly positive definite: its smallest eigenvalue is {w[0]:.3g} "
+            f"(largest {w[-1]:.3g}){advice}."
+        )
+    return M0

@@ -147,6 +147,31 @@ def _chunk_statistics_case():
     return ChunkStatistics, "rows", X, (chunks,), {}, calls
 
 
+def _quadruplet_residuals_case():
+    from mlearn.constraints import quadruplets_from_labels
+    from mlearn.lsml._evaluator import QuadrupletResiduals
+
+    X, y, rng = _points(seed=5)
+    quadruplets = quadruplets_from_labels(y, 120, random_state=0)
+    d = X.shape[1]
+    weights = rng.uniform(0.5, 1.5, len(quadruplets))
+    calls = [
+        ("n_quadruplets", None),
+        ("loss_and_gradient", (np.eye(d) + 0.3 * rng.normal(size=(d, d)), weights)),
+        ("residuals", (rng.normal(size=(2, d)),)),
+    ]
+    return QuadrupletResiduals, "tuples", X, (quadruplets,), {}, calls
+
+
+def _pair_difference_scatter_case():
+    from mlearn.sdml._evaluator import PairDifferenceScatter
+
+    X, y, rng = _points(seed=6)
+    pairs, labels = similar_dissimilar_pairs(y, 150, random_state=0)
+    calls = [("n_pairs", None), ("scatter", (labels.astype(np.float64),))]
+    return PairDifferenceScatter, "tuples", X, (pairs,), {}, calls
+
+
 CASES = {
     "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
@@ -154,6 +179,8 @@ CASES = {
     "mlearn.triplet_svm._features.TripletFeatures": _triplet_features_case,
     "mlearn.triplet_svm._terms.TripletTerms": _triplet_terms_case,
     "mlearn.rca._statistics.ChunkStatistics": _chunk_statistics_case,
+    "mlearn.lsml._evaluator.QuadrupletResiduals": _quadruplet_residuals_case,
+    "mlearn.sdml._evaluator.PairDifferenceScatter": _pair_difference_scatter_case,
 }
 
 

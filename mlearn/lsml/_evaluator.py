@@ -1,0 +1,106 @@
+"""The sums over the quadruplets that the LSML solver needs, and the evaluator holding them.
+
+For quadruplets (a, b, c, d) with weights w and a map L (M = LᵀL), the data
+term of LSML and its gradient in M are sums over the quadruplets:
+
+    loss  = Σ_q w_q (d_ab − d_cd)₊²,        d_ab = ‖L(x_a − x_b)‖,
+    ∂/∂M  = Σ_q w_q r_q [ v vᵀ / d_ab − u uᵀ / d_cd ]   over r_q = d_ab − d_cd > 0,
+
+with v = x_a − x_b, u = x_c − x_d (since ∂d_ab/∂M = v vᵀ / (2 d_ab)). The
+gradient is a weighted scatter of pair differences, Σ ω_p δ_p δ_pᵀ over the
+pairs (a, b) and (c, d) of the violated quadruplets, so it is formed as
+Xᵀ Lap(Ω) X (:class:`mlearn._scatter.PairScatter`: one sparse product and one
+GEMM) or, when fewer than n_points / 2 quadruplets are violated, as Vᵀ diag(ω) V
+from the violated ones' differences alone; never a per-quadruplet outer
+product. A fit on a dask array holds one evaluator per
+shard of the quadruplets on the workers, and the shards' sums are added
+(:func:`mlearn._evaluator.across_shards`).
+"""
+
+import numpy as np
+from sklearn.utils import gen_batches
+
+from .._blocks import rows_per_block
+from .._evaluator import across_shards
+from .._scatter import PairScatter
+
+
+def _quadruplet_distances(Z, quadruplets):
+    """(d_ab, d_cd) per quadruplet of the embedded points Z, in blocks bounded by
+    ``working_memory`` (one gather of both differences and one row-wise dot per block)."""
+    n = quadruplets.shape[0]
+    out = np.empty((n, 2), dtype=Z.dtype)
+    for block in gen_batches(n, rows_per_block(2 * Z.itemsize * Z.shape[1], n)):
+        q = quadruplets[block]
+        diff = Z[q[:, 0::2]] - Z[q[:, 1::2]]  # (rows, 2, k): v = x_a − x_b, u = x_c − x_d
+        out[block] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
+    return out[:, 0], out[:, 1]
+
+
+class QuadrupletResiduals:
+    """The points of the quadruplets, and LSML's squared-residual loss and gradient.
+
+    Only the points the quadruplets use are kept (in float64), with the
+    quadruplets re-indexed into them in the same order.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_points, d)
+    quadruplets : ndarray of shape (n_quadruplets, 4), int
+        Rows (a, b, c, d) of X, stating d(a, b) < d(c, d).
+    """
+
+    shard_attributes = {"n_quadruplets": "sum"}
+
+    def __init__(self, X, quadruplets):
+        used, inverse = np.unique(quadruplets, return_inverse=True)
+        self.quadruplets = inverse.reshape(-1, 4)
+        self.X = np.asarray(X[used], dtype=np.float64)
+        self.n_quadruplets = self.quadruplets.shape[0]
+        self._scatter = None
+
+    def _pair_scatter(self):
+        """The pairs (a, b) first, then (c, d): one Laplacian scatter for both halves."""
+        if self._scatter is None:
+            q = self.quadruplets
+            pairs = np.r_[q[:, 0], q[:, 2]], np.r_[q[:, 1], q[:, 3]]
+            self._scatter = PairScatter(self.X, *pairs)
+        return self._scatter
+
+    def _weighted_scatter(self, omega_ab, omega_cd, active):
+        """Σ ω_ab v vᵀ + Σ ω_cd u uᵀ over the ``active`` quadruplets (ω = 0 elsewhere).
+
+        Near a good metric few quadruplets are violated: from their differences the
+        scatter costs 2·n_active·d², against 2·n_points·d² for the Laplacian form
+        over all of them, so the cheaper of the two is taken.
+        """
+        n_active = int(np.count_nonzero(active))
+        if 2 * n_active >= self.X.shape[0]:
+            return self._pair_scatter()(np.r_[omega_ab, omega_cd])
+        q, X = self.quadruplets[active], self.X
+        V, U = X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]]
+        S = (V * omega_ab[active, None]).T @ V + (U * omega_cd[active, None]).T @ U
+        return (S + S.T) / 2
+
+    def _distances(self, L):
+        return _quadruplet_distances(self.X @ L.T, self.quadruplets)
+
+    @across_shards("sum", sliced=("weights",))
+    def loss_and_gradient(self, L, weights):
+        """Σ w (d_ab − d_cd)₊² and its gradient in M (a symmetric d × d matrix)."""
+        d_ab, d_cd = self._distances(L)
+        residual = d_ab - d_cd
+        violated = residual > 0
+        loss = float(np.sum(weights[violated] * residual[violated] ** 2))
+        # d_ab > d_cd ≥ 0 on a violated quadruplet; a pair of identical points (d_cd = 0)
+        # has a zero subgradient.
+        scale = np.where(violated, weights * residual, 0.0)
+        omega_ab = scale / np.where(violated, d_ab, 1.0)
+        omega_cd = np.where(d_cd > 0, -scale / np.where(d_cd > 0, d_cd, 1.0), 0.0)
+        return loss, self._weighted_scatter(omega_ab, omega_cd, scale != 0)
+
+    @across_shards("concatenate")
+    def residuals(self, L):
+        """d_ab − d_cd per quadruplet (positive where the stated order is violated)."""
+        d_ab, d_cd = self._distances(L)
+        return d_ab - d_cd

@@ -1,0 +1,41 @@
+"""The one sum over the pairs that SDML needs, and the evaluator that holds the pairs.
+
+SDML's loss term is tr(M Xᵀ Lap(K) X) with K the ±1 pair matrix, i.e. the
+signed scatter S = Σ_p y_p (x_a − x_b)(x_a − x_b)ᵀ, formed as Xᵀ Lap(K) X
+(:class:`mlearn._scatter.PairScatter`): one sparse product and one GEMM,
+never an n_pairs × d × d tensor. On a dask array one evaluator is built per
+shard of the pairs on the workers and the d × d sums are added
+(:func:`mlearn._evaluator.across_shards`).
+"""
+
+import numpy as np
+
+from .._evaluator import across_shards
+from .._scatter import PairScatter
+
+
+class PairDifferenceScatter:
+    """The paired points, and the weighted scatter of their differences.
+
+    Only the points the pairs use are kept (in float64), with the pairs
+    re-indexed into them in the same order.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_points, d)
+    pairs : ndarray of shape (n_pairs, 2), int
+        Pairs as rows of X.
+    """
+
+    shard_attributes = {"n_pairs": "sum"}
+
+    def __init__(self, X, pairs):
+        used, inverse = np.unique(pairs, return_inverse=True)
+        pairs = inverse.reshape(-1, 2)
+        self.n_pairs = pairs.shape[0]
+        self._scatter = PairScatter(np.asarray(X[used], dtype=np.float64), pairs[:, 0], pairs[:, 1])
+
+    @across_shards("sum", sliced=("weights",))
+    def scatter(self, weights):
+        """Σ_p weights_p (x_a − x_b)(x_a − x_b)ᵀ, a symmetric d × d matrix."""
+        return self._scatter(np.asarray(weights, dtype=np.float64))
