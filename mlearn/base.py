@@ -253,6 +253,21 @@ def _rows_unless_fitted_on_dask(estimator, X, tuples, name):
     return check_points(rows, name=name), tuples
 
 
+def points_of(estimator, X):
+    """X's points: X itself, or, for a 1-D X and an estimator with a ``preprocessor``, its
+    identifiers' rows (:func:`mlearn._validation.points_from_identifiers`)."""
+    preprocessor = check_preprocessor(getattr(estimator, "preprocessor", None))
+    return points_from_identifiers(X, preprocessor)
+
+
+def _flat_dimensions(data):
+    """Whether data is a regular 1-D or 2-D array: points X or labels y, not tuples."""
+    try:
+        return np.ndim(data) in (1, 2)
+    except ValueError:  # ragged nested lists
+        return False
+
+
 def points_in_memory(X, why):
     """X itself, or a ValueError saying ``why`` the points must be in memory (dask X)."""
     if is_dask_array(X):
@@ -309,7 +324,7 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         check_is_fitted(self, "components_")
         L = self.components_
-        X = self._points_of(X)
+        X = points_of(self, X)
 
         def embed(X):
             return X @ L.T.astype(X.dtype, copy=False)
@@ -375,12 +390,6 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             return build(0, X, *arrays, **options)
         return build(X, *arrays, **options)
 
-    def _points_of(self, X):
-        """X's points: X itself, or, for a 1-D X and a ``preprocessor``, its identifiers'
-        rows (:func:`mlearn._validation.points_from_identifiers`)."""
-        preprocessor = check_preprocessor(getattr(self, "preprocessor", None))
-        return points_from_identifiers(X, preprocessor)
-
     def _validate_tuples(self, tuples, tuple_size, *, reset):
         """Return (X, indices) for tuples; set or check ``n_features_in_``.
 
@@ -391,7 +400,7 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         try:
             X, indices = check_tuples(tuples, tuple_size, preprocessor=preprocessor)
         except ValueError as exc:
-            if reset and np.ndim(tuples) in (1, 2):
+            if reset and _flat_dimensions(tuples):
                 raise ValueError(f"{exc} {self._twin_hint()}") from None
             raise
         if reset:
@@ -472,9 +481,9 @@ class SupervisedMixin:
         A dask X is returned as it is (checked for shape and dtype, nothing of it
         computed) for a learner whose fit keeps it on the cluster
         (``_fits_on_dask``); y is brought into memory. With a ``preprocessor``, a
-        1-D X holds the samples' identifiers (:meth:`_points_of`).
+        1-D X holds the samples' identifiers (:func:`points_of`).
         """
-        X = self._points_of(X)
+        X = points_of(self, X)
         if is_dask_array(X) and getattr(self, "_fits_on_dask", False):
             return X, self._validate_supervised_dask(X, y, min_per_class=min_per_class)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
@@ -489,7 +498,7 @@ class SupervisedMixin:
         are fetched, the pairs re-indexed into them (in the same order), which is
         all a learner whose objective depends on the paired points needs.
         """
-        X = self._points_of(X)
+        X = points_of(self, X)
         if not is_dask_array(X):
             X, y = self._validate_supervised(X, y)
             return (X, *draw_pairs(y))

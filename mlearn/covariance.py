@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import validate_data
 
-from .base import MahalanobisMixin
+from .base import MahalanobisMixin, points_of
 from .psd import inverse_covariance_components
 
 
@@ -99,7 +99,7 @@ default=None
         -------
         self : Covariance
         """
-        X = self._points_of(X)
+        X = points_of(self, X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         L = inverse_covariance_components(X)
         # Zero rows past the rank, so that the shape does not depend on the data.
