@@ -268,6 +268,16 @@ def _flat_dimensions(data):
         return False
 
 
+def _twin_hint(estimator):
+    """Where to go with points X and class labels y instead of tuples: the learner's
+    ``…Supervised`` twin, looked up in the module that defines the learner."""
+    name = type(estimator).__name__
+    twin = f"{name}Supervised"
+    if hasattr(sys.modules.get(type(estimator).__module__), twin):
+        return f"To learn from points X and class labels y, use {twin}(...).fit(X, y)."
+    return f"{name} learns from tuples, not from points X and class labels y."
+
+
 def points_in_memory(X, why):
     """X itself, or a ValueError saying ``why`` the points must be in memory (dask X)."""
     if is_dask_array(X):
@@ -401,7 +411,7 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             X, indices = check_tuples(tuples, tuple_size, preprocessor=preprocessor)
         except ValueError as exc:
             if reset and _flat_dimensions(tuples):
-                raise ValueError(f"{exc} {self._twin_hint()}") from None
+                raise ValueError(f"{exc} {_twin_hint(self)}") from None
             raise
         if reset:
             self.n_features_in_ = X.shape[1]
@@ -411,14 +421,6 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 f"{type(self).__name__} is expecting {self.n_features_in_} features as input."
             )
         return X, indices
-
-    def _twin_hint(self):
-        """Where to go with points X and class labels y instead of tuples."""
-        name = type(self).__name__
-        twin = f"{name}Supervised"
-        if hasattr(sys.modules.get(type(self).__module__), twin):
-            return f"To learn from points X and class labels y, use {twin}(...).fit(X, y)."
-        return f"{name} learns from tuples, not from points X and class labels y."
 
     def _tuple_distances(self, tuples, tuple_size, columns):
         """Learned distances between the given columns of each tuple."""
