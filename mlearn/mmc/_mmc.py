@@ -315,8 +315,9 @@ default=None
     >>> weights = np.diag(mmc.get_mahalanobis_matrix())
     >>> np.flatnonzero(weights)  # only the petal length is kept
     array([2])
-    >>> mmc.transform(X).shape
-    (150, 1)
+    >>> Z = mmc.transform(X)  # n_features columns always, zero for zero weights
+    >>> Z.shape, np.flatnonzero(np.any(Z, axis=0))
+    ((150, 4), array([0]))
     """
 
     _parameter_constraints: dict = {
