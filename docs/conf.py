@@ -8,13 +8,14 @@ git), so that branches merged later show up without edits to this folder:
 
 - the API reference page ``docs/api.rst`` (also ignored by git), from ``mlearn.__all__`` and
   the public modules;
-- the migration table, converted from ``docs/migration_from_metric_learn.md`` (the one copy,
-  kept next to the code it describes);
+- the migration table, from ``docs/migration_table.csv`` (the one copy, which
+  ``tests/test_migration.py`` runs row by row);
 - the benchmark table, from the latest committed run under ``benchmarks/results/``;
 - the toctree entries of optional pages (``deep.rst``, ``reliability.rst``), listed only when
   the page exists.
 """
 
+import csv
 import importlib
 import inspect
 import os
@@ -266,10 +267,28 @@ def markdown_to_rst(text, skip_title=False):
     return "\n".join(out) + "\n"
 
 
+def _migration_cell(name):
+    return "—" if name == "—" else f"``{name}``"
+
+
+def migration_table(path=None):
+    """``docs/migration_table.csv`` as a list-table: metric-learn's name, mlearn's, notes."""
+    path = DOCS / "migration_table.csv" if path is None else path
+    with open(path, encoding="utf-8", newline="") as table:
+        rows = list(csv.DictReader(table))
+    out = [".. list-table::", "   :header-rows: 1", "   :widths: 35 35 30", ""]
+    out += ["   * - metric-learn 0.7.0", "     - mlearn", "     - notes"]
+    for row in rows:
+        notes = _escape_plain_text(row["notes"]) if row["notes"] else " "
+        out.append(f"   * - {_migration_cell(row['metric_learn'])}")
+        out.append(f"     - {_migration_cell(row['mlearn'])}")
+        out.append(f"     - {notes}")
+    return "\n".join(out) + "\n"
+
+
 def write_migration():
-    """The migration table, from the Markdown file that the code branches keep current."""
-    text = (DOCS / "migration_from_metric_learn.md").read_text()
-    (GENERATED / "migration.rst.inc").write_text(markdown_to_rst(text, skip_title=True))
+    """The migration table, from the CSV file that the tests run."""
+    (GENERATED / "migration_table.rst.inc").write_text(migration_table())
 
 
 def split_notes_column(table):

@@ -87,9 +87,14 @@ def check_tuples(tuples, tuple_size, *, preprocessor=None):
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"{kind} must form a regular array: {exc}") from None
     if arr.dtype.kind not in "biuf":
+        if callable(preprocessor) and arr.ndim == 2:
+            # Identifiers of any kind (file names, keys) that the callable maps to points.
+            _check_tuple_count(arr, tuple_size, kind)
+            X, inverse = _points_by_callable(arr.ravel(), preprocessor)
+            return X, inverse.reshape(arr.shape)
         raise ValueError(
-            f"{kind} must be numeric (points, or indices with a preprocessor); "
-            f"got dtype {arr.dtype}."
+            f"{kind} must be numeric (points, or indices with a preprocessor); got dtype "
+            f"{arr.dtype}. Identifiers that are not integers need a callable preprocessor."
         )
     if arr.ndim == 3:
         return _points_tuples(arr, tuple_size, kind)
@@ -138,21 +143,87 @@ def _index_tuples(arr, tuple_size, kind, preprocessor):
             )
     indices = arr.astype(np.intp)
     if callable(preprocessor):
-        unique, inverse = np.unique(indices, return_inverse=True)
-        X = check_points(preprocessor(unique), name="preprocessor output")
-        if X.shape[0] != unique.shape[0]:
-            raise ValueError(
-                f"The preprocessor returned {X.shape[0]} points for {unique.shape[0]} indices."
-            )
-        return X, inverse.reshape(indices.shape).astype(np.intp)
-    n_points = preprocessor.shape[0]
+        X, inverse = _points_by_callable(indices.ravel(), preprocessor)
+        return X, inverse.reshape(indices.shape)
+    _check_index_range(indices, preprocessor.shape[0], kind)
+    return preprocessor, indices
+
+
+def _check_index_range(indices, n_points, kind):
     bad = (indices < 0) | (indices >= n_points)
     if np.any(bad):
         raise ValueError(
             f"{kind} contain indices out of range for the preprocessor's {n_points} points: "
             f"e.g. {indices[bad][0]} (valid: 0 to {n_points - 1})."
         )
-    return preprocessor, indices
+
+
+def _points_by_callable(identifiers, preprocessor):
+    """(points, inverse): the callable's rows for the distinct identifiers, and where
+    each identifier's row is (points[inverse] are the identifiers' points, in order).
+
+    Each distinct identifier is handed to the preprocessor once (a file is read once
+    however many tuples use it). Identifiers that cannot be sorted (mixed objects)
+    are handed over as they are, one row each.
+    """
+    try:
+        unique, inverse = np.unique(identifiers, return_inverse=True)
+    except TypeError:
+        unique, inverse = identifiers, np.arange(identifiers.shape[0])
+    try:
+        points = preprocessor(unique)
+    except Exception as exc:
+        raise ValueError(
+            f"The preprocessor failed on identifiers such as {unique[:3].tolist()}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    points = check_points(points, name="preprocessor output")
+    if points.shape[0] != unique.shape[0]:
+        raise ValueError(
+            f"The preprocessor returned {points.shape[0]} points for {unique.shape[0]} "
+            f"identifiers; it must return one row per identifier."
+        )
+    return points, inverse.astype(np.intp).ravel()
+
+
+def points_from_identifiers(X, preprocessor):
+    """The points of X given as identifiers into ``preprocessor``; X itself otherwise.
+
+    With a preprocessor, a 1-D X is read as one identifier per sample: integer row
+    indices into an array preprocessor (a dask array is indexed lazily), or values
+    of any kind (file names, keys) for a callable one. A 2-D X is taken to be the
+    points already. Without a preprocessor X is returned as it is.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples,) or (n_samples, n_features)
+    preprocessor : None, ndarray, dask array or callable
+        As returned by :func:`check_preprocessor`.
+
+    Returns
+    -------
+    X : array-like of shape (n_samples, n_features)
+    """
+    if preprocessor is None or is_dask_array(X) or hasattr(X, "columns"):
+        return X
+    arr = np.asarray(X)
+    if arr.ndim != 1:
+        return X
+    if arr.shape[0] == 0:
+        raise ValueError("X is empty: no identifiers given to the preprocessor.")
+    if callable(preprocessor):
+        points, inverse = _points_by_callable(arr, preprocessor)
+        return points[inverse]
+    if arr.dtype.kind not in "biuf" or (
+        arr.dtype.kind == "f" and not (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)))
+    ):
+        raise ValueError(
+            f"X given with an array preprocessor must be integer row indices, got values "
+            f"of dtype {arr.dtype}; identifiers of another kind need a callable preprocessor."
+        )
+    indices = arr.astype(np.intp)
+    _check_index_range(indices, preprocessor.shape[0], "X")
+    return preprocessor[indices]
 
 
 def check_pair_labels(y, n_pairs, *, kind="pairs"):

@@ -25,6 +25,11 @@ evaluator to it, and the input checks here accept a Dask array where a fit can
 keep it on the cluster. No learner tests for a Dask array itself.
 """
 
+import math
+import numbers
+import sys
+import warnings
+
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics import roc_auc_score
@@ -51,6 +56,7 @@ from ._validation import (
     check_tuples,
     float_dtype,
     is_dask_array,
+    points_from_identifiers,
 )
 from .psd import inverse_covariance_components, metric_from_components
 
@@ -65,12 +71,25 @@ __all__ = [
 ]
 
 
+# After this many calls (about a second of them) a callable metric is most likely inside
+# a neighbour search, where ``transform`` + the Euclidean metric finds the same
+# neighbours far faster.
+SLOW_USE_CALLS = 100_000
+# kNN fit + predict on digits, the callable's time over transform + Euclidean kNN's,
+# median of 5 (benchmarks/callable_metric.py, results in benchmarks/results/).
+CALLABLE_METRIC_SLOWDOWN = "about 500"
+
+
 class MahalanobisDistance:
     """The learned distance d(u, v) = ‖L(u − v)‖ as a picklable callable.
 
     Usable wherever scikit-learn takes a callable metric, e.g.
-    ``KNeighborsClassifier(metric=learner.get_metric())``. (Transforming the
-    data and using the Euclidean metric gives the same neighbours much faster.)
+    ``KNeighborsClassifier(metric=learner.get_metric())``, and as scipy's
+    ``cdist(XA, XB, metric)``. It is slow there: scikit-learn calls it once per
+    pair of points, from Python. ``learner.transform`` followed by the
+    Euclidean metric finds the same neighbours about 500 times faster on
+    digits (``benchmarks/callable_metric.py``); after 100,000 calls a
+    ``UserWarning`` says so, once.
 
     Parameters
     ----------
@@ -84,18 +103,67 @@ class MahalanobisDistance:
     >>> distance = MahalanobisDistance(np.array([[2.0, 0.0]]))
     >>> distance([1.0, 5.0], [0.0, 0.0])
     2.0
+    >>> distance(np.array([[1.0, 5.0]]), [0.0, 0.0], squared=True)  # a (1, d) row
+    4.0
     """
 
     def __init__(self, components):
         self.components = np.asarray(components)
+        self.n_calls_ = 0
 
-    def __call__(self, u, v):
-        diff = np.asarray(u, dtype=self.components.dtype) - np.asarray(v)
-        return float(np.linalg.norm(self.components @ diff))
+    def __call__(self, u, v, squared=False):
+        """d(u, v), or d(u, v)² with ``squared=True``.
+
+        Parameters
+        ----------
+        u, v : array-like of shape (n_features,) or (1, n_features)
+            One point each: a vector or a single row (scipy's ``cdist`` style).
+        squared : bool, default=False
+
+        Returns
+        -------
+        distance : float
+        """
+        self.n_calls_ += 1
+        if self.n_calls_ == SLOW_USE_CALLS:
+            _warn_slow_callable()
+        diff = self._point(u, "u") - self._point(v, "v")
+        embedded = self.components @ diff
+        squared_distance = float(embedded @ embedded)
+        return squared_distance if squared else math.sqrt(squared_distance)
+
+    def _point(self, x, name):
+        point = np.asarray(x, dtype=self.components.dtype)
+        if point.ndim == 2 and point.shape[0] == 1:
+            point = point[0]
+        n_features = self.components.shape[1]
+        if point.ndim != 1 or point.shape[0] != n_features:
+            raise ValueError(
+                f"The metric takes one point per argument, a vector of {n_features} "
+                f"features or a single row of shape (1, {n_features}); {name} has shape "
+                f"{point.shape}. For distances between many points use the learner's "
+                f"transform and Euclidean distances, or pair_distance."
+            )
+        return point
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("n_calls_", 0)
 
     def __repr__(self):
         k, d = self.components.shape
         return f"MahalanobisDistance(n_components={k}, n_features={d})"
+
+
+def _warn_slow_callable():
+    warnings.warn(
+        f"The learned metric has been called {SLOW_USE_CALLS:,} times, once per pair of "
+        f"points, as a neighbour search does. learner.transform(X) with the Euclidean metric "
+        f"gives the same neighbours {CALLABLE_METRIC_SLOWDOWN} times faster "
+        f"(kNN on digits).",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _paired_distances(X, first, second, L):
@@ -186,6 +254,31 @@ def _rows_unless_fitted_on_dask(estimator, X, tuples, name):
     return check_points(rows, name=name), tuples
 
 
+def points_of(estimator, X):
+    """X's points: X itself, or, for a 1-D X and an estimator with a ``preprocessor``, its
+    identifiers' rows (:func:`mlearn._validation.points_from_identifiers`)."""
+    preprocessor = check_preprocessor(getattr(estimator, "preprocessor", None))
+    return points_from_identifiers(X, preprocessor)
+
+
+def _flat_dimensions(data):
+    """Whether data is a regular 1-D or 2-D array: points X or labels y, not tuples."""
+    try:
+        return np.ndim(data) in (1, 2)
+    except ValueError:  # ragged nested lists
+        return False
+
+
+def _twin_hint(estimator):
+    """Where to go with points X and class labels y instead of tuples: the learner's
+    ``…Supervised`` twin, looked up in the module that defines the learner."""
+    name = type(estimator).__name__
+    twin = f"{name}Supervised"
+    if hasattr(sys.modules.get(type(estimator).__module__), twin):
+        return f"To learn from points X and class labels y, use {twin}(...).fit(X, y)."
+    return f"{name} learns from tuples, not from points X and class labels y."
+
+
 def points_in_memory(X, why):
     """X itself, or a ValueError saying ``why`` the points must be in memory (dask X)."""
     if is_dask_array(X):
@@ -230,7 +323,9 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
         Parameters
         ----------
-        X : array-like or dask array of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features), or (n_samples,)
+            A 1-D X holds identifiers into the learner's ``preprocessor``
+            (row indices into an array, or anything a callable takes).
 
         Returns
         -------
@@ -240,6 +335,7 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         check_is_fitted(self, "components_")
         L = self.components_
+        X = points_of(self, X)
 
         def embed(X):
             return X @ L.T.astype(X.dtype, copy=False)
@@ -252,12 +348,21 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return metric_from_components(self.components_)
 
     def get_metric(self):
-        """Return the learned distance as a callable ``metric(u, v)``.
+        """Return the learned distance as a callable ``metric(u, v, squared=False)``.
+
+        The callable takes two points, each a vector of n_features or a single
+        row of shape (1, n_features) as scipy's ``cdist`` passes them, and
+        refuses more rows with a ValueError. It works as
+        ``KNeighborsClassifier(metric=learner.get_metric())``, but scikit-learn
+        then calls it once per pair of points: ``transform`` followed by the
+        Euclidean metric finds the same neighbours about 500 times faster (kNN on
+        digits, ``benchmarks/callable_metric.py``).
 
         Returns
         -------
         metric : MahalanobisDistance
-            A picklable callable computing ‖L(u − v)‖ for two 1-D points.
+            A picklable callable computing ‖L(u − v)‖, or its square with
+            ``squared=True``.
         """
         check_is_fitted(self, "components_")
         return MahalanobisDistance(self.components_.copy())
@@ -297,9 +402,18 @@ class MahalanobisMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         return build(X, *arrays, **options)
 
     def _validate_tuples(self, tuples, tuple_size, *, reset):
-        """Return (X, indices) for tuples; set or check ``n_features_in_``."""
+        """Return (X, indices) for tuples; set or check ``n_features_in_``.
+
+        When fitting (``reset``), input that looks like points and class labels
+        rather than tuples is refused with a pointer to the ``…Supervised`` twin.
+        """
         preprocessor = check_preprocessor(getattr(self, "preprocessor", None))
-        X, indices = check_tuples(tuples, tuple_size, preprocessor=preprocessor)
+        try:
+            X, indices = check_tuples(tuples, tuple_size, preprocessor=preprocessor)
+        except ValueError as exc:
+            if reset and _flat_dimensions(tuples):
+                raise ValueError(f"{exc} {_twin_hint(self)}") from None
+            raise
         if reset:
             self.n_features_in_ = X.shape[1]
         elif X.shape[1] != self.n_features_in_:
@@ -369,8 +483,10 @@ class SupervisedMixin:
 
         A dask X is returned as it is (checked for shape and dtype, nothing of it
         computed) for a learner whose fit keeps it on the cluster
-        (``_fits_on_dask``); y is brought into memory.
+        (``_fits_on_dask``); y is brought into memory. With a ``preprocessor``, a
+        1-D X holds the samples' identifiers (:func:`points_of`).
         """
+        X = points_of(self, X)
         if is_dask_array(X) and getattr(self, "_fits_on_dask", False):
             return X, self._validate_supervised_dask(X, y, min_per_class=min_per_class)
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
@@ -385,6 +501,7 @@ class SupervisedMixin:
         are fetched, the pairs re-indexed into them (in the same order), which is
         all a learner whose objective depends on the paired points needs.
         """
+        X = points_of(self, X)
         if not is_dask_array(X):
             X, y = self._validate_supervised(X, y)
             return (X, *draw_pairs(y))
@@ -436,7 +553,16 @@ class PairsMixin(_TuplesMixin):
 
     A pair is predicted similar when its learned distance is at most
     ``threshold_``. Fitting sets ``threshold_`` to the value that maximises
-    accuracy on the training pairs; :meth:`calibrate_threshold` resets it.
+    accuracy on the training pairs, or the criterion that ``fit``'s
+    ``calibration_params`` name (the keywords of :meth:`calibrate_threshold`);
+    :meth:`calibrate_threshold` resets it on other pairs, :meth:`set_threshold`
+    to a given value.
+
+    A learner gets all of this by fitting as ``fit(pairs, y=None,
+    calibration_params=None)``: ``_validate_fit_pairs(pairs, y,
+    calibration_params)`` first (it refuses bad calibration parameters before
+    any work is done), then ``components_``, then
+    ``_fit_threshold(X, indices, y, calibration_params)``.
 
     Examples
     --------
@@ -448,27 +574,57 @@ class PairsMixin(_TuplesMixin):
     ...     def __init__(self, preprocessor=None):
     ...         self.preprocessor = preprocessor
     ...
-    ...     def fit(self, tuples, y=None):
-    ...         X, indices, y = self._validate_fit_pairs(tuples, y)
+    ...     def fit(self, tuples, y=None, calibration_params=None):
+    ...         X, indices, y = self._validate_fit_pairs(tuples, y, calibration_params)
     ...         self.components_ = np.eye(X.shape[1])
-    ...         self._fit_threshold(X, indices, y)
+    ...         self._fit_threshold(X, indices, y, calibration_params)
     ...         return self
     >>> pairs, y = [[0, 1], [0, 2], [2, 3], [1, 3]], [1, -1, 1, -1]
     >>> learner = IdentityPairs(preprocessor=X).fit(pairs, y)
     >>> learner.predict(pairs).tolist(), learner.score(pairs, y)
     ([1, -1, 1, -1], 1.0)
+    >>> learner.set_threshold(10.0).predict(pairs).tolist()
+    [1, 1, 1, 1]
     """
 
     _tuple_size = 2
 
-    def _validate_fit_pairs(self, pairs, y):
+    def _validate_fit_pairs(self, pairs, y, calibration_params=None):
+        """(X, indices, y) of the training pairs; bad ``calibration_params`` refused first."""
+        _calibration_options(calibration_params)
         X, indices = self._validate_fit_tuples(pairs)
         return X, indices, check_pair_labels(y, indices.shape[0])
 
-    def _fit_threshold(self, X, indices, y):
-        """Set ``threshold_`` to maximise accuracy on the training pairs."""
+    def _fit_threshold(self, X, indices, y, calibration_params=None):
+        """Set ``threshold_`` on the training pairs, as ``calibration_params`` asks.
+
+        ``calibration_params`` is None (maximise accuracy) or a dict of the
+        keywords of :meth:`calibrate_threshold` (``strategy``, ``min_rate``,
+        ``beta``).
+        """
+        options = _calibration_options(calibration_params)
         distances = _paired_distances(X, indices[:, 0], indices[:, 1], self.components_)
-        self.threshold_ = _best_threshold(distances, y, "accuracy", beta=1.0, min_rate=None)
+        self.threshold_ = _best_threshold(distances, y, **options)
+
+    def set_threshold(self, threshold):
+        """Set ``threshold_``: pairs at a learned distance ≤ threshold are similar.
+
+        Parameters
+        ----------
+        threshold : float
+            A finite real number.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if isinstance(threshold, bool) or not isinstance(threshold, (numbers.Real, np.number)):
+            raise ValueError(f"threshold must be a real number, got {threshold!r}.")
+        if not np.isfinite(threshold):
+            raise ValueError(f"threshold must be finite, got {threshold!r}.")
+        self.threshold_ = float(threshold)
+        return self
 
     def decision_function(self, pairs):
         """Confidence that each pair is similar: ``threshold_`` minus its distance.
@@ -520,18 +676,43 @@ class PairsMixin(_TuplesMixin):
         self
         """
         check_is_fitted(self)  # any fitted learner: linear (components_) or deep (network_)
-        if strategy not in ("accuracy", "f_beta", "max_tpr", "max_tnr"):
-            raise ValueError(
-                f"strategy must be 'accuracy', 'f_beta', 'max_tpr' or 'max_tnr', got {strategy!r}."
-            )
-        if strategy in ("max_tpr", "max_tnr") and (min_rate is None or not 0 <= min_rate <= 1):
-            raise ValueError(f"strategy={strategy!r} needs min_rate in [0, 1], got {min_rate!r}.")
-        if strategy == "f_beta" and not beta > 0:
-            raise ValueError(f"beta must be > 0, got {beta!r}.")
+        options = _calibration_options({"strategy": strategy, "min_rate": min_rate, "beta": beta})
         distances = self.pair_distance(pairs)
         y = check_pair_labels(y, distances.shape[0])
-        self.threshold_ = _best_threshold(distances, y, strategy, beta=beta, min_rate=min_rate)
+        self.threshold_ = _best_threshold(distances, y, **options)
         return self
+
+
+def _calibration_options(calibration_params):
+    """``calibration_params`` (None or a dict) checked and completed with the defaults of
+    :meth:`PairsMixin.calibrate_threshold`: {'strategy', 'min_rate', 'beta'}."""
+    options = {"strategy": "accuracy", "min_rate": None, "beta": 1.0}
+    if calibration_params is None:
+        return options
+    if not isinstance(calibration_params, dict):
+        raise ValueError(
+            f"calibration_params must be a dict of calibrate_threshold's keywords or None, "
+            f"got {type(calibration_params).__name__}."
+        )
+    unknown = sorted(set(calibration_params) - set(options))
+    if unknown:
+        raise ValueError(
+            f"calibration_params has unknown keys {unknown}; calibrate_threshold takes "
+            f"'strategy', 'min_rate' and 'beta'."
+        )
+    options.update(calibration_params)
+    strategy, min_rate, beta = options["strategy"], options["min_rate"], options["beta"]
+    if strategy not in ("accuracy", "f_beta", "max_tpr", "max_tnr"):
+        raise ValueError(
+            f"strategy must be 'accuracy', 'f_beta', 'max_tpr' or 'max_tnr', got {strategy!r}."
+        )
+    if strategy in ("max_tpr", "max_tnr") and (
+        not isinstance(min_rate, numbers.Real) or not 0 <= min_rate <= 1
+    ):
+        raise ValueError(f"strategy={strategy!r} needs min_rate in [0, 1], got {min_rate!r}.")
+    if strategy == "f_beta" and not (isinstance(beta, numbers.Real) and beta > 0):
+        raise ValueError(f"beta must be > 0, got {beta!r}.")
+    return options
 
 
 def _best_threshold(distances, y, strategy, *, beta, min_rate):
@@ -710,38 +891,6 @@ def chunks_of_indices(chunk_indices, n_samples):
         np.arange(chunk_indices.shape[0]), chunk_indices.shape[1]
     )
     return chunks
-
-
-def points_of(estimator, X):
-    """X itself, or the points it names when the estimator has a ``preprocessor``.
-
-    With a ``preprocessor`` (an array of points, or a callable), X holds one
-    index (array) or identifier (callable) per sample, as metric-learn takes them.
-    """
-    preprocessor = getattr(estimator, "preprocessor", None)
-    if preprocessor is None:
-        return X
-    preprocessor = check_preprocessor(preprocessor)
-    keys = np.asarray(X)
-    if keys.ndim == 2 and keys.shape[1] == 1:
-        keys = keys.ravel()
-    if keys.ndim != 1:
-        raise ValueError(
-            f"With a preprocessor, X must hold one index or identifier per sample; got shape "
-            f"{keys.shape}."
-        )
-    if callable(preprocessor):
-        return preprocessor(keys)
-    if keys.dtype.kind not in "iu":
-        raise ValueError(
-            f"With an array preprocessor, X must hold integer indices into it; got dtype "
-            f"{keys.dtype}."
-        )
-    if keys.size and (keys.min() < 0 or keys.max() >= preprocessor.shape[0]):
-        raise ValueError(
-            f"Indices into the preprocessor out of range [0, {preprocessor.shape[0]})."
-        )
-    return preprocessor[keys]
 
 
 class ChunksMixin:

@@ -16,6 +16,10 @@ return all that exist and warn.
 - :func:`quadruplets_from_labels`: (a, b, c, d) with (a, b) similar and (c, d)
   dissimilar;
 - :func:`chunks_from_labels`: disjoint groups of same-class points.
+
+:class:`Constraints` wraps them in metric-learn's interface (``Constraints(y)``
+with ``positive_negative_pairs``, ``generate_knntriplets`` and ``chunks``),
+returning what metric-learn 0.7.0 returns, for code written against it.
 """
 
 import warnings
@@ -28,6 +32,7 @@ from ._dask import class_neighbours
 from ._validation import check_points, check_positive_int, is_dask_array
 
 __all__ = [
+    "Constraints",
     "similar_dissimilar_pairs",
     "knn_triplets",
     "random_triplets",
@@ -300,6 +305,15 @@ def _neighbour_counts(groups, k_genuine, k_impostor):
             stacklevel=3,
         )
     n_labelled = sum(len(g) for g in groups)
+    largest = max(len(g) for g in groups)
+    if n_labelled - largest < k_impostor:
+        warnings.warn(
+            f"The largest class has only {n_labelled - largest} points of other classes, "
+            f"too few for k_impostor={k_impostor} impostors; its points use "
+            f"{n_labelled - largest}.",
+            UserWarning,
+            stacklevel=3,
+        )
     counts = []
     for members in groups:
         kg = min(k_genuine, len(members) - 1)
@@ -471,3 +485,121 @@ def chunks_from_labels(y, n_chunks, chunk_size, *, random_state=None):
         n_chunks = available
     pool = np.vstack(pool)
     return pool[np.sort(rng.choice(available, n_chunks, replace=False))].astype(np.intp)
+
+
+class Constraints:
+    """metric-learn's interface to the generators above, for code written against it.
+
+    ``Constraints(y).positive_negative_pairs(n)``, ``.generate_knntriplets(X, kg, ki)``
+    and ``.chunks(n_chunks, chunk_size)`` return what metric-learn 0.7.0's do, drawn by
+    :func:`similar_dissimilar_pairs`, :func:`knn_triplets` and
+    :func:`chunks_from_labels` (the draws differ from metric-learn's; their kinds
+    and sizes do not).
+
+    Parameters
+    ----------
+    partial_labels : array-like of shape (n_samples,)
+        Class labels; −1 marks unlabelled points, which appear in no constraint.
+
+    Attributes
+    ----------
+    partial_labels : ndarray of shape (n_samples,)
+        The labels given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.constraints import Constraints
+    >>> constraints = Constraints([0, 0, 0, 1, 1, 1, -1])
+    >>> a, b, c, d = constraints.positive_negative_pairs(3, random_state=0)
+    >>> len(a), len(c)
+    (3, 3)
+    >>> constraints.chunks(n_chunks=2, chunk_size=3, random_state=0).tolist()
+    [0, 0, 0, 1, 1, 1, -1]
+    """
+
+    def __init__(self, partial_labels):
+        self.partial_labels = np.asarray(partial_labels)
+
+    def positive_negative_pairs(self, n_constraints, same_length=False, random_state=None):
+        """``n_constraints`` similar pairs and as many dissimilar ones, as four index arrays.
+
+        Fewer are returned, with a warning, when the labels have fewer.
+
+        Parameters
+        ----------
+        n_constraints : int
+            Pairs of each kind.
+        same_length : bool, default=False
+            Cut the longer kind to the length of the shorter.
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        a, b : ndarray of shape (n_similar,)
+            First and second points of the similar pairs.
+        c, d : ndarray of shape (n_dissimilar,)
+            First and second points of the dissimilar pairs.
+        """
+        n_constraints = check_positive_int(n_constraints, "n_constraints")
+        # n_constraints of each kind; the generator warns for a kind the labels lack.
+        pairs, labels = similar_dissimilar_pairs(
+            self.partial_labels, 2 * n_constraints, random_state=random_state
+        )
+        similar, dissimilar = pairs[labels == 1], pairs[labels == -1]
+        if same_length:
+            n = min(similar.shape[0], dissimilar.shape[0])
+            similar, dissimilar = similar[:n], dissimilar[:n]
+        return similar[:, 0], similar[:, 1], dissimilar[:, 0], dissimilar[:, 1]
+
+    def generate_knntriplets(self, X, k_genuine, k_impostor):
+        """Triplets from each point's nearest same-class and other-class points.
+
+        As :func:`knn_triplets` (warning when a class is too small for
+        ``k_genuine`` or the other classes for ``k_impostor``, and using fewer).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        k_genuine : int
+        k_impostor : int
+
+        Returns
+        -------
+        triplets : ndarray of shape (n_triplets, 3), intp
+        """
+        return knn_triplets(X, self.partial_labels, k_genuine, k_impostor)
+
+    def chunks(self, n_chunks=100, chunk_size=2, random_state=None):
+        """A chunk number per point: ``n_chunks`` disjoint same-class chunks, −1 elsewhere.
+
+        Raises a ValueError when the labels hold fewer than ``n_chunks`` disjoint
+        chunks of ``chunk_size``, as metric-learn does
+        (:func:`chunks_from_labels` itself warns and returns the chunks there are).
+
+        Parameters
+        ----------
+        n_chunks : int, default=100
+        chunk_size : int, default=2
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        chunks : ndarray of shape (n_samples,), int
+            The chunk of each point (0 .. n_chunks − 1), −1 for points in none.
+        """
+        n_chunks = check_positive_int(n_chunks, "n_chunks")
+        chunk_size = check_positive_int(chunk_size, "chunk_size", minimum=2)
+        available = sum(len(g) // chunk_size for g in _labelled_groups(self.partial_labels))
+        if available < n_chunks:
+            raise ValueError(
+                f"Not enough points for n_chunks={n_chunks} disjoint chunks of "
+                f"chunk_size={chunk_size} within classes: these labels hold at most "
+                f"{available}."
+            )
+        members = chunks_from_labels(
+            self.partial_labels, n_chunks, chunk_size, random_state=random_state
+        )
+        chunk_of_point = np.full(self.partial_labels.shape[0], -1, dtype=int)
+        chunk_of_point[members] = np.arange(n_chunks)[:, None]
+        return chunk_of_point

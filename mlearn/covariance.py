@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import validate_data
 
-from .base import MahalanobisMixin
+from .base import MahalanobisMixin, points_of
 from .psd import inverse_covariance_components
 
 
@@ -29,19 +29,30 @@ class Covariance(MahalanobisMixin, BaseEstimator):
     features) M is the Moore–Penrose-type inverse on the subspace the data
     spans: constant features get weight zero, directions of zero variance
     within the correlation matrix (relative eigenvalue below 1e-10 of the
-    largest) are dropped, and ``components_`` has one row per remaining
-    direction. No infinity or NaN is ever produced.
+    largest) are dropped: ``components_`` keeps n_features rows, one per
+    remaining direction and zero rows after them, so that its shape does not
+    depend on the data. No infinity or NaN is ever produced.
 
-    Covariance takes no parameters. In particular it has no ``n_components``:
+    Covariance has no ``n_components``:
     the best low-rank approximation of Σ⁻¹ keeps the directions of *smallest*
     variance, which is rarely what is wanted; for whitening restricted to the
     leading directions use ``sklearn.decomposition.PCA(whiten=True)``.
 
+    Parameters
+    ----------
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What X stands for when it is given as an (n_samples,) array of
+        identifiers: an array preprocessor is indexed by integer identifiers;
+        a callable maps an array of identifiers of any kind (file names, keys)
+        to their rows of features, each distinct identifier once. None: X
+        holds the points.
+
     Attributes
     ----------
-    components_ : ndarray of shape (n_components, n_features)
-        The whitening map L with LᵀL = M; n_components is the rank of Σ (at
-        least 1; a single zero row if every feature is constant).
+    components_ : ndarray of shape (n_features, n_features)
+        The whitening map L with LᵀL = M: one row per direction of Σ's
+        range, then zero rows (all zero if every feature is constant).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -67,10 +78,10 @@ class Covariance(MahalanobisMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints: dict = {}
+    _parameter_constraints: dict = {"preprocessor": ["array-like", callable, None]}
 
-    def __init__(self):
-        pass
+    def __init__(self, preprocessor=None):
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -78,8 +89,9 @@ class Covariance(MahalanobisMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; at least 2 samples.
+        X : array-like of shape (n_samples, n_features), or (n_samples,)
+            Training data; at least 2 samples. A 1-D X holds identifiers into
+            ``preprocessor``.
         y : None
             Ignored; present for API consistency.
 
@@ -87,6 +99,10 @@ class Covariance(MahalanobisMixin, BaseEstimator):
         -------
         self : Covariance
         """
+        X = points_of(self, X)
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        self.components_ = inverse_covariance_components(X)
+        L = inverse_covariance_components(X)
+        # Zero rows past the rank, so that the shape does not depend on the data.
+        self.components_ = np.zeros((X.shape[1], X.shape[1]), dtype=L.dtype)
+        self.components_[: L.shape[0]] = L
         return self

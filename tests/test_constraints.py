@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from mlearn.constraints import (
+    Constraints,
     chunks_from_labels,
     knn_triplets,
     quadruplets_from_labels,
@@ -496,3 +497,61 @@ def test_chunks_are_drawn_uniformly_across_classes():
     expected = n_seeds * n_chunks / 3
     sigma = np.sqrt(n_seeds * n_chunks * (1 / 3) * (2 / 3))
     assert np.all(np.abs(counts - expected) < 5 * sigma)
+
+
+# ---------------------------------------------------------------- Constraints (metric-learn's)
+
+Y_PARTIAL = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, -1, -1, 2])
+
+
+def test_positive_negative_pairs_are_four_index_arrays_of_each_kind():
+    a, b, c, d = Constraints(Y_PARTIAL).positive_negative_pairs(6, random_state=0)
+    assert a.shape == b.shape == c.shape == d.shape == (6,)
+    assert np.all(Y_PARTIAL[a] == Y_PARTIAL[b]) and np.all(a != b)
+    assert np.all(Y_PARTIAL[c] != Y_PARTIAL[d])
+    labelled = Y_PARTIAL != -1
+    assert np.all(labelled[np.concatenate([a, b, c, d])])
+    assert len(_unordered(np.column_stack([a, b]))) == 6
+
+
+def test_positive_negative_pairs_warn_and_return_fewer_where_labels_lack_them():
+    y = [0, 0, 1, 1, 2]  # 2 similar pairs exist, 8 dissimilar
+    with pytest.warns(UserWarning, match="Only 2 similar pairs"):
+        a, b, c, d = Constraints(y).positive_negative_pairs(5, random_state=0)
+    assert (len(a), len(c)) == (2, 5)
+    with pytest.warns(UserWarning, match="Only 2 similar pairs"):
+        a, b, c, d = Constraints(y).positive_negative_pairs(5, same_length=True, random_state=0)
+    assert (len(a), len(c)) == (2, 2)
+
+
+def test_generate_knntriplets_equals_knn_triplets():
+    X, y = _blobs(6, 3, 2, seed=4)
+    y = y.copy()
+    y[[0, 7]] = -1
+    np.testing.assert_array_equal(
+        Constraints(y).generate_knntriplets(X, 2, 3), knn_triplets(X, y, 2, 3)
+    )
+
+
+def test_generate_knntriplets_warns_when_k_impostor_is_capped():
+    X, y = _blobs(5, 2, 2, seed=5)
+    with pytest.warns(UserWarning, match="k_impostor=7"):
+        triplets = Constraints(y).generate_knntriplets(X, 1, 7)
+    # Each point of a class of 5 has 5 other-class points: 5 impostors each.
+    assert triplets.shape == (10 * 1 * 5, 3)
+
+
+def test_chunks_are_a_chunk_number_per_point():
+    chunk_of = Constraints(Y_PARTIAL).chunks(n_chunks=4, chunk_size=2, random_state=0)
+    assert chunk_of.shape == Y_PARTIAL.shape
+    assert set(chunk_of.tolist()) == {-1, 0, 1, 2, 3}
+    for c in range(4):
+        members = np.flatnonzero(chunk_of == c)
+        assert len(members) == 2 and len(set(Y_PARTIAL[members])) == 1
+    assert np.all(chunk_of[Y_PARTIAL == -1] == -1)
+
+
+def test_chunks_refuse_more_than_the_labels_hold_as_metric_learn_does():
+    # Classes of 4, 3 and 3 points hold 2 + 1 + 1 chunks of 2.
+    with pytest.raises(ValueError, match="at most 4"):
+        Constraints(Y_PARTIAL).chunks(n_chunks=5, chunk_size=2)

@@ -40,9 +40,11 @@ def test_constant_feature_gets_zero_weight_and_the_rest_is_whitened():
     X = _correlated()
     X[:, 2] = 7.0
     model = Covariance().fit(X)
-    assert model.components_.shape == (3, 4)
+    # n_features rows always: the rank's three, then a zero row.
+    assert model.components_.shape == (4, 4)
     assert_allclose(model.components_[:, 2], 0.0)
-    assert_allclose(np.cov(model.transform(X), rowvar=False), np.eye(3), atol=1e-10)
+    assert_allclose(model.components_[3], 0.0)
+    assert_allclose(np.cov(model.transform(X)[:, :3], rowvar=False), np.eye(3), atol=1e-10)
 
 
 @pytest.mark.parametrize("case", ["collinear", "fewer_samples_than_features"])
@@ -57,8 +59,10 @@ def test_singular_covariance_gives_the_pseudo_inverse_on_the_data_span(case):
         rank = 4  # 5 centred samples span 4 dimensions
     model = Covariance().fit(X)
     assert np.all(np.isfinite(model.components_))
-    assert model.components_.shape == (rank, X.shape[1])
-    assert_allclose(np.cov(model.transform(X), rowvar=False), np.eye(rank), atol=1e-8)
+    assert model.components_.shape == (X.shape[1], X.shape[1])
+    assert_allclose(model.components_[rank:], 0.0)
+    embedded = model.transform(X)[:, :rank]
+    assert_allclose(np.cov(embedded, rowvar=False), np.eye(rank), atol=1e-8)
     # On the span, M agrees with the pseudo-inverse of the standardised covariance.
     std = X.std(axis=0, ddof=1)
     R = np.cov(X / std, rowvar=False)
@@ -66,9 +70,9 @@ def test_singular_covariance_gives_the_pseudo_inverse_on_the_data_span(case):
     assert_allclose(model.get_mahalanobis_matrix(), expected, rtol=1e-6, atol=1e-8)
 
 
-def test_all_constant_features_give_a_single_zero_component():
+def test_all_constant_features_give_zero_components():
     model = Covariance().fit(np.ones((10, 3)))
-    assert_allclose(model.components_, np.zeros((1, 3)))
+    assert_allclose(model.components_, np.zeros((3, 3)))
 
 
 def test_float32_in_float32_out():

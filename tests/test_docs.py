@@ -73,12 +73,12 @@ def _rst_problems(text):
 
 
 def test_migration_table_converts_to_rst_with_every_row(conf):
-    markdown = (DOCS / "migration_from_metric_learn.md").read_text()
-    rst = conf.markdown_to_rst(markdown, skip_title=True)
+    rst = conf.migration_table()
     assert _rst_problems(rst) == []
-    n_rows = sum(1 for line in markdown.splitlines() if line.startswith("|")) - 2
+    n_rows = len((DOCS / "migration_table.csv").read_text(encoding="utf-8").splitlines()) - 1
     assert rst.count("\n   * - ") == n_rows + 1  # the header row too
-    assert "``MMC_Supervised``" in rst and "# Coming from" not in rst
+    assert "   * - ``MMC_Supervised``\n     - ``MMCSupervised``" in rst
+    assert "threshold\\_ minus" in rst  # plain-text names escaped
 
 
 def test_markdown_conversion_keeps_code_links_and_escaped_pipes(conf):

@@ -129,15 +129,19 @@ def test_covariance_gives_constant_feature_zero_weight_and_whitens_the_rest():
     X, _ = _constant_feature()
     learner = Covariance().fit(X)
     np.testing.assert_array_equal(learner.components_[:, 1], 0.0)
-    Z = learner.transform(X)
-    np.testing.assert_allclose(np.cov(Z, rowvar=False), np.eye(Z.shape[1]), atol=1e-10)
-    assert Z.shape[1] == 3
+    # n_features rows always: the three spanned directions, then a zero row.
+    assert learner.components_.shape == (4, 4)
+    np.testing.assert_array_equal(learner.components_[3], 0.0)
+    Z = learner.transform(X)[:, :3]
+    np.testing.assert_allclose(np.cov(Z, rowvar=False), np.eye(3), atol=1e-10)
 
 
 def test_covariance_with_fewer_samples_than_features_keeps_the_spanned_rank():
     X, _ = _fewer_samples_than_features()
     learner = Covariance().fit(X)
-    # n centred points span at most n − 1 directions.
-    assert learner.components_.shape[0] == X.shape[0] - 1
-    Z = learner.transform(X)
-    np.testing.assert_allclose(np.cov(Z, rowvar=False), np.eye(Z.shape[1]), atol=1e-8)
+    # n centred points span at most n − 1 directions; the other rows are zero.
+    rank = X.shape[0] - 1
+    assert learner.components_.shape == (X.shape[1], X.shape[1])
+    np.testing.assert_array_equal(learner.components_[rank:], 0.0)
+    Z = learner.transform(X)[:, :rank]
+    np.testing.assert_allclose(np.cov(Z, rowvar=False), np.eye(rank), atol=1e-8)

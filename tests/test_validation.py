@@ -8,6 +8,7 @@ from mlearn._validation import (
     check_positive_int,
     check_preprocessor,
     check_tuples,
+    points_from_identifiers,
 )
 
 RNG = np.random.default_rng(0)
@@ -124,3 +125,52 @@ def test_validation_never_writes_to_its_inputs():
     check_pair_labels(labels, 2)
     for a, b in zip((pairs, idx, points, labels), before, strict=True):
         assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ identifiers into a preprocessor
+
+
+def test_identifiers_into_an_array_are_its_rows_and_points_pass_through():
+    points = np.arange(12.0).reshape(6, 2)
+    np.testing.assert_array_equal(points_from_identifiers([4, 0, 4], points), points[[4, 0, 4]])
+    np.testing.assert_array_equal(
+        points_from_identifiers(np.array([1.0, 2.0]), points), points[1:3]
+    )
+    X = np.ones((3, 2))
+    assert points_from_identifiers(X, points) is X  # 2-D: already points
+    assert points_from_identifiers([1, 2], None) == [1, 2]  # no preprocessor: untouched
+
+
+def test_a_callable_preprocessor_is_asked_once_per_distinct_identifier():
+    asked = []
+
+    def read(names):
+        asked.append(list(names))
+        return np.array([[len(name), 0.0] for name in names])
+
+    points = points_from_identifiers(np.array(["bb", "a", "bb", "ccc"]), read)
+    np.testing.assert_array_equal(points[:, 0], [2, 1, 2, 3])
+    assert asked == [["a", "bb", "ccc"]]
+    X, indices = check_tuples(np.array([["a", "bb"], ["bb", "ccc"]]), 2, preprocessor=read)
+    np.testing.assert_array_equal(X[indices][..., 0], [[1, 2], [2, 3]])
+
+
+@pytest.mark.parametrize(
+    "identifiers, preprocessor, message",
+    [
+        ([0.5, 1.0], np.ones((3, 2)), "integer row indices"),
+        (["a", "b"], np.ones((3, 2)), "callable preprocessor"),
+        ([0, 3], np.ones((3, 2)), "out of range"),
+        ([], np.ones((3, 2)), "empty"),
+        (["a", "b"], lambda ids: np.ones((1, 2)), "1 points for 2 identifiers"),
+        (["a", "b"], lambda ids: {}[ids[0]], "preprocessor failed on identifiers"),
+    ],
+)
+def test_identifiers_that_cannot_be_resolved_are_refused(identifiers, preprocessor, message):
+    with pytest.raises(ValueError, match=message):
+        points_from_identifiers(np.array(identifiers), preprocessor)
+
+
+def test_non_numeric_tuples_without_a_callable_preprocessor_are_refused():
+    with pytest.raises(ValueError, match="need a callable preprocessor"):
+        check_tuples(np.array([["a", "b"]]), 2, preprocessor=np.ones((2, 2)))

@@ -68,7 +68,8 @@ class _BaseFARM(MahalanobisMixin, BaseEstimator):
         self.feature_weights_ = w.astype(dtype)
         self.feature_relations_ = M.astype(dtype)
         metric = w[:, None] * M * w[None, :]
-        self.components_ = components_from_metric(metric, self.n_components, check=False)
+        k = check_n_components(self.n_components, metric.shape[0])  # zero rows past the rank
+        self.components_ = components_from_metric(metric, k, check=False)
         self.components_ = self.components_.astype(dtype)
         self.objective_ = float(objective)
         return self
@@ -100,8 +101,8 @@ class FARM(TripletsMixin, _BaseFARM):
     alpha_weights : float >= 0, default=0.01
         λ₂, the weight of ‖w‖₁; larger values zero more feature weights.
     n_components : int or None, default=None
-        Rows of ``components_``: the best rank-k factor of M̂; None keeps its
-        numerical rank.
+        Rows of ``components_``: the best rank-k factor of M̂; None gives
+        n_features rows, zero rows past its numerical rank.
     init : {'identity', 'covariance', 'random'} or ndarray of shape \
 (n_features, n_features), default='identity'
         Initial M ('covariance': the pseudo-inverse of the data covariance;
@@ -118,9 +119,12 @@ class FARM(TripletsMixin, _BaseFARM):
         Seed of ``init='random'``.
     preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
-        Points that index triplets refer to, when triplets are given as
-        indices. A dask array stays on the cluster: every sum over the tuples
-        is taken there (see :doc:`/scaling`).
+        What inputs given as identifiers stand for: triplets as an (n_triplets, 3) array
+        of them (FARM), or X as an (n_samples,) array (FARMSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: every sum over the
+        tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -237,8 +241,8 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
     alpha_weights : float >= 0, default=0.01
         λ₂, the weight of ‖w‖₁; larger values zero more feature weights.
     n_components : int or None, default=None
-        Rows of ``components_``: the best rank-k factor of M̂; None keeps its
-        numerical rank.
+        Rows of ``components_``: the best rank-k factor of M̂; None gives
+        n_features rows, zero rows past its numerical rank.
     init : {'identity', 'covariance', 'random'} or ndarray of shape \
 (n_features, n_features), default='identity'
         Initial M ('covariance': the pseudo-inverse of the data covariance;
@@ -257,6 +261,14 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
         Same-class neighbours per point.
     k_impostor : int, default=10
         Other-class neighbours per point.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: triplets as an (n_triplets, 3) array
+        of them (FARM), or X as an (n_samples,) array (FARMSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: every sum over the
+        tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -302,6 +314,7 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
 
     _parameter_constraints: dict = {
         **_BaseFARM._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
         "k_genuine": [Interval(Integral, 1, None, closed="left")],
         "k_impostor": [Interval(Integral, 1, None, closed="left")],
     }
@@ -320,6 +333,7 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
         random_state=None,
         k_genuine=3,
         k_impostor=10,
+        preprocessor=None,
     ):
         self.penalty = penalty
         self.alpha_metric = alpha_metric
@@ -332,6 +346,7 @@ class FARMSupervised(SupervisedMixin, _BaseFARM):
         self.random_state = random_state
         self.k_genuine = k_genuine
         self.k_impostor = k_impostor
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -112,9 +112,14 @@ default='identity'
         point pairs behind the default ``bounds``.
     verbose : int, default=0
         Print the relative change of λ after each sweep if > 0.
-    preprocessor : array-like of shape (n_points, n_features) or callable, default=None
-        Points that index pairs refer to (pairs then come as an (n_pairs, 2)
-        integer array), or a callable mapping indices to points.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array of
+        them (ITML), or X as an (n_samples,) array (ITMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. With a dask array, only the rows the pairs use are
+        fetched.
 
     Attributes
     ----------
@@ -182,7 +187,7 @@ default='identity'
         self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, pairs, y):
+    def fit(self, pairs, y=None, calibration_params=None):
         """Learn the metric from labelled pairs.
 
         Parameters
@@ -192,14 +197,18 @@ default='identity'
             ``preprocessor``, only the rows the pairs use are fetched.
         y : array-like of shape (n_pairs,)
             +1 for similar pairs, −1 for dissimilar pairs.
+        calibration_params : dict or None, default=None
+            Keywords of :meth:`calibrate_threshold` (``strategy``, ``min_rate``,
+            ``beta``) for choosing ``threshold_`` on the training pairs; None
+            maximises accuracy.
 
         Returns
         -------
         self : ITML
         """
-        X, indices, y = self._validate_fit_pairs(pairs, y)
+        X, indices, y = self._validate_fit_pairs(pairs, y, calibration_params)
         self._fit_pairs(X, indices, y, check_random_state(self.random_state))
-        self._fit_threshold(X, indices, y)
+        self._fit_threshold(X, indices, y, calibration_params)
         return self
 
 
@@ -256,6 +265,14 @@ default='identity'
         point pairs behind the default ``bounds``.
     verbose : int, default=0
         Print the relative change of λ after each sweep if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array of
+        them (ITML), or X as an (n_samples,) array (ITMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. With a dask array, only the rows the pairs use are
+        fetched.
 
     Attributes
     ----------
@@ -298,6 +315,7 @@ default='identity'
 
     _parameter_constraints: dict = {
         **_BaseITML._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
         "n_constraints": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -313,6 +331,7 @@ default='identity'
         n_constraints=None,
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.gamma = gamma
         self.max_iter = max_iter
@@ -323,6 +342,7 @@ default='identity'
         self.n_constraints = n_constraints
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

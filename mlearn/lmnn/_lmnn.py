@@ -74,6 +74,13 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         Seeds ``init='random'`` and the sampling of impostors.
     verbose : int, default=0
         Print the L-BFGS iterations and the impostor searches if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What X stands for when it is given as an (n_samples,) array of identifiers: an
+        array preprocessor is indexed by integer identifiers; a callable maps an array
+        of identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array is indexed lazily and fitted on the
+        cluster as a dask X is. None: X holds the points.
 
     Attributes
     ----------
@@ -120,6 +127,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     _fits_on_dask = True
 
     _parameter_constraints: dict = {
+        "preprocessor": ["array-like", callable, None],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "init": [StrOptions({"auto", "pca", "lda", "identity", "random"}), np.ndarray],
@@ -145,6 +153,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         tol=1e-4,
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.n_neighbors = n_neighbors
         self.n_components = n_components
@@ -156,6 +165,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -80,7 +80,11 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
                 type(self).__name__,
             )
         M = from_standardized(M, spread, keep)
-        L = components_from_metric(M, self.n_components, check=False)
+        # n_features rows when n_components is None: a low-rank optimum gets zero rows,
+        # so downstream shapes do not depend on the data.
+        L = components_from_metric(
+            M, check_n_components(self.n_components, n_features), check=False
+        )
         self.components_ = L.astype(float_dtype(X), copy=False)
 
 
@@ -108,7 +112,8 @@ class MMC(PairsMixin, _BaseMMC):
     n_components : int or None, default=None
         Rows of ``components_``: the learned M is truncated to its
         ``n_components`` largest eigenpairs (best rank-k approximation).
-        None keeps its numerical rank.
+        None: n_features rows, zero rows past M's numerical rank (the full
+        MMC optimum often has rank one).
     init : {'identity', 'covariance', 'random'} or array of shape \
 (n_features, n_features), default='identity'
         Starting metric (the diagonal only, when ``diagonal=True``): the
@@ -129,8 +134,12 @@ class MMC(PairsMixin, _BaseMMC):
         Print a table of the objective per iteration if > 0.
     preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
-        Points that pairs given as indices refer to. A dask array stays on
-        the cluster: every sum over the tuples is taken there (see :doc:`/scaling`).
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array of
+        them (MMC), or X as an (n_samples,) array (MMCSupervised). An array preprocessor
+        is indexed by integer identifiers; a callable maps an array of identifiers of
+        any kind (file names, keys) to their rows of features, each distinct identifier
+        once. A dask array stays on the cluster: every sum over the tuples is taken
+        there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -195,7 +204,7 @@ default=None
         self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, pairs, y):
+    def fit(self, pairs, y=None, calibration_params=None):
         """Learn the metric from labelled pairs.
 
         Parameters
@@ -204,14 +213,18 @@ default=None
             Indices need ``preprocessor``.
         y : array-like of shape (n_pairs,)
             +1 for similar pairs, −1 for dissimilar; both kinds are needed.
+        calibration_params : dict or None, default=None
+            Keywords of :meth:`calibrate_threshold` (``strategy``, ``min_rate``,
+            ``beta``) for choosing ``threshold_`` on the training pairs; None
+            maximises accuracy.
 
         Returns
         -------
         self : MMC
         """
-        X, indices, y = self._validate_fit_pairs(pairs, y)
+        X, indices, y = self._validate_fit_pairs(pairs, y, calibration_params)
         self._learn(X, indices, y)
-        self._fit_threshold(X, indices, y)
+        self._fit_threshold(X, indices, y, calibration_params)
         return self
 
 
@@ -233,7 +246,8 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
     n_components : int or None, default=None
         Rows of ``components_``: the learned M is truncated to its
         ``n_components`` largest eigenpairs (best rank-k approximation).
-        None keeps its numerical rank.
+        None: n_features rows, zero rows past M's numerical rank (the full
+        MMC optimum often has rank one).
     n_constraints : int or None, default=None
         n_constraints pairs of each kind (similar and dissimilar) are drawn,
         2·n_constraints pairs in all. None means 20·n_classes² of each kind
@@ -256,6 +270,14 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         Seeds ``init='random'`` and, in MMCSupervised, the drawing of the pairs.
     verbose : int, default=0
         Print a table of the objective per iteration if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array of
+        them (MMC), or X as an (n_samples,) array (MMCSupervised). An array preprocessor
+        is indexed by integer identifiers; a callable maps an array of identifiers of
+        any kind (file names, keys) to their rows of features, each distinct identifier
+        once. A dask array stays on the cluster: every sum over the tuples is taken
+        there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -293,12 +315,14 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
     >>> weights = np.diag(mmc.get_mahalanobis_matrix())
     >>> np.flatnonzero(weights)  # only the petal length is kept
     array([2])
-    >>> mmc.transform(X).shape
-    (150, 1)
+    >>> Z = mmc.transform(X)  # n_features columns always, zero for zero weights
+    >>> Z.shape, np.flatnonzero(np.any(Z, axis=0))
+    ((150, 4), array([0]))
     """
 
     _parameter_constraints: dict = {
         **_BaseMMC._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
         "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
     }
 
@@ -313,6 +337,7 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         tol=1e-5,
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.diagonal = diagonal
         self.n_components = n_components
@@ -322,6 +347,7 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         self.tol = tol
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval
 
 from .._validation import check_n_components, float_dtype
-from ..base import ChunksMixin, MahalanobisMixin, SupervisedMixin, chunks_of_indices, points_of
+from ..base import ChunksMixin, MahalanobisMixin, SupervisedMixin, chunks_of_indices
 from ..constraints import chunks_from_labels
 from ._statistics import ChunkStatistics
 from ._whitening import rca_components
@@ -230,7 +230,7 @@ class RCASupervised(SupervisedMixin, _BaseRCA):
         -------
         self : RCASupervised
         """
-        X, y = self._validate_supervised(points_of(self, X), y)
+        X, y = self._validate_supervised(X, y)
         drawn = chunks_from_labels(
             y, self.n_chunks, self.chunk_size, random_state=self.random_state
         )

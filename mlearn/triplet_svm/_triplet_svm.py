@@ -44,8 +44,8 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
         """Solve the QP on points X (in memory or a dask array) and index triplets."""
         if self.solver == "cvxpy":
             X = points_in_memory(X, "solver='cvxpy'")
-        # Checked before solving; components_from_metric truncates to it afterwards.
-        check_n_components(self.n_components, X.shape[1])
+        # Checked before solving; components_from_metric truncates (or pads) to it afterwards.
+        n_components = check_n_components(self.n_components, X.shape[1])
         dtype = float_dtype(X)
         triplets = np.ascontiguousarray(triplets, dtype=np.intp)
         A = None if self.basis is None else _check_basis(self.basis, X.shape[1])
@@ -58,9 +58,8 @@ class _BaseTripletSVM(MahalanobisMixin, BaseEstimator):
                 M, primal, n_iter = _solve_full(self, X, triplets, A)
                 if hasattr(self, "weights_"):
                     del self.weights_
-        self.components_ = components_from_metric(
-            project_psd(M), self.n_components, check=False
-        ).astype(dtype)
+        L = components_from_metric(project_psd(M), n_components, check=False)
+        self.components_ = L.astype(dtype)
         self.objective_ = float(primal)
         self.n_iter_ = n_iter
         return self
@@ -94,7 +93,8 @@ class TripletSVM(TripletsMixin, _BaseTripletSVM):
         ``diagonal=False`` M is learned on the column space of A.
     n_components : int, default=None
         Rows of ``components_``: the leading eigenvectors of M (best rank-k
-        approximation); None keeps M's numerical rank.
+        approximation); None gives n_features rows, zero rows past M's
+        numerical rank.
     max_iter : int, default=1000
         Interior point iterations (diagonal; 10 to 50 usually suffice) or
         L-BFGS-B iterations (full).
@@ -109,10 +109,14 @@ class TripletSVM(TripletsMixin, _BaseTripletSVM):
         seed gives the same fit. Accepted as by every other learner.
     verbose : int, default=0
         Print the primal, dual and relative gap per iteration when > 0.
-    preprocessor : array-like of shape (n_samples, n_features) or callable, default=None
-        The points that index triplets refer to; None when the triplets are
-        given as points. A dask array stays on
-        the cluster: every sum over the tuples is taken there (see :doc:`/scaling`).
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: triplets as an (n_triplets, 3) array
+        of them (TripletSVM), or X as an (n_samples,) array (TripletSVMSupervised). An
+        array preprocessor is indexed by integer identifiers; a callable maps an array
+        of identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: every sum over the
+        tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -234,7 +238,8 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         Other-class neighbours per point.
     n_components : int, default=None
         Rows of ``components_``: the leading eigenvectors of M (best rank-k
-        approximation); None keeps M's numerical rank.
+        approximation); None gives n_features rows, zero rows past M's
+        numerical rank.
     max_iter : int, default=1000
         Interior point iterations (diagonal; 10 to 50 usually suffice) or
         L-BFGS-B iterations (full).
@@ -249,6 +254,14 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         seed gives the same fit. Accepted as by every other learner.
     verbose : int, default=0
         Print the primal, dual and relative gap per iteration when > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: triplets as an (n_triplets, 3) array
+        of them (TripletSVM), or X as an (n_samples,) array (TripletSVMSupervised). An
+        array preprocessor is indexed by integer identifiers; a callable maps an array
+        of identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: every sum over the
+        tuples is taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -290,6 +303,7 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
 
     _parameter_constraints: dict = {
         **_BaseTripletSVM._parameter_constraints,
+        "preprocessor": ["array-like", callable, None],
         "k_genuine": [Interval(Integral, 1, None, closed="left")],
         "k_impostor": [Interval(Integral, 1, None, closed="left")],
     }
@@ -308,6 +322,7 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         solver="dual",
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.C = C
         self.diagonal = diagonal
@@ -320,6 +335,7 @@ class TripletSVMSupervised(SupervisedMixin, _BaseTripletSVM):
         self.solver = solver
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
