@@ -123,10 +123,13 @@ default='identity'
         labels (LSMLSupervised) and the prior when ``prior='random'``.
     verbose : int, default=0
         Print the objective after each iteration if > 0.
-    preprocessor : array-like of shape (n_points, n_features) or callable, default=None
-        Points that index quadruplets refer to (quadruplets then come as an
-        (n_quadruplets, 4) integer array), or a callable mapping indices to
-        points. A dask array stays on the cluster: the sums over the
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: quadruplets as an (n_quadruplets, 4) array
+        of them (LSML), or X as an (n_samples,) array (LSMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: the sums over the
         quadruplets are taken there (see :doc:`/scaling`).
 
     Attributes
@@ -253,6 +256,14 @@ default='identity'
         labels (LSMLSupervised) and the prior when ``prior='random'``.
     verbose : int, default=0
         Print the objective after each iteration if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: quadruplets as an (n_quadruplets, 4) array
+        of them (LSML), or X as an (n_samples,) array (LSMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: the sums over the
+        quadruplets are taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -309,6 +320,7 @@ default='identity'
         n_constraints=None,
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.prior = prior
         self.tol = tol
@@ -317,6 +329,7 @@ default='identity'
         self.n_constraints = n_constraints
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -118,10 +118,14 @@ default='identity'
         (SDMLSupervised) and the prior when ``prior='random'``.
     verbose : int, default=0
         Print the graphical lasso's progress if > 0.
-    preprocessor : array-like of shape (n_points, n_features) or callable, default=None
-        Points that index pairs refer to (pairs then come as an (n_pairs, 2)
-        integer array), or a callable mapping indices to points. A dask array
-        stays on the cluster: the scatter of the pairs is summed there.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array
+        of them (SDML), or X as an (n_samples,) array (SDMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: the sums over the
+        pairs are taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -193,7 +197,7 @@ default='identity'
         self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, pairs, y):
+    def fit(self, pairs, y=None, calibration_params=None):
         """Learn the metric from labelled pairs.
 
         Parameters
@@ -202,14 +206,18 @@ default='identity'
             Indices need the ``preprocessor`` parameter.
         y : array-like of shape (n_pairs,)
             +1 for similar pairs, −1 for dissimilar pairs.
+        calibration_params : dict or None, default=None
+            Keywords of :meth:`calibrate_threshold` (``strategy``, ``min_rate``,
+            ``beta``) for choosing ``threshold_`` on the training pairs; None
+            maximises accuracy.
 
         Returns
         -------
         self : SDML
         """
-        X, indices, y = self._validate_fit_pairs(pairs, y)
+        X, indices, y = self._validate_fit_pairs(pairs, y, calibration_params)
         self._fit_pairs(X, indices, y, check_random_state(self.random_state))
-        self._fit_threshold(X, indices, y)
+        self._fit_threshold(X, indices, y, calibration_params)
         return self
 
 
@@ -263,6 +271,14 @@ default='identity'
         (SDMLSupervised) and the prior when ``prior='random'``.
     verbose : int, default=0
         Print the graphical lasso's progress if > 0.
+    preprocessor : array-like of shape (n_points, n_features), callable or None, \
+default=None
+        What inputs given as identifiers stand for: pairs as an (n_pairs, 2) array
+        of them (SDML), or X as an (n_samples,) array (SDMLSupervised). An array
+        preprocessor is indexed by integer identifiers; a callable maps an array of
+        identifiers of any kind (file names, keys) to their rows of features, each
+        distinct identifier once. A dask array stays on the cluster: the sums over the
+        pairs are taken there (see :doc:`/scaling`).
 
     Attributes
     ----------
@@ -323,6 +339,7 @@ default='identity'
         n_constraints=None,
         random_state=None,
         verbose=0,
+        preprocessor=None,
     ):
         self.balance_param = balance_param
         self.sparsity_param = sparsity_param
@@ -333,6 +350,7 @@ default='identity'
         self.n_constraints = n_constraints
         self.random_state = random_state
         self.verbose = verbose
+        self.preprocessor = preprocessor
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
