@@ -10,6 +10,7 @@ from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
 from .mmc import MMC, MMCSupervised
+from .scml import SCML, SCMLSupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -26,6 +27,8 @@ __all__ = [
     "LMNN",
     "MMC",
     "MMCSupervised",
+    "SCML",
+    "SCMLSupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]
