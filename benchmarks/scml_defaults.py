@@ -9,7 +9,7 @@ setting: the learning rate ``gamma``, the stopping tolerance ``tol`` (None: all
 regions (metric-learn uses 10). The objective is F(w) of the returned weights on the
 fold's triplets (lower is better; w = 0 gives 1).
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/scml_defaults.py --datasets iris wine breast_cancer digits
+    OPENBLAS_NUM_THREADS=1 python benchmarks/scml_defaults.py
 """
 
 import argparse
@@ -77,7 +77,10 @@ def main(argv=None):
         X, y = load_dataset(name)
         for label, params, n_init in SETTINGS:
             acc, obj, sec, steps = run_setting(X, y, params, n_init, args.folds)
-            print(f"| {name} | {label} | {acc:.4f} | {obj:.4f} | {sec:.3f} | {steps:.0f} |", flush=True)
+            print(
+                f"| {name} | {label} | {acc:.4f} | {obj:.4f} | {sec:.3f} | {steps:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ class TripletBasisTerms:
 
     @across_shards("concatenate")
     def basis_margins(self):
-        """z_t for every triplet: an (n_triplets, n_basis) array, z_tᵀ w = d²_w(a, p) − d²_w(a, n)."""
+        """z_t of every triplet, (n_triplets, n_basis): z_tᵀ w = d²_w(a, p) − d²_w(a, n)."""
         from ._kernels import basis_margins
 
         out = np.empty((self.n_triplets, self.XB.shape[1]))
@@ -83,6 +83,8 @@ class TripletBasisTerms:
         """Σ_t over the triplets with a positive term of z_t: a subgradient in w of the sum."""
         active = self.subset(np.flatnonzero(self._slacks(M) > 0))
         total = np.zeros(self.XB.shape[1])
-        for block in gen_batches(active.n_triplets, rows_per_block(8 * len(total), active.n_triplets)):
+        for block in gen_batches(
+            active.n_triplets, rows_per_block(8 * len(total), active.n_triplets)
+        ):
             total += active.subset(np.arange(block.start, block.stop)).basis_margins().sum(axis=0)
         return total

@@ -40,7 +40,7 @@ def triplet_slacks(X, XM, triplets, out):
 
 @jit
 def dual_averaging_steps(Z, draws, w, mean_gradient, gradient_norm, first, gamma, beta, delta):
-    """Run one RDA step per row of ``draws`` (indices into Z), updating w and the sums in place.
+    """Run one RDA step per row of ``draws`` (indices into the rows z_r of Z), in place.
 
     Step t (counted from 0 over the whole run; the first row is step ``first``):
 
@@ -51,31 +51,78 @@ def dual_averaging_steps(Z, draws, w, mean_gradient, gradient_norm, first, gamma
     the closed-form minimiser over w ≥ 0 of ⟨ḡ_t, w⟩ + β‖w‖₁ +
     γ/(2(t + 1)) Σ_b (δ + G_{t,b}) w_b² (RDA with AdaGrad's diagonal proximal term).
     """
-    n_basis = Z.shape[1]
-    batch_size = draws.shape[1]
-    g = np.empty(n_basis)
-    # The slacks need only the bases with w_b > 0, which the ℓ1 term keeps few.
-    support = np.flatnonzero(w > 0.0)
-    n_support = support.shape[0]
-    support = np.concatenate((support, np.empty(n_basis - n_support, dtype=support.dtype)))
+    g = np.empty(Z.shape[1])
+    support, n_support = _support(w)
     for s in range(draws.shape[0]):
         g[:] = 0.0
-        for r in range(batch_size):
+        for r in range(draws.shape[1]):
             row = draws[s, r]
             slack = 1.0
             for i in range(n_support):
                 slack += Z[row, support[i]] * w[support[i]]
             if slack > 0.0:
-                for b in range(n_basis):
+                for b in range(Z.shape[1]):
                     g[b] += Z[row, b]
-        t = first + s
-        scale = (t + 1) / gamma
-        n_support = 0
-        for b in range(n_basis):
-            gb = g[b] / batch_size
-            mean_gradient[b] = (t * mean_gradient[b] + gb) / (t + 1)
-            gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + gb * gb)
-            w[b] = scale / (delta + gradient_norm[b]) * max(-mean_gradient[b] - beta, 0.0)
-            if w[b] > 0.0:
-                support[n_support] = b
-                n_support += 1
+        args = (gamma, beta, delta, support)
+        n_support = _weights_step(
+            g / draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+        )
+
+
+@jit
+def dual_averaging_steps_on_points(
+    XB, triplets, draws, w, mean_gradient, gradient_norm, first, gamma, beta, delta
+):
+    """:func:`dual_averaging_steps` with z_r formed from the projected points as needed.
+
+    ``draws`` index ``triplets`` (rows (a, p, n) into XB). Only the bases with
+    w_b > 0 enter a slack, and z_r is formed in full only for the triplets with
+    a positive slack: about twice as fast as writing the margins out first.
+    """
+    g = np.empty(XB.shape[1])
+    support, n_support = _support(w)
+    for s in range(draws.shape[0]):
+        g[:] = 0.0
+        for r in range(draws.shape[1]):
+            t = draws[s, r]
+            a, p, n = triplets[t, 0], triplets[t, 1], triplets[t, 2]
+            slack = 1.0
+            for i in range(n_support):
+                b = support[i]
+                near, far = XB[a, b] - XB[p, b], XB[a, b] - XB[n, b]
+                slack += (near * near - far * far) * w[b]
+            if slack > 0.0:
+                for b in range(XB.shape[1]):
+                    near, far = XB[a, b] - XB[p, b], XB[a, b] - XB[n, b]
+                    g[b] += near * near - far * far
+        args = (gamma, beta, delta, support)
+        n_support = _weights_step(
+            g / draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+        )
+
+
+@jit
+def _support(w):
+    """The indices b with w_b > 0 at the front of an n_basis buffer, and how many."""
+    support = np.empty(w.shape[0], dtype=np.int64)
+    n_support = 0
+    for b in range(w.shape[0]):
+        if w[b] > 0.0:
+            support[n_support] = b
+            n_support += 1
+    return support, n_support
+
+
+@jit
+def _weights_step(g, w, mean_gradient, gradient_norm, t, gamma, beta, delta, support):
+    """Step t of RDA from the minibatch gradient g; returns the new support's size."""
+    scale = (t + 1) / gamma
+    n_support = 0
+    for b in range(w.shape[0]):
+        mean_gradient[b] = (t * mean_gradient[b] + g[b]) / (t + 1)
+        gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + g[b] * g[b])
+        w[b] = scale / (delta + gradient_norm[b]) * max(-mean_gradient[b] - beta, 0.0)
+        if w[b] > 0.0:
+            support[n_support] = b
+            n_support += 1
+    return n_support

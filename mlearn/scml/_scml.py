@@ -94,8 +94,9 @@ class SCML(TripletsMixin, _BaseSCML):
     ----------
     beta : float >= 0, default=1e-5
         Weight β of the ℓ1 penalty on w: larger values keep fewer bases.
-    basis : {'triplet_diffs', 'lda'} or array-like of shape (n_basis, n_features), default='triplet_diffs' for SCML, 'lda' for SCMLSupervised
-        The rank-one directions b_i, one per row. 'triplet_diffs': eigenvectors
+    basis : {'triplet_diffs', 'lda'} or array-like of shape (n_basis, n_features)
+        The rank-one directions b_i, one per row; by default 'triplet_diffs'
+        for SCML and 'lda' for SCMLSupervised. 'triplet_diffs': eigenvectors
         of Σ δ⁺δ⁺ᵀ − Σ δ⁻δ⁻ᵀ over random sets of n_features triplets (δ⁺ = a − p,
         δ⁻ = a − n); it needs at least n_features triplets. 'lda' (from labels
         only): the discriminant directions of local neighbourhoods around
@@ -245,8 +246,9 @@ class SCMLSupervised(SupervisedMixin, _BaseSCML):
     ----------
     beta : float >= 0, default=1e-5
         Weight β of the ℓ1 penalty on w: larger values keep fewer bases.
-    basis : {'triplet_diffs', 'lda'} or array-like of shape (n_basis, n_features), default='triplet_diffs' for SCML, 'lda' for SCMLSupervised
-        The rank-one directions b_i, one per row. 'triplet_diffs': eigenvectors
+    basis : {'triplet_diffs', 'lda'} or array-like of shape (n_basis, n_features)
+        The rank-one directions b_i, one per row; by default 'triplet_diffs'
+        for SCML and 'lda' for SCMLSupervised. 'triplet_diffs': eigenvectors
         of Σ δ⁺δ⁺ᵀ − Σ δ⁻δ⁻ᵀ over random sets of n_features triplets (δ⁺ = a − p,
         δ⁻ = a − n); it needs at least n_features triplets. 'lda' (from labels
         only): the discriminant directions of local neighbourhoods around

@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 
 from .._blocks import rows_per_block
 from .._optim import ProgressTable, warn_not_converged
+from ._evaluator import TripletBasisTerms
 
 # Added to the accumulated gradient norms so that a basis never drawn yet gets a finite
 # step; metric-learn's value (and the original Matlab code's).
@@ -38,6 +39,23 @@ def scml_objective(terms, basis, w, beta):
     return total / terms.n_triplets + beta * float(w.sum()), n_active
 
 
+def _run_steps(terms, draws, state):
+    """RDA steps on the triplets ``draws`` (one row per step), updating ``state`` in place.
+
+    An evaluator in memory forms the margins z_r from its projected points inside
+    the kernel; a sharded one returns the margins of the drawn triplets, block by
+    block, for the same kernel arithmetic.
+    """
+    from ._kernels import dual_averaging_steps, dual_averaging_steps_on_points
+
+    if isinstance(terms, TripletBasisTerms):
+        dual_averaging_steps_on_points(terms.XB, terms.triplets, draws, *state)
+        return
+    rows, inverse = np.unique(draws, return_inverse=True)
+    Z = terms.subset(rows).basis_margins()
+    dual_averaging_steps(Z, inverse.reshape(draws.shape), *state)
+
+
 def dual_averaging(terms, basis, settings, random_state):
     """The best weights w ≥ 0 found by RDA: (w, F(w), steps run, converged).
 
@@ -50,8 +68,6 @@ def dual_averaging(terms, basis, settings, random_state):
         ``tol`` (None: run ``max_iter`` steps), ``verbose`` and ``name``.
     random_state : None, int or RandomState
     """
-    from ._kernels import dual_averaging_steps
-
     s = settings
     rng = check_random_state(random_state)
     n_basis, n_triplets = basis.shape[0], terms.n_triplets
@@ -64,11 +80,10 @@ def dual_averaging(terms, basis, settings, random_state):
     while step < s["max_iter"]:
         check_at = min(step + s["output_iter"], s["max_iter"])
         for first in range(step, check_at, per_block):
-            draws = rng.randint(0, n_triplets, size=(min(per_block, check_at - first), s["batch_size"]))
-            rows, inverse = np.unique(draws, return_inverse=True)
-            Z = terms.subset(rows).basis_margins()
-            args = (s["gamma"], s["beta"], DELTA)
-            dual_averaging_steps(Z, inverse.reshape(draws.shape), w, mean_gradient, gradient_norm, first, *args)
+            size = (min(per_block, check_at - first), s["batch_size"])
+            draws = rng.randint(0, n_triplets, size=size)
+            state = (w, mean_gradient, gradient_norm, first, s["gamma"], s["beta"], DELTA)
+            _run_steps(terms, draws, state)
         step = check_at
         objective, n_active = scml_objective(terms, basis, w, s["beta"])
         table.row(step, objective, n_active)
