@@ -225,3 +225,11 @@ register(
     mlearn_estimator("TripletSVMSupervised"),
     supervised=True,
 )
+
+register(
+    "SCMLSupervised",
+    mlearn_estimator("SCMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "SCML_Supervised", {"random_state": 0}),
+)

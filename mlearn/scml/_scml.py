@@ -105,9 +105,12 @@ class SCML(TripletsMixin, _BaseSCML):
         Number of bases built; None: 80 n_features for 'triplet_diffs',
         min(20 n_features, 2 n_samples (n_classes − 1) − 1) for 'lda'. Ignored
         when ``basis`` is an array.
-    gamma : float > 0, default=5e-3
+    gamma : float > 0, default=0.5
         Learning rate γ of the dual averaging: the step on basis i at step t
-        is (t + 1) / (γ (δ + G_i)) with G_i the root summed squared gradients.
+        is (t + 1) / (γ (δ + G_i)) with G_i the root summed squared gradients,
+        so larger values take smaller steps. metric-learn's 5e-3 overshoots:
+        0.5 reaches a lower objective in fewer steps on the bundled datasets
+        (``benchmarks/scml_defaults.py``).
     max_iter : int, default=10000
         Most dual-averaging steps (minibatches).
     output_iter : int, default=500
@@ -182,7 +185,7 @@ class SCML(TripletsMixin, _BaseSCML):
         *,
         basis="triplet_diffs",
         n_basis=None,
-        gamma=5e-3,
+        gamma=0.5,
         max_iter=10000,
         output_iter=500,
         batch_size=10,
@@ -261,9 +264,12 @@ class SCMLSupervised(SupervisedMixin, _BaseSCML):
         Number of bases built; None: 80 n_features for 'triplet_diffs',
         min(20 n_features, 2 n_samples (n_classes − 1) − 1) for 'lda'. Ignored
         when ``basis`` is an array.
-    gamma : float > 0, default=5e-3
+    gamma : float > 0, default=0.5
         Learning rate γ of the dual averaging: the step on basis i at step t
-        is (t + 1) / (γ (δ + G_i)) with G_i the root summed squared gradients.
+        is (t + 1) / (γ (δ + G_i)) with G_i the root summed squared gradients,
+        so larger values take smaller steps. metric-learn's 5e-3 overshoots:
+        0.5 reaches a lower objective in fewer steps on the bundled datasets
+        (``benchmarks/scml_defaults.py``).
     max_iter : int, default=10000
         Most dual-averaging steps (minibatches).
     output_iter : int, default=500
@@ -336,7 +342,7 @@ class SCMLSupervised(SupervisedMixin, _BaseSCML):
         k_genuine=3,
         k_impostor=10,
         n_basis=None,
-        gamma=5e-3,
+        gamma=0.5,
         max_iter=10000,
         output_iter=500,
         batch_size=10,
