@@ -65,7 +65,7 @@ def dual_averaging_steps(Z, draws, w, mean_gradient, gradient_norm, first, gamma
                     g[b] += Z[row, b]
         args = (gamma, beta, delta, support)
         n_support = _weights_step(
-            g / draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+            g, draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
         )
 
 
@@ -97,7 +97,7 @@ def dual_averaging_steps_on_points(
                     g[b] += near * near - far * far
         args = (gamma, beta, delta, support)
         n_support = _weights_step(
-            g / draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+            g, draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
         )
 
 
@@ -114,14 +114,19 @@ def _support(w):
 
 
 @jit
-def _weights_step(g, w, mean_gradient, gradient_norm, t, gamma, beta, delta, support):
-    """Step t of RDA from the minibatch gradient g; returns the new support's size."""
+def _weights_step(
+    g_sum, batch_size, w, mean_gradient, gradient_norm, t, gamma, beta, delta, support
+):
+    """Step t of RDA from the summed minibatch gradient; returns the new support's size."""
     scale = (t + 1) / gamma
+    # Branch-free, so that it vectorises; the support is gathered in a second pass.
+    for b in range(w.shape[0]):
+        g = g_sum[b] / batch_size
+        mean_gradient[b] = (t * mean_gradient[b] + g) / (t + 1)
+        gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + g * g)
+        w[b] = scale / (delta + gradient_norm[b]) * max(-mean_gradient[b] - beta, 0.0)
     n_support = 0
     for b in range(w.shape[0]):
-        mean_gradient[b] = (t * mean_gradient[b] + g[b]) / (t + 1)
-        gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + g[b] * g[b])
-        w[b] = scale / (delta + gradient_norm[b]) * max(-mean_gradient[b] - beta, 0.0)
         if w[b] > 0.0:
             support[n_support] = b
             n_support += 1
