@@ -9,9 +9,11 @@ ones with a positive hinge into g_t, and sets w to the closed-form minimiser of
 the averaged linear model plus the ℓ1 term and an AdaGrad-scaled proximal term
 (see :func:`mlearn.scml._kernels.dual_averaging_steps`). The draws are those of
 metric-learn's implementation, ``RandomState.randint(0, |T|, (max_iter,
-batch_size))`` drawn in order, so the same seed gives the same steps. Every
+batch_size))`` drawn in order, so the same seed gives the same steps
+(``benchmarks/scml_peer_agreement.py``). Every
 ``output_iter`` steps F is evaluated on all triplets and the best w kept; the
-run stops when a check improves the best F by at most ``tol`` relative.
+run stops when ``PATIENCE`` evaluations in a row have improved the best F by at
+most ``tol`` relative.
 """
 
 import numpy as np
