@@ -39,39 +39,41 @@ def triplet_slacks(X, XM, triplets, out):
 
 
 @jit
-def dual_averaging_steps(Z, draws, w, mean_gradient, gradient_norm, first, gamma, beta, delta):
+def dual_averaging_steps(Z, draws, w, gradient_sum, gradient_norm, first, gamma, beta, delta):
     """Run one RDA step per row of ``draws`` (indices into the rows z_r of Z), in place.
 
     Step t (counted from 0 over the whole run; the first row is step ``first``):
 
         g_t = (1/|batch|) Σ_{r in batch, 1 + z_rᵀ w > 0} z_r
-        ḡ_t = (t ḡ_{t−1} + g_t) / (t + 1),   G_t = sqrt(G_{t−1}² + g_t²)
-        w_{t+1} = (t + 1) / (γ (δ + G_t)) · max(−ḡ_t − β, 0)
+        S_t = S_{t−1} + g_t,   G_t = sqrt(G_{t−1}² + g_t²)
+        w_{t+1} = max(−S_t − β (t + 1), 0) / (γ (δ + G_t))
 
-    the closed-form minimiser over w ≥ 0 of ⟨ḡ_t, w⟩ + β‖w‖₁ +
-    γ/(2(t + 1)) Σ_b (δ + G_{t,b}) w_b² (RDA with AdaGrad's diagonal proximal term).
+    which is (t + 1)/(γ(δ + G_t)) · max(−ḡ_t − β, 0) with ḡ_t = S_t/(t + 1), the
+    closed-form minimiser over w ≥ 0 of ⟨ḡ_t, w⟩ + β‖w‖₁ + γ/(2(t + 1)) Σ_b
+    (δ + G_{t,b}) w_b² (RDA with AdaGrad's diagonal proximal term).
     """
-    g = np.empty(Z.shape[1])
+    g = np.zeros(Z.shape[1])
     support, n_support = _support(w)
     for s in range(draws.shape[0]):
-        g[:] = 0.0
+        any_active = False
         for r in range(draws.shape[1]):
             row = draws[s, r]
             slack = 1.0
             for i in range(n_support):
                 slack += Z[row, support[i]] * w[support[i]]
             if slack > 0.0:
+                any_active = True
                 for b in range(Z.shape[1]):
                     g[b] += Z[row, b]
-        args = (gamma, beta, delta, support)
+        args = (gamma, beta, delta, support, n_support)
         n_support = _weights_step(
-            g, draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+            g, any_active, draws.shape[1], w, gradient_sum, gradient_norm, first + s, *args
         )
 
 
 @jit
 def dual_averaging_steps_on_points(
-    XB, triplets, draws, w, mean_gradient, gradient_norm, first, gamma, beta, delta
+    XB, triplets, draws, w, gradient_sum, gradient_norm, first, gamma, beta, delta
 ):
     """:func:`dual_averaging_steps` with z_r formed from the projected points as needed.
 
@@ -79,10 +81,10 @@ def dual_averaging_steps_on_points(
     w_b > 0 enter a slack, and z_r is formed in full only for the triplets with
     a positive slack: about twice as fast as writing the margins out first.
     """
-    g = np.empty(XB.shape[1])
+    g = np.zeros(XB.shape[1])
     support, n_support = _support(w)
     for s in range(draws.shape[0]):
-        g[:] = 0.0
+        any_active = False
         for r in range(draws.shape[1]):
             t = draws[s, r]
             a, p, n = triplets[t, 0], triplets[t, 1], triplets[t, 2]
@@ -92,12 +94,13 @@ def dual_averaging_steps_on_points(
                 near, far = XB[a, b] - XB[p, b], XB[a, b] - XB[n, b]
                 slack += (near * near - far * far) * w[b]
             if slack > 0.0:
+                any_active = True
                 for b in range(XB.shape[1]):
                     near, far = XB[a, b] - XB[p, b], XB[a, b] - XB[n, b]
                     g[b] += near * near - far * far
-        args = (gamma, beta, delta, support)
+        args = (gamma, beta, delta, support, n_support)
         n_support = _weights_step(
-            g, draws.shape[1], w, mean_gradient, gradient_norm, first + s, *args
+            g, any_active, draws.shape[1], w, gradient_sum, gradient_norm, first + s, *args
         )
 
 
@@ -115,16 +118,43 @@ def _support(w):
 
 @jit
 def _weights_step(
-    g_sum, batch_size, w, mean_gradient, gradient_norm, t, gamma, beta, delta, support
+    g,
+    any_active,
+    batch_size,
+    w,
+    gradient_sum,
+    gradient_norm,
+    t,
+    gamma,
+    beta,
+    delta,
+    support,
+    n_support,
 ):
-    """Step t of RDA from the summed minibatch gradient; returns the new support's size."""
-    scale = (t + 1) / gamma
+    """Step t of RDA from the summed minibatch gradient g (zeroed after); the new support size.
+
+    A step whose minibatch has no positive hinge leaves S and G as they are, so only
+    the weights on the support change (by −β/(γ(δ + G_b)), never from 0 to positive):
+    late in a fit, when few triplets are active, most steps cost O(support).
+    """
+    if not any_active:
+        kept = 0
+        for i in range(n_support):
+            b = support[i]
+            w[b] = max(-gradient_sum[b] - beta * (t + 1), 0.0) / (
+                gamma * (delta + gradient_norm[b])
+            )
+            if w[b] > 0.0:
+                support[kept] = b
+                kept += 1
+        return kept
     # Branch-free, so that it vectorises; the support is gathered in a second pass.
     for b in range(w.shape[0]):
-        g = g_sum[b] / batch_size
-        mean_gradient[b] = (t * mean_gradient[b] + g) / (t + 1)
-        gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + g * g)
-        w[b] = scale / (delta + gradient_norm[b]) * max(-mean_gradient[b] - beta, 0.0)
+        gb = g[b] / batch_size
+        g[b] = 0.0
+        gradient_sum[b] += gb
+        gradient_norm[b] = np.sqrt(gradient_norm[b] * gradient_norm[b] + gb * gb)
+        w[b] = max(-gradient_sum[b] - beta * (t + 1), 0.0) / (gamma * (delta + gradient_norm[b]))
     n_support = 0
     for b in range(w.shape[0]):
         if w[b] > 0.0:

@@ -77,7 +77,7 @@ def dual_averaging(terms, basis, settings, random_state):
     s = settings
     rng = check_random_state(random_state)
     n_basis, n_triplets = basis.shape[0], terms.n_triplets
-    w, mean_gradient, gradient_norm = np.zeros(n_basis), np.zeros(n_basis), np.zeros(n_basis)
+    w, gradient_sum, gradient_norm = np.zeros(n_basis), np.zeros(n_basis), np.zeros(n_basis)
     best_w, best = w.copy(), np.inf
     table = ProgressTable(s["name"], s["verbose"], ("objective", "active triplets"))
     # Steps per block of margins drawn at once: n_unique × n_basis floats in memory.
@@ -88,7 +88,7 @@ def dual_averaging(terms, basis, settings, random_state):
         for first in range(step, check_at, per_block):
             size = (min(per_block, check_at - first), s["batch_size"])
             draws = rng.randint(0, n_triplets, size=size)
-            state = (w, mean_gradient, gradient_norm, first, s["gamma"], s["beta"], DELTA)
+            state = (w, gradient_sum, gradient_norm, first, s["gamma"], s["beta"], DELTA)
             _run_steps(terms, draws, state)
         step = check_at
         objective, n_active = scml_objective(terms, basis, w, s["beta"])

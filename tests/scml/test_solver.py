@@ -24,41 +24,43 @@ def _settings(**changes):
     return {**settings, **changes}
 
 
-def _one_step(Z, draws, w, mean_gradient, norm, t, gamma, beta):
+def _one_step(Z, draws, w, gradient_sum, norm, t, gamma, beta):
     from mlearn.scml._kernels import dual_averaging_steps
 
-    w, mean_gradient, norm = w.copy(), mean_gradient.copy(), norm.copy()
-    dual_averaging_steps(Z, draws[None], w, mean_gradient, norm, t, gamma, beta, DELTA)
-    return w, mean_gradient, norm
+    w, gradient_sum, norm = w.copy(), gradient_sum.copy(), norm.copy()
+    dual_averaging_steps(Z, draws[None], w, gradient_sum, norm, t, gamma, beta, DELTA)
+    return w, gradient_sum, norm
 
 
-def test_weight_update_is_the_soft_threshold_of_the_averaged_gradient():
+@pytest.mark.parametrize("all_inactive", [False, True])
+def test_weight_update_is_the_soft_threshold_of_the_averaged_gradient(all_inactive):
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(30, 8))
-    w, mean_gradient, norm = (
-        rng.uniform(0, 0.5, 8) * (rng.random(8) < 0.5),
-        rng.normal(size=8),
-        rng.uniform(0, 2, 8),
-    )
+    gradient_sum, norm = rng.normal(size=8), rng.uniform(0, 2, 8)
     draws, t, gamma, beta = rng.integers(0, 30, 6), 4, 0.3, 0.05
-    new_w, new_mean, new_norm = _one_step(Z, draws, w, mean_gradient, norm, t, gamma, beta)
+    # The weights of the previous step's state, as the kernel keeps them.
+    w = np.maximum(-gradient_sum - beta * t, 0) / (gamma * (DELTA + norm))
+    if all_inactive:  # every slack 1 + z_rᵀ w negative: a step on the support only
+        Z[:, w > 0] = -10.0
+    new_w, new_sum, new_norm = _one_step(Z, draws, w, gradient_sum, norm, t, gamma, beta)
     active = 1.0 + Z[draws] @ w > 0
+    assert not np.any(active) if all_inactive else np.any(active)
     g = Z[draws][active].sum(axis=0) / len(draws)
-    expected_mean = (t * mean_gradient + g) / (t + 1)
-    expected_norm = np.sqrt(norm**2 + g**2)
-    assert_allclose(new_mean, expected_mean, rtol=1e-12)
+    expected_sum, expected_norm = gradient_sum + g, np.sqrt(norm**2 + g**2)
+    assert_allclose(new_sum, expected_sum, rtol=1e-12)
     assert_allclose(new_norm, expected_norm, rtol=1e-12)
+    mean = expected_sum / (t + 1)
     # Each w_b minimises ḡ_b w + β w + γ (δ + G_b) w² / (2 (t + 1)) over w ≥ 0.
     for b in range(8):
         curvature = gamma * (DELTA + expected_norm[b]) / (t + 1)
         best = minimize_scalar(
-            lambda v, b=b, c=curvature: (expected_mean[b] + beta) * v + 0.5 * c * v * v,
+            lambda v, b=b, c=curvature: (mean[b] + beta) * v + 0.5 * c * v * v,
             bounds=(0.0, 1e3),
             method="bounded",
             options={"xatol": 1e-12},
         ).x
         assert new_w[b] == pytest.approx(best, rel=1e-6, abs=1e-9)
-    closed_form = (t + 1) / (gamma * (DELTA + expected_norm)) * np.maximum(-expected_mean - beta, 0)
+    closed_form = (t + 1) / (gamma * (DELTA + expected_norm)) * np.maximum(-mean - beta, 0)
     assert_allclose(new_w, closed_form, rtol=1e-12)
     assert np.any(new_w == 0) and np.any(new_w > 0)
 
@@ -136,8 +138,8 @@ def test_draws_are_metric_learns_randint_stream():
     w, *_ = dual_averaging(terms, B, s, 3)
     draws = np.random.RandomState(3).randint(0, len(triplets), size=(100, 10))
     Z = basis_margins_by_definition(X, triplets, B)
-    replay, mean_gradient, norm = np.zeros(len(B)), np.zeros(len(B)), np.zeros(len(B))
-    dual_averaging_steps(Z, draws, replay, mean_gradient, norm, 0, s["gamma"], s["beta"], DELTA)
+    replay, gradient_sum, norm = np.zeros(len(B)), np.zeros(len(B)), np.zeros(len(B))
+    dual_averaging_steps(Z, draws, replay, gradient_sum, norm, 0, s["gamma"], s["beta"], DELTA)
     assert_allclose(w, replay, rtol=1e-12)
 
 
