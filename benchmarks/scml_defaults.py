@@ -46,7 +46,8 @@ SETTINGS = [
     ("gamma=5, tol=None, 1 restart", {"gamma": 5.0, "tol": None}, 1),
     ("gamma=5e-2, tol=1e-3, 1 restart", {"gamma": 5e-2, "tol": 1e-3}, 1),
     ("gamma=0.5, tol=1e-3, 1 restart", {}, 1),
-    ("defaults: gamma=0.5, tol=1e-3, 10 restarts", {}, 10),
+    ("gamma=0.5, tol=1e-3, 10 restarts", {}, 10),
+    ("defaults: gamma=0.5, tol=1e-3, 3 restarts", {}, 3),
 ]
 HELD_OUT = [SETTINGS[0], SETTINGS[-1]]
 
