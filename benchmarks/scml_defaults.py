@@ -1,6 +1,6 @@
 """SCMLSupervised's defaults: kNN accuracy, objective and fit time per setting.
 
-On the four datasets bundled with scikit-learn, stratified 10-fold cross-validation
+On the four datasets bundled with scikit-learn, stratified 5-fold cross-validation
 (shuffled, ``random_state=0``); in each fold a min-max scaler and SCMLSupervised
 (``random_state=0``) are fitted on the train part and a kNN classifier (k=3) in the
 learned space is scored on the test part, as ``benchmarks/run.py`` does. Each row is one
@@ -78,7 +78,7 @@ def run_setting(X, y, params, n_init, n_folds, pca=None):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(SHIPPED_DATASETS))
-    parser.add_argument("--folds", type=int, default=10)
+    parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--held-out",
         action="store_true",
