@@ -15,10 +15,9 @@ from sklearn.neighbors import NearestNeighbors
 # use local LDA at several scales).
 LDA_SCALES_LOW_DIMENSION = (10, 20)
 LDA_SCALES_HIGH_DIMENSION = (20, 50)
-# Restarts of the k-means that places the local regions (metric-learn runs ten). Better
-# centres give better bases on digits, but each restart costs as much as the rest of
-# the basis; three keep most of the accuracy for a third of the time
-# (benchmarks/scml_defaults.py).
+# Restarts of the k-means that places the local regions (metric-learn runs ten). The
+# kNN accuracies of one, three and ten restarts differ by no more than the folds' noise
+# on digits (benchmarks/results/scml_defaults.md); three cost a third of ten.
 KMEANS_N_INIT = 3
 # Eigenvalues below this fraction of the largest count as zero.
 RANK_RTOL = 1e-10
