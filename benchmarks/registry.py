@@ -268,3 +268,11 @@ register(
         "peer_compat", "SDML_Supervised", {"balance_param": 3.6e-4, "random_state": 0}
     ),
 )
+
+register(
+    "SCMLSupervised",
+    mlearn_estimator("SCMLSupervised"),
+    supervised=True,
+    params={"random_state": 0},
+    peer=PeerCounterpart("metric_learn", "SCML_Supervised", {"random_state": 0}),
+)

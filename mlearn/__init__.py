@@ -13,6 +13,7 @@ from .lmnn import LMNN
 from .lsml import LSML, LSMLSupervised
 from .mmc import MMC, MMCSupervised
 from .rca import RCA, RCASupervised
+from .scml import SCML, SCMLSupervised
 from .sdml import SDML, SDMLSupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
@@ -37,6 +38,8 @@ __all__ = [
     "RCASupervised",
     "SDML",
     "SDMLSupervised",
+    "SCML",
+    "SCMLSupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]

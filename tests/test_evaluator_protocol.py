@@ -114,6 +114,26 @@ def _triplet_terms_case():
     return TripletTerms, "tuples", X, (triplets,), {"P": P}, calls
 
 
+def _triplet_basis_terms_case():
+    from mlearn.scml._evaluator import TripletBasisTerms
+
+    X, y, rng = _points(seed=5)
+    triplets = knn_triplets(X, y, 2, 3)
+    B = rng.normal(size=(7, X.shape[1]))
+    w = rng.uniform(0.0, 0.2, 7)
+    M = (B.T * w) @ B
+    rows = np.sort(rng.choice(len(triplets), len(triplets) // 4, replace=False))
+    view_calls = [("basis_margins", ()), ("hinge_sum", (M,)), ("n_triplets", None)]
+    calls = [
+        ("n_triplets", None),
+        ("basis_margins", ()),
+        ("hinge_sum", (M,)),
+        ("hinge_subgradient", (M,)),
+        ("subset", (rows,), view_calls),
+    ]
+    return TripletBasisTerms, "tuples", X, (triplets,), {"basis": B}, calls
+
+
 def _row_block_objective_case():
     from mlearn.lmnn._evaluator import RowBlockObjective
 
@@ -181,6 +201,7 @@ CASES = {
     "mlearn.rca._statistics.ChunkStatistics": _chunk_statistics_case,
     "mlearn.lsml._evaluator.QuadrupletResiduals": _quadruplet_residuals_case,
     "mlearn.sdml._evaluator.PairDifferenceScatter": _pair_difference_scatter_case,
+    "mlearn.scml._evaluator.TripletBasisTerms": _triplet_basis_terms_case,
 }
 
 
