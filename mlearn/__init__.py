@@ -9,7 +9,9 @@ from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lmnn import LMNN
+from .mlkr import MLKR
 from .mmc import MMC, MMCSupervised
+from .nca import NCA
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -24,8 +26,10 @@ __all__ = [
     "KernelLMNN",
     "KernelMetricLearner",
     "LMNN",
+    "MLKR",
     "MMC",
     "MMCSupervised",
+    "NCA",
     "TripletSVM",
     "TripletSVMSupervised",
 ]
