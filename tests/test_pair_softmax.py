@@ -74,14 +74,15 @@ def test_row_blocks_add_up_to_the_whole(kind):
     the property a sharded fit relies on."""
     X, B, row_loss, L = _problem(kind, n=30, seed=2)
     whole = PairSoftmax(0, X, B, row_loss=row_loss)
-    blocks = [PairSoftmax(a, X[a:b], B[a:b], row_loss=row_loss) for a, b in [(0, 11), (11, 30)]]
+    bounds = [(0, 11), (11, 30)]
+    blocks = [PairSoftmax(a, X[a:b], B[a:b], row_loss=row_loss) for a, b in bounds]
     Z = np.concatenate([block.embed(L) for block in blocks])
     np.testing.assert_allclose(Z, whole.embed(L), rtol=1e-14)
     parts = [block.loss_and_directions(Z, B) for block in blocks]
     loss, V = whole.loss_and_directions(Z, B)
     np.testing.assert_allclose(sum(p[0] for p in parts), loss, rtol=1e-12)
     np.testing.assert_allclose(sum(p[1] for p in parts), V, rtol=1e-10, atol=1e-12)
-    gradient = sum(block.gradient(V[a:b]) for block, (a, b) in zip(blocks, [(0, 11), (11, 30)]))
+    gradient = sum(block.gradient(V[a:b]) for block, (a, b) in zip(blocks, bounds, strict=True))
     np.testing.assert_allclose(gradient, whole.gradient(V), rtol=1e-12)
 
 
