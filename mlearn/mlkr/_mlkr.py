@@ -127,10 +127,11 @@ class MLKR(MahalanobisMixin, BaseEstimator):
             self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_min_samples=2
         )
         n_features = X.shape[1]
-        n_components = check_n_components(self.n_components, n_features)
+        check_n_components(self.n_components, n_features)
         L0 = initial_components(
             self.init, X, n_components=self.n_components, random_state=self.random_state
         )
+        n_components = L0.shape[0]  # an init array sets it when n_components is None
         targets = np.asarray(y, dtype=X.dtype).reshape(-1, 1)
         # Tiles of n × n_components products and exp: small GEMMs that threads slow down.
         with blas_threads_for(n_features):

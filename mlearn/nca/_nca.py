@@ -129,10 +129,11 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         if X.shape[0] < 2:
             raise ValueError(f"NCA needs at least 2 samples, got {X.shape[0]}.")
         n_features = X.shape[1]
-        n_components = check_n_components(self.n_components, n_features)
+        check_n_components(self.n_components, n_features)
         L0 = initial_components(
             self.init, X, y, n_components=self.n_components, random_state=self.random_state
         )
+        n_components = L0.shape[0]  # an init array sets it when n_components is None
         # Tiles of n × n_components products and exp: small GEMMs that threads slow down.
         with blas_threads_for(n_features):
             targets = one_hot_classes(y, len(self.classes_), X.dtype)
