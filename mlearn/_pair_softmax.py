@@ -68,8 +68,6 @@ class PairSoftmax:
         Query rows per tile; None sizes tiles by ``working_memory``.
     """
 
-    shard_attributes = {"n_rows": "sum"}
-
     def __init__(self, offset, X, targets, *, row_loss, tile_rows=None):
         self.offset, self.X = int(offset), X
         self.targets = np.asarray(targets, dtype=X.dtype).reshape(X.shape[0], -1)

@@ -134,7 +134,27 @@ def _row_block_objective_case():
     return RowBlockObjective.from_block, "rows", X, (y,), options, calls
 
 
+def _pair_softmax_case():
+    from mlearn._pair_softmax import PairSoftmax
+    from mlearn.nca._objective import misclassification_row_loss, one_hot_classes
+
+    X, y, rng = _points(seed=5)
+    B = one_hot_classes(y, 3, X.dtype)
+    L = rng.normal(size=(3, X.shape[1]))
+    Z = X @ L.T
+    V = rng.normal(size=Z.shape)
+    calls = [
+        ("embed", (L,)),
+        ("all_targets", ()),
+        ("loss_and_directions", (Z, B)),
+        ("gradient", (V,)),
+    ]
+    options = {"row_loss": misclassification_row_loss, "tile_rows": 7}
+    return PairSoftmax, "rows", X, (B,), options, calls
+
+
 CASES = {
+    "mlearn._pair_softmax.PairSoftmax": _pair_softmax_case,
     "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,
@@ -182,16 +202,19 @@ class _Blocks:
     each method's results combined as it declares (the blocks see their own rows only)."""
 
     def __init__(self, build, X, arrays, bounds, options):
-        self.blocks = [
-            build(a, X[a:b], *(v[a:b] for v in arrays), **options)
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
+        self.cuts = list(zip(bounds[:-1], bounds[1:], strict=True))
+        self.blocks = [build(a, X[a:b], *(v[a:b] for v in arrays), **options) for a, b in self.cuts]
 
     def __getattr__(self, name):
-        combine, _ = declared_combination(type(self.blocks[0]), name)
+        combine, sliced = declared_combination(type(self.blocks[0]), name)
 
         def combined(*args):
-            results = [getattr(block, name)(*args) for block in self.blocks]
+            # Vectors over the rows (the sliced arguments, last) are cut along the blocks.
+            n_whole = len(args) - len(sliced)
+            results = [
+                getattr(block, name)(*args[:n_whole], *(v[a:b] for v in args[n_whole:]))
+                for block, (a, b) in zip(self.blocks, self.cuts, strict=True)
+            ]
             if combine == "update":
                 return None
             if combine == "sum":

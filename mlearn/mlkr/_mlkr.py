@@ -82,6 +82,9 @@ class MLKR(MahalanobisMixin, BaseEstimator):
     True
     """
 
+    # y is a continuous target, not class labels (the conformance suites fit it so).
+    _regression_target = True
+
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "init": [StrOptions({"auto", "pca", "identity", "random"}), np.ndarray],
