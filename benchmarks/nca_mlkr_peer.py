@@ -124,9 +124,10 @@ def score(learner, Z_train, Z_test, y_train, y_test):
 
 
 def measure(learner, peer_class, dataset, kwargs, python, repeats):
+    from threadpoolctl import threadpool_limits
+
     import mlearn
     from mlearn._init import initial_components
-    from threadpoolctl import threadpool_limits
 
     X_train, X_test, y_train, y_test = load(dataset)
     labels = np.unique(y_train, return_inverse=True)[1] if learner == "NCA" else None
