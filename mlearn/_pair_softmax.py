@@ -45,6 +45,11 @@ __all__ = ["PairSoftmax", "TILE_ARRAYS", "softmax_loss_and_grad"]
 # cross term ⟨u_i, b_j⟩ turned into w in place, and one product's temporary.
 TILE_ARRAYS = 3
 
+# A tile of about this many bytes (the TILE_ARRAYS arrays together) runs fastest, and at
+# least this many rows, so that each product is still a matrix-matrix one.
+FAST_TILE_BYTES = 16 * 2**20
+MIN_TILE_ROWS = 32
+
 # −log of a number a little above the smallest normal one, per dtype (about 700 and 79).
 _EXP_ARGUMENT_FLOOR = {t: -np.log(np.finfo(t).tiny) - 8.0 for t in (np.float32, np.float64)}
 
@@ -118,7 +123,12 @@ class PairSoftmax:
     def _tile_rows(self, n_points):
         if self.tile_rows is not None:
             return int(self.tile_rows)
-        return rows_per_block(TILE_ARRAYS * n_points * self.X.itemsize, self.n_rows)
+        row_bytes = TILE_ARRAYS * n_points * self.X.itemsize
+        # Tiles that stay in cache are faster than the largest that working_memory allows
+        # (benchmarks/nca_scale.py, n = 5,000: 1.8 s per evaluation with 15 MiB tiles,
+        # 2.5 s with 59 MiB, 6.8 s with all rows at once), so working_memory only caps them.
+        fast = max(MIN_TILE_ROWS, FAST_TILE_BYTES // row_bytes)
+        return min(rows_per_block(row_bytes, self.n_rows), fast, max(self.n_rows, 1))
 
 
 def _tile_terms(Z, B, squared_norms, rows, row_loss, V):
