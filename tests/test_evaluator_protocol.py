@@ -136,10 +136,10 @@ def _row_block_objective_case():
 
 def _pair_softmax_case():
     from mlearn._pair_softmax import PairSoftmax
-    from mlearn.nca._objective import misclassification_row_loss, one_hot_classes
+    from mlearn.mlkr._objective import squared_error_row_loss
 
     X, y, rng = _points(seed=5)
-    B = one_hot_classes(y, 3, X.dtype)
+    B = (y + X[:, 1]).reshape(-1, 1)
     L = rng.normal(size=(3, X.shape[1]))
     Z = X @ L.T
     V = rng.normal(size=Z.shape)
@@ -149,12 +149,32 @@ def _pair_softmax_case():
         ("loss_and_directions", (Z, B)),
         ("gradient", (V,)),
     ]
-    options = {"row_loss": misclassification_row_loss, "tile_rows": 7}
+    options = {"row_loss": squared_error_row_loss, "tile_rows": 7}
     return PairSoftmax, "rows", X, (B,), options, calls
+
+
+def _class_pair_softmax_case():
+    from mlearn.nca._objective import ClassPairSoftmax, one_hot_classes
+
+    X, y, rng = _points(seed=6)
+    B = one_hot_classes(y, 3, X.dtype)
+    L = rng.normal(size=(2, X.shape[1]))
+    mean = X.mean(axis=0)
+    class_means = np.array([X[y == c].mean(axis=0) for c in range(3)])
+    calls = [
+        ("class_sums", (3,)),
+        ("centred_scatters", (mean, class_means)),
+        ("embed", (L,)),
+        ("all_targets", ()),
+        ("loss_and_directions", (X @ L.T, B)),
+        ("gradient", (rng.normal(size=(len(X), 2)),)),
+    ]
+    return ClassPairSoftmax, "rows", X, (B,), {"tile_rows": 9}, calls
 
 
 CASES = {
     "mlearn._pair_softmax.PairSoftmax": _pair_softmax_case,
+    "mlearn.nca._objective.ClassPairSoftmax": _class_pair_softmax_case,
     "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,

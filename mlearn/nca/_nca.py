@@ -6,13 +6,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import initial_components
 from .._optim import minimize_lbfgs
-from .._pair_softmax import PairSoftmax, softmax_loss_and_grad
+from .._pair_softmax import softmax_loss_and_grad
 from .._threads import blas_threads_for
-from .._validation import check_n_components
-from ..base import MahalanobisMixin, SupervisedMixin
-from ._objective import misclassification_row_loss, one_hot_classes
+from .._validation import check_n_components, float_dtype
+from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of
+from ._objective import ClassPairSoftmax, one_hot_classes
 
 __all__ = ["NCA"]
 
@@ -84,6 +83,10 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     True
     """
 
+    # A dask X is fitted where its row blocks are: each block's rows are queries against
+    # all the points, projected (n × n_components) and sent to every block.
+    _fits_on_dask = True
+
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "init": [StrOptions({"auto", "pca", "lda", "identity", "random"}), np.ndarray],
@@ -116,9 +119,13 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            At least two samples.
-        y : array-like of shape (n_samples,)
+        X : array-like or dask array of shape (n_samples, n_features)
+            At least two samples. A dask array is fitted where its row blocks
+            are (on the workers of the active ``distributed`` client, if any):
+            each block's rows are queries against all the points, whose
+            projection (n × n_components) is sent to every block; the blocks'
+            losses and gradients add up to the in-memory ones.
+        y : array-like or dask array of shape (n_samples,)
             Class labels.
 
         Returns
@@ -128,19 +135,22 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         X, y = self._validate_supervised(X, y)
         if X.shape[0] < 2:
             raise ValueError(f"NCA needs at least 2 samples, got {X.shape[0]}.")
-        n_features = X.shape[1]
+        n_features, dtype = X.shape[1], float_dtype(X)
         check_n_components(self.n_components, n_features)
-        L0 = initial_components(
-            self.init, X, y, n_components=self.n_components, random_state=self.random_state
-        )
-        n_components = L0.shape[0]  # an init array sets it when n_components is None
         # Tiles of n × n_components products and exp: small GEMMs that threads slow down.
         with blas_threads_for(n_features):
-            targets = one_hot_classes(y, len(self.classes_), X.dtype)
-            evaluator = self._evaluator(
-                PairSoftmax, X, targets, by="rows", row_loss=misclassification_row_loss
+            targets = one_hot_classes(y, len(self.classes_), dtype)
+            evaluator = self._evaluator(ClassPairSoftmax, X, targets, by="rows")
+            L0 = initial_components_of(
+                X,
+                y,
+                self.init,
+                n_components=self.n_components,
+                random_state=self.random_state,
+                statistics=evaluator,
             )
-            loss_and_grad = softmax_loss_and_grad(evaluator, n_components, n_features, X.dtype)
+            n_components = L0.shape[0]  # an init array sets it when n_components is None
+            loss_and_grad = softmax_loss_and_grad(evaluator, n_components, n_features, dtype)
             result = minimize_lbfgs(
                 loss_and_grad,
                 L0,
@@ -149,7 +159,7 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
                 verbose=self.verbose,
                 name=type(self).__name__,
             )
-        self.components_ = result.x.reshape(n_components, n_features).astype(X.dtype)
+        self.components_ = result.x.reshape(n_components, n_features).astype(dtype)
         self.n_iter_ = result.n_iter
         self.objective_ = result.fun
         return self
