@@ -237,7 +237,9 @@ register(
     mlearn_estimator("NCA"),
     supervised=True,
     params={"random_state": 0},
-    peer=PeerCounterpart("metric_learn", "NCA", {"random_state": 0}),
+    # The same stopping rule on both sides (metric-learn's default tol=None runs on to
+    # scipy's ftol of 2.2e-9; mlearn's and scikit-learn's tol=1e-5 stops on it).
+    peer=PeerCounterpart("metric_learn", "NCA", {"tol": 1e-5, "random_state": 0}),
 )
 
 # scikit-learn's own NCA (the same objective, n × n matrices formed whole), as a baseline.

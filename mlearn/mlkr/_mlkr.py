@@ -41,8 +41,9 @@ class MLKR(MahalanobisMixin, BaseEstimator):
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5
-        L-BFGS stops when the largest entry of the gradient falls below tol
-        (or the objective's relative decrease below about 2.2e-9).
+        L-BFGS stops when the objective's relative decrease falls below tol
+        or the largest entry of the gradient below tol (scikit-learn's NCA
+        passes tol to scipy the same way).
     verbose : int, default=0
         Print one line per L-BFGS iteration (objective, elapsed time) if > 0.
     random_state : int, RandomState instance or None, default=None
@@ -147,6 +148,7 @@ class MLKR(MahalanobisMixin, BaseEstimator):
                 L0,
                 max_iter=self.max_iter,
                 tol=self.tol,
+                ftol=self.tol,
                 verbose=self.verbose,
                 name=type(self).__name__,
             )
