@@ -5,7 +5,8 @@ fitted by mlearn here and by metric-learn in the peer interpreter, both from the
 L (mlearn's ``init='auto'`` start, passed to both as an array) with the same ``max_iter`` and
 ``tol=1e-5`` (both pass it to scipy's L-BFGS-B as its ``tol``: relative decrease and largest
 gradient entry; metric-learn's default, ``tol=None``, runs on to scipy's ftol of 2.2e-9).
-Reported: fit time (median of the repeats, one BLAS thread on both sides), the objective value at each library's L evaluated by the same brute-force formula, their relative
+Reported: fit time (median of the repeats, one BLAS thread on both sides), the objective
+value at each library's L evaluated by the same brute-force formula, their relative
 difference, and the held-out score: kNN (k=3) accuracy for NCA, kNN regression (k=10) R² for
 MLKR, with the Euclidean score beside them.
 
