@@ -24,9 +24,10 @@ query rows I, the tile of p (|I| × n) gives s_I, f_I, u_I and w_I, which adds
 r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z_j − (w_Iᵀ Z_I)_j to every
 v_j (c the column sums). A tile costs three |I| × n × k products (distances and
 the two halves of v) and two |I| × n × c ones (s and w), with c the number of
-classes or targets; its memory is about three |I| × n arrays, and the number of
-tile rows comes from ``working_memory`` (:func:`mlearn._blocks.rows_per_block`),
-so n = 60,000 needs a few hundred MiB, not the 29 GB of one n × n float64 matrix.
+classes or targets; its memory is about three |I| × n arrays. Tiles of about
+16 MiB run fastest (they stay in cache; ``benchmarks/nca_scale.py``), and
+``working_memory`` caps them (:func:`mlearn._blocks.rows_per_block`), so n = 60,000
+needs O(n (d + k)) memory plus one tile, not the 29 GB of one n × n float64 matrix.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums
