@@ -7,7 +7,7 @@ interpreter (``--peer-python``) on the same pairs. Also reports the first-call c
 compiled sweep in a fresh interpreter, with an empty numba cache (compile) and with the
 on-disk cache filled (load).
 
-    python benchmarks/itml_update_cost.py --d 64 --peer-python /work/peer-venv/bin/python
+    python benchmarks/itml_update_cost.py --d 64 --peer-python .peer-venv/bin/python
 """
 
 import argparse

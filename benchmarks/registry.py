@@ -250,3 +250,23 @@ register(
     params={"max_iter": 100, "random_state": 0},
     library="scikit-learn",
 )
+
+register(
+    "LFDA",
+    mlearn_estimator("LFDA"),
+    supervised=True,
+    peer=PeerCounterpart("metric_learn", "LFDA", {}),
+)
+
+# 50 chunks rather than the default 100 of both libraries: metric-learn raises on iris and
+# wine when the classes hold fewer disjoint chunks than asked for (ours warns and takes all).
+register(
+    "RCASupervised",
+    mlearn_estimator("RCASupervised"),
+    supervised=True,
+    params={"n_chunks": 50, "random_state": 0},
+    peer=PeerCounterpart("metric_learn", "RCA_Supervised", {"n_chunks": 50, "random_state": 0}),
+)
+
+# metric-learn 0.7.0 has no kernel learners.
+register("KernelLMNN", mlearn_estimator("KernelLMNN"), supervised=True, params={"random_state": 0})

@@ -33,10 +33,10 @@ from report import (  # noqa: E402
 )
 from threadpoolctl import threadpool_info  # noqa: E402
 
-QUICK_ESTIMATORS = ("Covariance", "ITMLSupervised", "MMC-diag")
+QUICK_ESTIMATORS = ("LMNN", "Covariance", "ITMLSupervised", "MMC-diag")
 """What ``--quick`` runs, those of them that are registered: learners fast enough for 5 folds
-of the shipped data in under two minutes on two cores (LMNN needs about a minute per digits
-fold on its own)."""
+of the shipped data in under two minutes on two cores. The README's first command runs
+``benchmarks/demo.py`` instead, the cases where a learned metric pays."""
 
 QUICK = {
     "datasets": ",".join(SHIPPED_DATASETS),

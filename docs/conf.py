@@ -18,6 +18,7 @@ git), so that branches merged later show up without edits to this folder:
 import importlib
 import inspect
 import os
+import pkgutil
 import re
 import sys
 from pathlib import Path
@@ -40,6 +41,8 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax copied into the built site, so that formulas render offline (no CDN).
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
@@ -64,10 +67,13 @@ html_title = f"mlearn {release}"
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
+    # Every top-level section in the navbar, none folded into a "More" menu.
+    "header_links_before_dropdown": 6,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["mlearn.css"]
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
@@ -144,7 +150,69 @@ def write_api_page():
         doc = (inspect.getdoc(module) or "").split("\n\n")[0].replace("\n", " ")
         sections.append(f"{title}\n{'-' * len(title)}\n\n{doc}\n")
         sections.append(_autosummary(name, _module_public_names(module)))
+    sections.append(learner_packages_section())
     (DOCS / "api.rst").write_text("\n".join(sections))
+
+
+def learner_packages():
+    """The learner packages (``mlearn.lmnn``, ``mlearn.mmc``, ...): each one's docstring is
+    the maths of its learner, which the estimators' docstrings cite as :mod:`mlearn.<pkg>`."""
+    return sorted(
+        f"mlearn.{info.name}"
+        for info in pkgutil.iter_modules(mlearn.__path__)
+        if info.ispkg
+        and not info.name.startswith("_")
+        and f"mlearn.{info.name}" not in PUBLIC_MODULES
+    )
+
+
+def formulas_as_literal_blocks(doc):
+    """The docstring with each indented block (the formulas, aligned in plain text) made a
+    literal block, so that rst keeps their layout instead of reading nested quotes.
+
+    A paragraph followed by an indented block gets a trailing `` ::``, which rst drops from
+    the text and reads as "a literal block follows".
+    """
+    lines = doc.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        opens_block = (
+            line.strip()
+            and not line.startswith(" ")
+            and not line.rstrip().endswith("::")
+            and i + 2 < len(lines)
+            and not lines[i + 1].strip()
+            and lines[i + 2].startswith("    ")
+        )
+        out.append(f"{line} ::" if opens_block else line)
+    # The prose (not the literal blocks) gets the escaping the estimators' docstrings get.
+    prose = [i for i, line in enumerate(out) if not line.startswith(" ")]
+    escaped = [out[i] for i in prose]
+    escape_plain_text_markup(None, None, None, None, None, escaped)
+    for i, line in zip(prose, escaped, strict=True):
+        out[i] = line
+    return "\n".join(out)
+
+
+def learner_packages_section():
+    """A page per learner package (its docstring, which also makes :mod: links resolve) and
+    the api page's section listing them."""
+    folder = GENERATED / "packages"
+    folder.mkdir(exist_ok=True)
+    entries = []
+    for name in learner_packages():
+        title = f"``{name}``: the maths"
+        doc = formulas_as_literal_blocks(inspect.getdoc(importlib.import_module(name)) or "")
+        (folder / f"{name}.rst").write_text(
+            f"{title}\n{'=' * len(title)}\n\n.. py:module:: {name}\n\n{doc}\n"
+        )
+        entries.append(f"   generated/packages/{name}")
+    return (
+        "Learner packages\n----------------\n\nEach learner's package docstring: its objective, "
+        "the algorithm and the paper.\n\n.. toctree::\n   :maxdepth: 1\n\n"
+        + "\n".join(entries)
+        + "\n"
+    )
 
 
 def _inline(text):
@@ -160,7 +228,14 @@ def _table(rows):
     """A Markdown pipe table (header, rule, body) as a list-table."""
     cells = [[c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]] for row in rows]
     header, body = cells[0], cells[2:]
-    out = [".. list-table::", "   :header-rows: 1", ""]
+    # Columns in proportion to their longest cell (the header's words, not its whole length),
+    # within 6..40, so that the fixed-layout table of docs/_static/mlearn.css fits the page.
+    longest = [
+        max([len(max(h.split() or [""], key=len)) + 4, *(len(row[i]) for row in body)])
+        for i, h in enumerate(header)
+    ]
+    widths = " ".join(str(min(40, max(6, n))) for n in longest)
+    out = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
     for row in [header, *body]:
         out.append(f"   * - {_inline(row[0]) or ' '}")
         out.extend(f"     - {_inline(cell) or ' '}" for cell in row[1:])
@@ -197,6 +272,28 @@ def write_migration():
     (GENERATED / "migration.rst.inc").write_text(markdown_to_rst(text, skip_title=True))
 
 
+def split_notes_column(table):
+    """The Markdown table without its last column, "notes", and those notes as lines.
+
+    The notes (captured warnings, errors) are long prose that a narrow column would stretch
+    into tall rows; on the page they go in a list under the table, each naming its row.
+    """
+    lines = [line for line in table.strip().splitlines() if line.startswith("|")]
+    cells = [[c.strip() for c in line.strip().strip("|").split(" | ")] for line in lines]
+    if not cells or cells[0][-1] != "notes":
+        return table, []
+    notes = [f"{row[0]}, {row[1]} ({row[2]}): {row[-1]}" for row in cells[2:] if row[-1]]
+    rows = [row[:-1] for row in [cells[0], *cells[2:]]]
+    if "± std" in rows[0]:
+        # "0.947 ± 0.040" in one column: one column fewer for the page's width.
+        i = rows[0].index("± std")
+        rows = [r[: i - 1] + [f"{r[i - 1]} ± {r[i]}".strip(" ±")] + r[i + 1 :] for r in rows]
+        rows[0][i - 1] = "kNN accuracy ± std"
+    kept = ["| " + " | ".join(row) + " |" for row in rows]
+    kept.insert(1, "|" + "---|" * len(rows[0]))
+    return "\n".join(kept) + "\n", notes
+
+
 def write_benchmark_table():
     """The latest committed benchmark run (``full`` when present, else ``quick``)."""
     for run in ("full", "quick"):
@@ -208,10 +305,13 @@ def write_benchmark_table():
         return
     header, _, table = path.read_text().partition("\n\n")
     settings = "\n".join(f"   {line.rstrip()}" for line in header.splitlines())
+    table, notes = split_notes_column(table)
     text = (
         f"From ``benchmarks/results/{run}/results.md``, run with:\n\n.. code-block:: text\n\n"
         f"{settings}\n\n" + markdown_to_rst(table)
     )
+    if notes:
+        text += "\nNotes on the rows above:\n\n" + "".join(f"- {_inline(n)}\n" for n in notes)
     (GENERATED / "benchmark.rst.inc").write_text(text)
 
 

@@ -8,10 +8,12 @@ from .covariance import Covariance
 from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
+from .lfda import LFDA
 from .lmnn import LMNN
 from .mlkr import MLKR
 from .mmc import MMC, MMCSupervised
 from .nca import NCA
+from .rca import RCA, RCASupervised
 from .triplet_svm import TripletSVM, TripletSVMSupervised
 
 __version__ = "0.1.0.dev0"
@@ -25,11 +27,14 @@ __all__ = [
     "KernelITML",
     "KernelLMNN",
     "KernelMetricLearner",
+    "LFDA",
     "LMNN",
     "MLKR",
     "MMC",
     "MMCSupervised",
     "NCA",
+    "RCA",
+    "RCASupervised",
     "TripletSVM",
     "TripletSVMSupervised",
 ]

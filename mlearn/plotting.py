@@ -1,6 +1,6 @@
 """Pictures of a learned metric: the embedding, the matrix M and its spectrum.
 
-matplotlib is optional (``pip install "mlearn[plot]"``); it is imported when a function is
+matplotlib is optional (``pip install "mlearn-metric[plot]"``); it is imported when a function is
 called, so ``import mlearn.plotting`` always works.
 
 - `plot_embedding`: the data mapped by a learner, ``X Lᵀ``, as a 2-D scatter coloured by class;
@@ -28,7 +28,7 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as error:
         raise ImportError(
-            'mlearn.plotting needs matplotlib: pip install "mlearn[plot]" (or matplotlib)'
+            'mlearn.plotting needs matplotlib: pip install "mlearn-metric[plot]" (or matplotlib)'
         ) from error
     return plt
 

@@ -19,13 +19,20 @@ from sklearn.exceptions import ConvergenceWarning
 
 import mlearn
 from mlearn.base import (
+    ChunksMixin,
     MahalanobisMixin,
     PairsMixin,
     QuadrupletsMixin,
     SupervisedMixin,
     TripletsMixin,
+    chunks_of_indices,
 )
-from mlearn.constraints import quadruplets_from_labels, random_triplets, similar_dissimilar_pairs
+from mlearn.constraints import (
+    chunks_from_labels,
+    quadruplets_from_labels,
+    random_triplets,
+    similar_dissimilar_pairs,
+)
 from mlearn.psd import is_psd
 
 from ._learners import (
@@ -57,6 +64,22 @@ def tuples_for(cls, X, y):
     raise AssertionError(f"{cls.__name__} learns from no known kind of tuple")
 
 
+def chunks_for(y, chunk_size=3):
+    """Chunk labels (one per point, −1: none) for chunks of ``chunk_size`` drawn from y.
+
+    As many chunks as the classes hold, so that most points are in one and the
+    within-chunk covariance of the suites' small data sets is full rank.
+    """
+    chunk_size = max(
+        2, min(chunk_size, int(np.bincount(np.unique(y, return_inverse=True)[1]).max()))
+    )
+    n_chunks = sum(int(np.sum(y == c)) // chunk_size for c in np.unique(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        drawn = chunks_from_labels(y, max(n_chunks, 1), chunk_size, random_state=0)
+    return chunks_of_indices(drawn, len(y))
+
+
 def make_fast(cls, **params):
     estimator = cls()
     # Keep the check fast for iterative public learners.
@@ -74,6 +97,7 @@ TOY_LEARNERS = [
 ]
 TUPLE_SIZES = {"pairs": 2, "triplets": 3, "quadruplets": 4}
 _KIND_MIXINS = {
+    "chunks": ChunksMixin,
     "supervised": SupervisedMixin,
     "pairs": PairsMixin,
     "triplets": TripletsMixin,
@@ -113,8 +137,8 @@ def make(cls, **params):
 
 
 def supervision(estimator):
-    """'supervised', 'regression' (a continuous y), 'pairs', 'triplets', 'quadruplets' or
-    'points' (X alone)."""
+    """'chunks', 'supervised', 'regression' (a continuous y), 'pairs', 'triplets',
+    'quadruplets' or 'points' (X alone)."""
     if getattr(estimator, "_regression_target", False):
         return "regression"
     for kind, mixin in _KIND_MIXINS.items():
@@ -158,6 +182,8 @@ def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
         return (X, y)
     if kind == "regression":
         return (X, continuous_target(X, y))
+    if kind == "chunks":
+        return (X, chunks_for(y))
     with warnings.catch_warnings():  # small data sets hold fewer tuples than asked for
         warnings.simplefilter("ignore", UserWarning)
         tuples, labels = tuples_for(_KIND_MIXINS[kind], X, y)

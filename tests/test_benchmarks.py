@@ -163,3 +163,41 @@ def test_figure_has_a_log_time_panel_per_dataset_with_the_baseline_line(harness)
     np.testing.assert_allclose(iris_points, [[0.001, 0.91], [0.002, 0.91]])
     assert len(panels[1].collections) == 1  # the failed learner has no marker
     assert [line.get_ydata()[0] for line in panels[1].get_lines()] == [0.97]
+
+
+@pytest.fixture
+def demo(harness, monkeypatch):
+    import demo
+
+    return demo
+
+
+def _demo_results(report, demo):
+    R = report.Result
+    rows = []
+    for case in demo.CASES:
+        rows += [
+            R(case, "euclidean", "euclidean", accuracy=0.5),
+            R(case, demo.STANDARDISED, demo.STANDARDISED, accuracy=0.8),
+            R(case, "LMNN", report.MLEARN, fit_time_s=0.1, accuracy=0.9 if case == "wine" else 0.4),
+        ]
+    rows.append(R("wine", "LMNN", report.PEER, fit_time_s=4.0, accuracy=0.85))
+    return rows
+
+
+def test_demo_table_marks_the_best_and_the_gain_over_euclidean(harness, demo):
+    table = demo.accuracy_table(_demo_results(harness["report"], demo)).splitlines()
+    wine = next(line for line in table if line.startswith("| raw wine"))
+    assert wine == "| raw wine | 0.500 | 0.800 | **0.900** | +0.400 |"
+    digits = next(line for line in table if line.startswith("| digits"))
+    assert digits == "| digits | 0.500 | **0.800** | 0.400 | -0.100 |"
+
+
+def test_demo_takeaway_counts_wins_and_quotes_the_measured_speedup(harness, demo):
+    sentence = demo.takeaway(_demo_results(harness["report"], demo))
+    assert sentence.startswith("A learned metric beats Euclidean kNN on 1 of 5 datasets and ")
+    assert "standardised kNN on 1;" in sentence
+    assert "0.50 → 0.90 with LMNN" in sentence
+    assert sentence.endswith("mlearn fits 40× faster than metric-learn.")
+    peer = demo.peer_table(_demo_results(harness["report"], demo))
+    assert "| LMNN | 0.1 | 4 | 40× | 0.900 | 0.850 |" in peer

@@ -160,6 +160,6 @@ def test_every_parameter_after_the_first_is_keyword_only():
 
 
 def test_every_learner_that_draws_anything_takes_random_state():
-    # Covariance is closed-form and draws nothing.
-    for name in set(mlearn.__all__) - {"Covariance"}:
+    # Covariance, LFDA and RCA are closed-form and draw nothing.
+    for name in set(mlearn.__all__) - {"Covariance", "LFDA", "RCA"}:
         assert "random_state" in inspect.signature(getattr(mlearn, name)).parameters, name

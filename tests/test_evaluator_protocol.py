@@ -172,6 +172,19 @@ def _class_pair_softmax_case():
     return ClassPairSoftmax, "rows", X, (B,), {"tile_rows": 9}, calls
 
 
+def _chunk_statistics_case():
+    from mlearn.rca._statistics import ChunkStatistics
+
+    X, y, rng = _points(seed=5)
+    chunks = np.where(rng.random(len(y)) < 0.2, -1, rng.integers(0, 40, len(y)))
+    d = X.shape[1]
+    calls = [
+        ("chunk_sums", (40,)),
+        ("centred_scatters", (rng.normal(size=d), rng.normal(size=(40, d)))),
+    ]
+    return ChunkStatistics, "rows", X, (chunks,), {}, calls
+
+
 CASES = {
     "mlearn._pair_softmax.PairSoftmax": _pair_softmax_case,
     "mlearn.nca._objective.ClassPairSoftmax": _class_pair_softmax_case,
@@ -180,6 +193,7 @@ CASES = {
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,
     "mlearn.triplet_svm._features.TripletFeatures": _triplet_features_case,
     "mlearn.triplet_svm._terms.TripletTerms": _triplet_terms_case,
+    "mlearn.rca._statistics.ChunkStatistics": _chunk_statistics_case,
 }
 
 

@@ -479,12 +479,12 @@ def test_object_array_in_the_file_is_never_unpickled():
 
 
 def test_pickle_file_and_single_array_are_refused():
-    with pytest.raises(ValueError, match="Not a readable"):
+    with pytest.raises(ValueError, match="not the .npz archive"):
         load(io.BytesIO(pickle.dumps(_RunsOnUnpickle())))
     buffer = io.BytesIO()
     np.save(buffer, np.ones(3))
     buffer.seek(0)
-    with pytest.raises(ValueError, match="single array"):
+    with pytest.raises(ValueError, match="not the .npz archive"):
         load(buffer)
     assert SIDE_EFFECTS == []
 
@@ -556,3 +556,20 @@ def test_save_and_load_refuse_what_is_not_an_estimator_class():
         save(np.eye(2), io.BytesIO())
     with pytest.raises(TypeError, match="estimator classes"):
         load(io.BytesIO(_saved_bytes()), classes=[dict])
+
+
+def test_load_of_a_missing_file_raises_file_not_found(tmp_path):
+    missing = tmp_path / "no-such-model.npz"
+    with pytest.raises(FileNotFoundError, match="no-such-model.npz"):
+        load(missing)
+
+
+@pytest.mark.parametrize("content", [b"a,b\n1,2\n", b"", b"\x93NUMPY\x01\x00"])
+def test_load_of_a_file_that_is_not_an_archive_never_suggests_pickle(tmp_path, content):
+    path = tmp_path / "model.npz"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="not the .npz archive") as caught:
+        load(path)
+    assert "pickle" not in str(caught.value)
+    with pytest.raises(ValueError, match="not the .npz archive"):
+        load(io.BytesIO(content))

@@ -23,3 +23,4 @@ print(f"effective rank of M: {effective_rank(model.get_mahalanobis_matrix()):.2f
 fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
 plot_metric(model, ax=left)
 plot_spectrum(model, ax=right)
+plt.show()

@@ -1,7 +1,7 @@
 """Deep metric learning: siamese and triplet networks as scikit-learn estimators.
 
 This subpackage needs PyTorch, the optional ``deep`` extra
-(``pip install mlearn[deep]``); ``import mlearn`` works without it.
+(``pip install "mlearn-metric[deep]"``); ``import mlearn`` works without it.
 
 The pieces compose as in pytorch-metric-learning, each with one job:
 
@@ -17,7 +17,7 @@ try:
     import torch  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
-        "mlearn.deep needs PyTorch, the optional 'deep' extra: pip install mlearn[deep]"
+        "mlearn.deep needs PyTorch, the optional 'deep' extra: pip install \"mlearn-metric[deep]\""
     ) from exc
 
 from .estimators import DeepMetricLearner, DeepPairsLearner

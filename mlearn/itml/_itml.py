@@ -81,10 +81,12 @@ class ITML(PairsMixin, _BaseITML):
         Weight γ of the slack divergence: small values tolerate violated
         constraints, ``np.inf`` enforces them exactly (they must then be
         feasible).
-    max_iter : int, default=1000
+    max_iter : int, default=10000
         Maximum number of sweeps over the constraints (full sweeps, and in
         between sweeps over those with a positive dual variable; see
-        :mod:`mlearn.itml`).
+        :mod:`mlearn.itml`). Cyclic projections converge linearly: at the default
+        ``tol`` the shipped datasets need up to 2,200 sweeps (iris, raw), each
+        O(n_constraints · n_features²).
     tol : float, default=1e-3
         Stop when the relative change of the dual variables over a full sweep,
         ‖λ_k − λ_{k−1}‖₂ / ‖λ_k‖₂, is at most ``tol``.
@@ -160,7 +162,7 @@ default='identity'
         self,
         gamma=1.0,
         *,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-3,
         prior="identity",
         bounds=None,
@@ -218,10 +220,12 @@ class ITMLSupervised(SupervisedMixin, _BaseITML):
         Weight γ of the slack divergence: small values tolerate violated
         constraints, ``np.inf`` enforces them exactly (they must then be
         feasible).
-    max_iter : int, default=1000
+    max_iter : int, default=10000
         Maximum number of sweeps over the constraints (full sweeps, and in
         between sweeps over those with a positive dual variable; see
-        :mod:`mlearn.itml`).
+        :mod:`mlearn.itml`). Cyclic projections converge linearly: at the default
+        ``tol`` the shipped datasets need up to 2,200 sweeps (iris, raw), each
+        O(n_constraints · n_features²).
     tol : float, default=1e-3
         Stop when the relative change of the dual variables over a full sweep,
         ‖λ_k − λ_{k−1}‖₂ / ‖λ_k‖₂, is at most ``tol``.
@@ -301,7 +305,7 @@ default='identity'
         self,
         gamma=1.0,
         *,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-3,
         prior="identity",
         bounds=None,

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import SupervisedMixin, map_rows
 from ..psd import whitening_components
-from ._kernels import kernel_matrix
+from ._kernels import fitted_gamma, kernel_matrix
 
 
 def empirical_kernel_map(K, rtol=1e-5):
@@ -90,6 +90,7 @@ class RepresenterKernelLearner(
         self
         """
         X, y_encoded = self._validate_supervised(X, y)
+        self.gamma_ = fitted_gamma(self, X)
         K = kernel_matrix(self, X)
         P = empirical_kernel_map(K, self.rank_rtol)
         B = self._fit_features(K @ P.T, y_encoded)

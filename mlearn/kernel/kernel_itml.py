@@ -48,8 +48,11 @@ class KernelITML(RepresenterKernelLearner):
         'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
         named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
     gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
+        Coefficient of the rbf, poly, sigmoid and laplacian kernels. None chooses it
+        from the training points for 'rbf' and 'laplacian' by the median heuristic,
+        γ = 1 / median ‖x − x'‖² (‖x − x'‖₁ for 'laplacian') over the training pairs,
+        so that the kernel does not depend on the data's units; for the other kernels
+        None means 1 / n_features. The value used is ``gamma_``.
     degree : int, default=3
         Degree of the poly kernel.
     coef0 : float, default=1
@@ -73,8 +76,8 @@ class KernelITML(RepresenterKernelLearner):
     n_constraints : int, default=None
         Similar pairs, and as many dissimilar pairs, drawn from the labels;
         None uses 20·n_classes² of each kind.
-    max_iter : int, default=1000
-        Maximum number of sweeps over the constraints.
+    max_iter : int, default=10000
+        Maximum number of sweeps over the constraints (as :class:`ITML`'s).
     tol : float, default=1e-3
         Stop when the relative change of the dual variables falls below tol.
     random_state : int, RandomState instance or None, default=None
@@ -84,6 +87,8 @@ class KernelITML(RepresenterKernelLearner):
 
     Attributes
     ----------
+    gamma_ : float or None
+        The kernel coefficient the fit used: ``gamma``, or the median heuristic's.
     dual_coef_ : ndarray of shape (n_components, n_train)
         A; the embedding of x is A k_x.
     X_fit_ : ndarray of shape (n_train, n_features)
@@ -145,7 +150,7 @@ class KernelITML(RepresenterKernelLearner):
         bounds=None,
         n_components=None,
         n_constraints=None,
-        max_iter=1000,
+        max_iter=10000,
         tol=1e-3,
         random_state=None,
         verbose=0,

@@ -50,8 +50,11 @@ class KernelLMNN(RepresenterKernelLearner):
         'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
         named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
     gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
+        Coefficient of the rbf, poly, sigmoid and laplacian kernels. None chooses it
+        from the training points for 'rbf' and 'laplacian' by the median heuristic,
+        γ = 1 / median ‖x − x'‖² (‖x − x'‖₁ for 'laplacian') over the training pairs,
+        so that the kernel does not depend on the data's units; for the other kernels
+        None means 1 / n_features. The value used is ``gamma_``.
     degree : int, default=3
         Degree of the poly kernel.
     coef0 : float, default=1
@@ -80,6 +83,8 @@ class KernelLMNN(RepresenterKernelLearner):
 
     Attributes
     ----------
+    gamma_ : float or None
+        The kernel coefficient the fit used: ``gamma``, or the median heuristic's.
     dual_coef_ : ndarray of shape (n_components, n_train)
         A; the embedding of x is A k_x.
     X_fit_ : ndarray of shape (n_train, n_features)

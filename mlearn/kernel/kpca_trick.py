@@ -39,7 +39,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import TUPLE_NAMES, check_preprocessor, check_tuples
 from ..base import _TuplesMixin, map_rows
-from ._kernels import KERNEL_PARAMETER_CONSTRAINTS
+from ._kernels import KERNEL_PARAMETER_CONSTRAINTS, fitted_gamma
 
 
 def _default_estimator():
@@ -81,8 +81,11 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         'rbf', 'linear', 'poly', 'sigmoid', 'cosine', 'laplacian', ... or a callable,
         named and interpreted as in :class:`sklearn.decomposition.KernelPCA`.
     gamma : float, default=None
-        Coefficient of the rbf, poly, sigmoid and laplacian kernels; None means
-        1 / n_features.
+        Coefficient of the rbf, poly, sigmoid and laplacian kernels. None chooses it
+        from the training points for 'rbf' and 'laplacian' by the median heuristic,
+        γ = 1 / median ‖x − x'‖² (‖x − x'‖₁ for 'laplacian') over the training pairs,
+        so that the kernel does not depend on the data's units; for the other kernels
+        None means 1 / n_features. The value used is ``gamma_``.
     degree : int, default=3
         Degree of the poly kernel.
     coef0 : float, default=1
@@ -105,6 +108,8 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     Attributes
     ----------
+    gamma_ : float or None
+        The kernel coefficient the fit used: ``gamma``, or the median heuristic's.
     kernel_map_ : KernelPCA or Nystroem
         The fitted map ψ.
     estimator_ : estimator
@@ -182,10 +187,11 @@ class KernelMetricLearner(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     def _fit_kernel_map(self, points):
         """Fit ψ on the distinct training points and return ψ of ``points``."""
         distinct = np.unique(points, axis=0)
+        self.gamma_ = fitted_gamma(self, distinct)
         m = min(self.n_kernel_components, distinct.shape[0])
         common = {
             "kernel": self.kernel,
-            "gamma": self.gamma,
+            "gamma": self.gamma_,
             "degree": self.degree,
             "coef0": self.coef0,
             "kernel_params": self.kernel_params,

@@ -45,7 +45,7 @@ def test_import_without_torch_names_the_extra():
     out = subprocess.run(
         [sys.executable, "-c", _WITHOUT_TORCH], capture_output=True, text=True, check=True
     )
-    assert "pip install mlearn[deep]" in out.stdout
+    assert 'pip install "mlearn-metric[deep]"' in out.stdout
 
 
 # --- DeepMetricLearner -----------------------------------------------------------

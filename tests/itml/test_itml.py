@@ -1,11 +1,15 @@
 """ITML and ITMLSupervised: the optimum against cvxpy, constraints, accuracy and errors."""
 
+import warnings
+
 import cvxpy as cp
 import numpy as np
 import pytest
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 
 from mlearn import ITML, ITMLSupervised
@@ -172,3 +176,15 @@ def test_verbose_prints_a_row_per_sweep(capsys):
     ITMLSupervised(max_iter=3, tol=0.0, verbose=1, random_state=0).fit(X, y)
     rows = [line for line in capsys.readouterr().out.splitlines() if "[ITMLSupervised]" in line]
     assert len(rows) == 4  # header and three sweeps
+
+
+@pytest.mark.parametrize("scale", [False, True], ids=["raw", "minmax"])
+def test_defaults_converge_on_iris_without_a_warning(scale):
+    # Cyclic projections converge linearly; iris needs over 1,000 sweeps at tol=1e-3.
+    X, y = load_iris(return_X_y=True)
+    if scale:
+        X = MinMaxScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = ITMLSupervised(random_state=0).fit(X, y)
+    assert 1000 < model.n_iter_ < model.max_iter
