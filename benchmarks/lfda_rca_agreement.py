@@ -19,7 +19,8 @@ from the paper (the sign above, and a local scale σ_i read from the k-th *colum
 partitioned distance matrix, ``np.partition(dist, k, axis=0)[:, k]``, rather than each
 point's k-th neighbour distance).
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/lfda_rca_agreement.py --peer-python PEER_PYTHON
+    OPENBLAS_NUM_THREADS=1 python benchmarks/lfda_rca_agreement.py \
+        --peer-python .peer-venv/bin/python
 """
 
 import argparse

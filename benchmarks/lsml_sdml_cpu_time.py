@@ -9,7 +9,7 @@ BLAS thread, in this interpreter (mlearn) or in the peer's (metric-learn 0.7.0; 
 Usage (from the repository root)::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/lsml_sdml_cpu_time.py
-    OPENBLAS_NUM_THREADS=1 PEER_PYTHON benchmarks/lsml_sdml_cpu_time.py --peer
+    OPENBLAS_NUM_THREADS=1 .peer-venv/bin/python benchmarks/lsml_sdml_cpu_time.py --peer
 """
 
 import sys

@@ -16,7 +16,7 @@ Fit times are medians of 3 with one BLAS thread, in each library's own interpret
 
 Usage (from the repository root)::
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/peer_agreement.py --peer-python PEER_PYTHON \
+    OPENBLAS_NUM_THREADS=1 python benchmarks/peer_agreement.py --peer-python .peer-venv/bin/python \
         > benchmarks/results/lsml_sdml_peer_agreement.md
 """
 
@@ -134,7 +134,7 @@ def main():
     args = parser.parse_args()
     print(
         "Command: `OPENBLAS_NUM_THREADS=1 python benchmarks/peer_agreement.py "
-        "--peer-python PEER_PYTHON` (metric-learn 0.7.0, scikit-learn 1.5.2)\n"
+        "--peer-python .peer-venv/bin/python` (metric-learn 0.7.0, scikit-learn 1.5.2)\n"
     )
     print("| dataset | learner | tuples | agreement | mlearn fit s | metric-learn fit s | ratio |")
     print("|---|---|---|---|---|---|---|")

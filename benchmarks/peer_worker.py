@@ -2,8 +2,8 @@
 
 Usage::
 
-    PEER_PYTHON benchmarks/peer_worker.py REQUEST.json
-    PEER_PYTHON benchmarks/peer_worker.py --versions
+    .peer-venv/bin/python benchmarks/peer_worker.py REQUEST.json
+    .peer-venv/bin/python benchmarks/peer_worker.py --versions
 
 REQUEST.json holds ``{"data": NPZ, "module", "class_name", "kwargs", "scale", "supervised",
 "threads", "repeats", "n_neighbors"}``; NPZ holds the unscaled ``X, y`` and ``test_fold`` (the

@@ -57,6 +57,9 @@ class Benchmark:
         Keyword arguments passed to ``make_estimator``.
     peer : PeerCounterpart or None
         The peer library's counterpart, or None when it has none.
+    library : str
+        The library the row is reported under: "mlearn", or another baseline's name
+        (measured in this interpreter the same way).
     """
 
     name: str
@@ -64,6 +67,7 @@ class Benchmark:
     supervised: bool
     params: dict = field(default_factory=dict)
     peer: PeerCounterpart | None = None
+    library: str = "mlearn"
 
     def new_estimator(self):
         """Return a fresh mlearn estimator built with this entry's params."""
@@ -73,7 +77,7 @@ class Benchmark:
 _REGISTRY: dict[str, Benchmark] = {}
 
 
-def register(name, make_estimator, *, supervised, params=None, peer=None):
+def register(name, make_estimator, *, supervised, params=None, peer=None, library="mlearn"):
     """Add an estimator to the benchmark.
 
     Parameters
@@ -89,6 +93,8 @@ def register(name, make_estimator, *, supervised, params=None, peer=None):
         Keyword arguments for ``make_estimator``.
     peer : PeerCounterpart, optional
         The peer library's counterpart.
+    library : str, default="mlearn"
+        The library reported for the row (another library's estimator as a baseline).
 
     Returns
     -------
@@ -97,7 +103,7 @@ def register(name, make_estimator, *, supervised, params=None, peer=None):
     """
     if name == EUCLIDEAN or name in _REGISTRY:
         raise ValueError(f"benchmark name {name!r} is reserved or already registered")
-    entry = Benchmark(name, make_estimator, supervised, dict(params or {}), peer)
+    entry = Benchmark(name, make_estimator, supervised, dict(params or {}), peer, library)
     _REGISTRY[name] = entry
     return entry
 
@@ -224,6 +230,25 @@ register(
     "TripletSVMSupervised",
     mlearn_estimator("TripletSVMSupervised"),
     supervised=True,
+)
+
+register(
+    "NCA",
+    mlearn_estimator("NCA"),
+    supervised=True,
+    params={"random_state": 0},
+    # The same stopping rule on both sides (metric-learn's default tol=None runs on to
+    # scipy's ftol of 2.2e-9; mlearn's and scikit-learn's tol=1e-5 stops on it).
+    peer=PeerCounterpart("metric_learn", "NCA", {"tol": 1e-5, "random_state": 0}),
+)
+
+# scikit-learn's own NCA (the same objective, n × n matrices formed whole), as a baseline.
+register(
+    "NCA-scikit-learn",
+    mlearn_estimator("NeighborhoodComponentsAnalysis", module="sklearn.neighbors"),
+    supervised=True,
+    params={"max_iter": 100, "random_state": 0},
+    library="scikit-learn",
 )
 
 register(

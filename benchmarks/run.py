@@ -24,7 +24,6 @@ from measure import SCALERS, blas_threads, measure_cv  # noqa: E402
 from peer import peer_versions, run_peer  # noqa: E402
 from registry import EUCLIDEAN, get_benchmark, registered_names  # noqa: E402
 from report import (  # noqa: E402
-    MLEARN,
     PEER,
     Result,
     markdown_table,
@@ -290,8 +289,10 @@ def mlearn_result(dataset, data, benchmark, args):
                 n_neighbors=args.knn_k,
             )
     except Exception as error:  # a failing learner must not stop the other rows
-        return Result(dataset, benchmark.name, MLEARN, notes=[f"{type(error).__name__}: {error}"])
-    return _result(dataset, benchmark.name, MLEARN, measured)
+        return Result(
+            dataset, benchmark.name, benchmark.library, notes=[f"{type(error).__name__}: {error}"]
+        )
+    return _result(dataset, benchmark.name, benchmark.library, measured)
 
 
 def peer_result(dataset, data, benchmark, args):
@@ -331,7 +332,7 @@ def run_benchmarks(args):
             progress.start(dataset, EUCLIDEAN, EUCLIDEAN)
             results.append(progress.finish(euclidean_result(dataset, data, args)))
             for benchmark in args.estimators:
-                progress.start(dataset, benchmark.name, MLEARN)
+                progress.start(dataset, benchmark.name, benchmark.library)
                 results.append(progress.finish(mlearn_result(dataset, data, benchmark, args)))
                 if benchmark in with_peer:
                     progress.start(dataset, benchmark.name, PEER)

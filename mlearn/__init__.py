@@ -11,7 +11,9 @@ from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lfda import LFDA
 from .lmnn import LMNN
 from .lsml import LSML, LSMLSupervised
+from .mlkr import MLKR
 from .mmc import MMC, MMCSupervised
+from .nca import NCA
 from .rca import RCA, RCASupervised
 from .scml import SCML, SCMLSupervised
 from .sdml import SDML, SDMLSupervised
@@ -32,8 +34,10 @@ __all__ = [
     "LMNN",
     "LSML",
     "LSMLSupervised",
+    "MLKR",
     "MMC",
     "MMCSupervised",
+    "NCA",
     "RCA",
     "RCASupervised",
     "SDML",

@@ -144,7 +144,10 @@ def make(cls, **params):
 
 
 def supervision(estimator):
-    """'chunks', 'supervised', 'pairs', 'triplets', 'quadruplets' or 'points' (X alone)."""
+    """'chunks', 'supervised', 'regression' (a continuous y), 'pairs', 'triplets',
+    'quadruplets' or 'points' (X alone)."""
+    if getattr(estimator, "_regression_target", False):
+        return "regression"
     for kind, mixin in _KIND_MIXINS.items():
         if isinstance(estimator, mixin):
             return kind
@@ -168,6 +171,11 @@ def labelled_points(seed=0, n=36, d=4, dtype=np.float64):
     return X.astype(dtype), y
 
 
+def continuous_target(X, y):
+    """A regression target for (X, y): smooth in X, with y's labels as a step."""
+    return np.asarray(y, dtype=np.float64) + 0.3 * np.tanh(np.asarray(X, dtype=np.float64)[:, -1])
+
+
 def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
     """Arguments for ``estimator.fit`` on data (X, y), by its supervision kind.
 
@@ -179,6 +187,8 @@ def fit_args(estimator, X, y, *, indices=False, n_tuples=60):
         return (X,)
     if kind == "supervised":
         return (X, y)
+    if kind == "regression":
+        return (X, continuous_target(X, y))
     if kind == "chunks":
         return (X, chunks_for(y))
     with warnings.catch_warnings():  # small data sets hold fewer tuples than asked for

@@ -154,6 +154,44 @@ def _row_block_objective_case():
     return RowBlockObjective.from_block, "rows", X, (y,), options, calls
 
 
+def _pair_softmax_case():
+    from mlearn._pair_softmax import PairSoftmax
+    from mlearn.mlkr._objective import squared_error_row_loss
+
+    X, y, rng = _points(seed=5)
+    B = (y + X[:, 1]).reshape(-1, 1)
+    L = rng.normal(size=(3, X.shape[1]))
+    Z = X @ L.T
+    V = rng.normal(size=Z.shape)
+    calls = [
+        ("embed", (L,)),
+        ("all_targets", ()),
+        ("loss_and_directions", (Z, B)),
+        ("gradient", (V,)),
+    ]
+    options = {"row_loss": squared_error_row_loss, "tile_rows": 7}
+    return PairSoftmax, "rows", X, (B,), options, calls
+
+
+def _class_pair_softmax_case():
+    from mlearn.nca._objective import ClassPairSoftmax, one_hot_classes
+
+    X, y, rng = _points(seed=6)
+    B = one_hot_classes(y, 3, X.dtype)
+    L = rng.normal(size=(2, X.shape[1]))
+    mean = X.mean(axis=0)
+    class_means = np.array([X[y == c].mean(axis=0) for c in range(3)])
+    calls = [
+        ("class_sums", (3,)),
+        ("centred_scatters", (mean, class_means)),
+        ("embed", (L,)),
+        ("all_targets", ()),
+        ("loss_and_directions", (X @ L.T, B)),
+        ("gradient", (rng.normal(size=(len(X), 2)),)),
+    ]
+    return ClassPairSoftmax, "rows", X, (B,), {"tile_rows": 9}, calls
+
+
 def _chunk_statistics_case():
     from mlearn.rca._statistics import ChunkStatistics
 
@@ -193,6 +231,8 @@ def _pair_difference_scatter_case():
 
 
 CASES = {
+    "mlearn._pair_softmax.PairSoftmax": _pair_softmax_case,
+    "mlearn.nca._objective.ClassPairSoftmax": _class_pair_softmax_case,
     "mlearn.lmnn._evaluator.RowBlockObjective": _row_block_objective_case,
     "mlearn.mmc._evaluator.PairSums": _pair_sums_case,
     "mlearn.farm._evaluator._TripletLoss": _triplet_loss_case,
@@ -244,16 +284,19 @@ class _Blocks:
     each method's results combined as it declares (the blocks see their own rows only)."""
 
     def __init__(self, build, X, arrays, bounds, options):
-        self.blocks = [
-            build(a, X[a:b], *(v[a:b] for v in arrays), **options)
-            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
-        ]
+        self.cuts = list(zip(bounds[:-1], bounds[1:], strict=True))
+        self.blocks = [build(a, X[a:b], *(v[a:b] for v in arrays), **options) for a, b in self.cuts]
 
     def __getattr__(self, name):
-        combine, _ = declared_combination(type(self.blocks[0]), name)
+        combine, sliced = declared_combination(type(self.blocks[0]), name)
 
         def combined(*args):
-            results = [getattr(block, name)(*args) for block in self.blocks]
+            # Vectors over the rows (the sliced arguments, last) are cut along the blocks.
+            n_whole = len(args) - len(sliced)
+            results = [
+                getattr(block, name)(*args[:n_whole], *(v[a:b] for v in args[n_whole:]))
+                for block, (a, b) in zip(self.blocks, self.cuts, strict=True)
+            ]
             if combine == "update":
                 return None
             if combine == "sum":

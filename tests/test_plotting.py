@@ -156,5 +156,5 @@ def test_matrix_plots_reject_non_square_or_non_finite_input(plot):
 
 def test_missing_matplotlib_raises_an_import_error_naming_the_plot_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"mlearn\[plot\]"):
+    with pytest.raises(ImportError, match=r"mlearn-metric\[plot\]"):
         plot_metric(np.eye(2))

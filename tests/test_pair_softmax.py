@@ -1,0 +1,112 @@
+"""The tiled pair-softmax objective against a brute-force n × n reference and finite differences."""
+
+import numpy as np
+import pytest
+
+from mlearn._pair_softmax import PairSoftmax, softmax_loss_and_grad
+from mlearn.mlkr._objective import squared_error_row_loss
+from mlearn.nca._objective import misclassification_row_loss, one_hot_classes
+
+
+def _problem(kind, n=40, d=5, k=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d)).astype(dtype)
+    if kind == "nca":
+        y = rng.integers(0, 3, n)
+        X[:, 0] += y
+        targets, row_loss = one_hot_classes(y, 3, dtype), misclassification_row_loss
+    else:
+        targets = (X[:, :2].sum(axis=1) + 0.1 * rng.normal(size=n)).reshape(-1, 1).astype(dtype)
+        row_loss = squared_error_row_loss
+    L = (0.7 * rng.normal(size=(k, d))).astype(dtype)
+    return X, targets, row_loss, L
+
+
+def _brute_force(X, B, kind, L):
+    """Loss and ∂loss/∂L from the full n × n softmax and explicit pair differences."""
+    diff = X[:, None, :] - X[None, :, :]  # n × n × d: small n only
+    Zdiff = diff @ L.T
+    D = np.sum(Zdiff**2, axis=2)
+    np.fill_diagonal(D, np.inf)
+    K = np.exp(-(D - D.min(axis=1, keepdims=True)))
+    P = K / K.sum(axis=1, keepdims=True)
+    S = P @ B
+    if kind == "nca":
+        loss, U = -np.sum(S * B), -B
+    else:
+        loss, U = np.sum((S - B) ** 2), 2 * (S - B)
+    W = P * (np.sum(U * S, axis=1)[:, None] - U @ B.T)
+    gradient = 2 * np.einsum("ij,ijk,ijl->kl", W, Zdiff, diff)
+    return loss, gradient
+
+
+@pytest.mark.parametrize("kind", ["nca", "mlkr"])
+@pytest.mark.parametrize("tile_rows", [1, 7, 16, 40, None])
+def test_tiled_objective_equals_brute_force(kind, tile_rows):
+    X, B, row_loss, L = _problem(kind)
+    evaluator = PairSoftmax(0, X, B, row_loss=row_loss, tile_rows=tile_rows)
+    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, X.dtype)(L.ravel())
+    expected_loss, expected_gradient = _brute_force(X, B, kind, L)
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-10)
+    scale = np.abs(expected_gradient).max()
+    np.testing.assert_allclose(gradient.reshape(L.shape), expected_gradient, atol=1e-10 * scale)
+
+
+@pytest.mark.parametrize("kind", ["nca", "mlkr"])
+def test_gradient_matches_finite_differences(kind):
+    X, B, row_loss, L = _problem(kind, n=25, seed=1)
+    evaluator = PairSoftmax(0, X, B, row_loss=row_loss, tile_rows=6)
+    loss_and_grad = softmax_loss_and_grad(evaluator, *L.shape, X.dtype)
+    _, gradient = loss_and_grad(L.ravel())
+    h, numeric = 1e-6, np.empty(L.size)
+    for e in range(L.size):
+        step = np.zeros(L.size)
+        step[e] = h
+        numeric[e] = (loss_and_grad(L.ravel() + step)[0] - loss_and_grad(L.ravel() - step)[0]) / (
+            2 * h
+        )
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-6, atol=1e-7 * np.abs(numeric).max())
+
+
+@pytest.mark.parametrize("kind", ["nca", "mlkr"])
+def test_row_blocks_add_up_to_the_whole(kind):
+    """Evaluators of row blocks (each with its offset) sum to the one over all rows:
+    the property a sharded fit relies on."""
+    X, B, row_loss, L = _problem(kind, n=30, seed=2)
+    whole = PairSoftmax(0, X, B, row_loss=row_loss)
+    bounds = [(0, 11), (11, 30)]
+    blocks = [PairSoftmax(a, X[a:b], B[a:b], row_loss=row_loss) for a, b in bounds]
+    Z = np.concatenate([block.embed(L) for block in blocks])
+    np.testing.assert_allclose(Z, whole.embed(L), rtol=1e-14)
+    parts = [block.loss_and_directions(Z, B) for block in blocks]
+    loss, V = whole.loss_and_directions(Z, B)
+    np.testing.assert_allclose(sum(p[0] for p in parts), loss, rtol=1e-12)
+    np.testing.assert_allclose(sum(p[1] for p in parts), V, rtol=1e-10, atol=1e-12)
+    gradient = sum(block.gradient(V[a:b]) for block, (a, b) in zip(blocks, bounds, strict=True))
+    np.testing.assert_allclose(gradient, whole.gradient(V), rtol=1e-12)
+
+
+def test_float32_stays_float32_and_matches_float64():
+    X, B, row_loss, L = _problem("nca", seed=3)
+    X32, B32, L32 = X.astype(np.float32), B.astype(np.float32), L.astype(np.float32)
+    evaluator = PairSoftmax(0, X32, B32, row_loss=row_loss, tile_rows=9)
+    Z = evaluator.embed(L32)
+    loss, V = evaluator.loss_and_directions(Z, B32)
+    assert Z.dtype == V.dtype == evaluator.gradient(V).dtype == np.float32
+    expected, _ = _brute_force(X32.astype(np.float64), B, "nca", L32.astype(np.float64))
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+
+
+def test_far_apart_points_give_a_finite_objective():
+    """Distances of 10⁶ between clusters: every exp underflows except the nearest ones."""
+    X, B, row_loss, L = _problem("mlkr", n=20, seed=4)
+    X[10:] += 1e3
+    evaluator = PairSoftmax(0, X, B, row_loss=row_loss)
+    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, X.dtype)(L.ravel())
+    expected_loss, expected_gradient = _brute_force(X, B, "mlkr", L)
+    assert np.isfinite(loss) and np.all(np.isfinite(gradient))
+    # Distances from norms of size 10⁵ lose digits against explicit differences.
+    np.testing.assert_allclose(loss, expected_loss, rtol=1e-8)
+    np.testing.assert_allclose(
+        gradient.reshape(L.shape), expected_gradient, atol=1e-8 * np.abs(expected_gradient).max()
+    )
