@@ -20,6 +20,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess by th
         "mlearn.deep needs PyTorch, the optional 'deep' extra: pip install mlearn[deep]"
     ) from exc
 
+from ._training import EmbeddingCollapseWarning
 from .estimators import DeepMetricLearner, DeepPairsLearner
 
-__all__ = ["DeepMetricLearner", "DeepPairsLearner"]
+__all__ = ["DeepMetricLearner", "DeepPairsLearner", "EmbeddingCollapseWarning"]
