@@ -183,7 +183,8 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """Run up to ``epochs`` epochs; ``batch_loss(network, X_tensor, batch, generator)``
         returns (loss tensor, active fraction). ``continuing`` keeps the fitted network,
         loss and optimiser; otherwise they are made anew (the loss by ``_build_loss``).
-        With ``validation`` (X_val, y_val), stop after ``n_iter_no_change`` epochs without a better MAP@R and keep the best epoch."""
+        With ``validation`` (X_val, y_val), stop after ``n_iter_no_change`` epochs
+        without a better MAP@R and keep the best epoch."""
         device = _resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         seed = (seed + getattr(self, "n_iter_", 0) * continuing) % np.iinfo(np.int32).max
