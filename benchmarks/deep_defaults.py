@@ -98,6 +98,29 @@ def run(data, network, loss, config, seed, split):
     }  # fmt: skip
 
 
+def table(rows):
+    """A markdown table: one line per (data, network, loss, config), seeds side by side."""
+    groups = {}
+    for row in rows:
+        key = (row["data"], row["network"], row["loss"], row["config"])
+        groups.setdefault(key, []).append(row)
+    lines = [
+        "| data | network | loss | config | 1-NN per seed | mean | pixels | collapse | fit s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (data, network, loss, config), runs in groups.items():
+        runs = sorted(runs, key=lambda r: r["seed"])
+        knn = [r["knn"] for r in runs]
+        lines.append(
+            f"| {data} | {network} | {loss} | {config} | "
+            + " / ".join(f"{v:.3f}" for v in knn)
+            + f" | {np.mean(knn):.3f} | {runs[0]['pixels']:.3f} | "
+            + ("**yes**" if any(r["collapse_warning"] for r in runs) else "no")
+            + f" | {np.median([r['seconds'] for r in runs]):.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=["digits", "mnist5k"])
@@ -107,7 +130,11 @@ def main():
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--fashion-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--out", default=None, help="append JSON lines here")
+    parser.add_argument("--table", nargs="+", default=None, help="summarise JSON-line files")
     args = parser.parse_args()
+    if args.table:
+        print(table([json.loads(line) for path in args.table for line in open(path)]))
+        return
     torch.set_num_threads(1)
     losses = LOSS_NAMES if args.loss == ["every"] else args.loss
     for data in args.data:
