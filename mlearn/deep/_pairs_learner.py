@@ -10,6 +10,7 @@ from ..base import MahalanobisMixin, PairsMixin, _best_threshold
 from ._embedding import _DeepEmbedding
 from .distances import LpDistance
 from .losses import ContrastiveLoss
+from .reducers import MeanReducer
 
 
 class DeepPairsLearner(PairsMixin, _DeepEmbedding):
@@ -140,9 +141,12 @@ class DeepPairsLearner(PairsMixin, _DeepEmbedding):
         self._store_network_params(network_params)
 
     def _build_loss(self):
-        # Raw Euclidean distances: pair_distance and the threshold are on them.
+        # Raw Euclidean distances (pair_distance and the threshold are on them), and the
+        # mean over the batch's pairs, as in Hadsell et al.
         return ContrastiveLoss(
-            neg_margin=self.margin, distance=LpDistance(normalize_embeddings=False)
+            neg_margin=self.margin,
+            distance=LpDistance(normalize_embeddings=False),
+            reducer=MeanReducer(),
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -61,10 +61,11 @@ def embedding_spread(embeddings):
 
 def collapse_message(name, epoch, spread, start_spread, norm, loss, active):
     """The warning text when the embedding has collapsed at ``epoch``; None otherwise."""
-    # Shrunk during training, and to next to nothing: against its start, or against the
-    # embeddings' norm (a collapse onto a point away from the origin).
-    shrunk = spread < 0.5 * start_spread
-    collapsed = shrunk and (spread < _COLLAPSE_RATIO * start_spread or spread < 1e-3 * norm)
+    # Shrunk to next to nothing against its start, or — not grown, and next to nothing
+    # against the embeddings' norm — every point at one place away from the origin.
+    collapsed = spread < _COLLAPSE_RATIO * start_spread or (
+        spread <= start_spread and spread < 1e-3 * norm
+    )
     if collapsed:
         return (
             f"{name}: the embedding collapsed at epoch {epoch}: the spread of the embedded "

@@ -67,7 +67,7 @@ def test_training_lowers_the_loss(digits):
     loss = ContrastiveLoss(reducer=MeanReducer())
     learner = _fast(loss=loss, miner=None).fit(X[:500], y[:500])
     assert learner.n_iter_ == 8 and len(learner.loss_curve_) == 8
-    assert learner.loss_curve_[-1] < 0.6 * learner.loss_curve_[0]
+    assert learner.loss_curve_[-1] < 0.7 * learner.loss_curve_[0]
 
 
 def test_knn_on_embedding_reaches_euclidean_baseline(digits):
