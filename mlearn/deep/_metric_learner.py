@@ -1,11 +1,13 @@
 """DeepMetricLearner: a network trained on labelled points by any loss, miner and distance."""
 
+import copy
 import numbers
 
 import numpy as np
 import torch
 from sklearn.base import _fit_context
 from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -232,8 +234,6 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
         self._store_network_params(network_params)
 
     def _build_loss(self):
-        import copy
-
         if isinstance(self.loss, BaseMetricLoss):
             return copy.deepcopy(self.loss)  # the parameter stays untrained
         return make_loss(
@@ -335,6 +335,4 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
 
 def check_random_state_seed(random_state):
     """An integer seed drawn from ``random_state`` (for splits that must not consume it)."""
-    from sklearn.utils import check_random_state
-
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
