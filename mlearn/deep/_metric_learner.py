@@ -46,7 +46,7 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
     the ``loss`` of those tuples is minimised (:mod:`mlearn.deep.losses`,
     :mod:`mlearn.deep.miners`, :mod:`mlearn.deep.distances`). The defaults — a
     triplet margin loss with semi-hard mining on unit-normalised embeddings — were
-    chosen on digits, MNIST and Fashion-MNIST over seeds
+    chosen on digits and MNIST over seeds and checked on Fashion-MNIST
     (``benchmarks/results/deep_defaults.md``); hard mining on unnormalised
     distances collapses (every point embedded at one place), and training warns
     (:class:`~mlearn.deep.EmbeddingCollapseWarning`) when that happens. The inputs
