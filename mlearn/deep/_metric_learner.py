@@ -182,6 +182,9 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
         "miner": [StrOptions(set(MINERS) | {"auto"}), BaseMiner, None],
         "distance": [StrOptions(set(DISTANCES)), BaseDistance],
         "samples_per_class": [Interval(numbers.Integral, 2, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
     }
     _persistent_attributes = _DeepEmbedding._persistent_attributes + ("classes_",)
 

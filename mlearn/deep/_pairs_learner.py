@@ -42,13 +42,6 @@ class DeepPairsLearner(PairsMixin, _DeepEmbedding):
     lr_schedule : {'constant', 'cosine'}, default='constant'
         As in :class:`DeepMetricLearner`.
     optimizer : {'adam', 'adamw', 'sgd'} or torch.optim.Optimizer class, default='adam'
-    early_stopping : bool, default=False
-        Not used by this learner (pairs carry no classes to rank by); kept so that the
-        two learners share their training options.
-    validation_fraction : float, default=0.1
-        Not used.
-    n_iter_no_change : int, default=5
-        Not used.
     warm_start : bool, default=False
         Continue from the fitted network and optimiser instead of starting anew.
     device : {'cpu', 'cuda', 'auto'}, default='cpu'
@@ -108,9 +101,6 @@ class DeepPairsLearner(PairsMixin, _DeepEmbedding):
         lr=3e-3,
         lr_schedule="constant",
         optimizer="adam",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
         warm_start=False,
         device="cpu",
         mixed_precision=False,
@@ -128,9 +118,6 @@ class DeepPairsLearner(PairsMixin, _DeepEmbedding):
         self.lr = lr
         self.lr_schedule = lr_schedule
         self.optimizer = optimizer
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
         self.device = device
         self.mixed_precision = mixed_precision
