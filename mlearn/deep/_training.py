@@ -22,7 +22,25 @@ _COLLAPSE_RATIO = 1e-2
 
 
 class EmbeddingCollapseWarning(UserWarning):
-    """Training mapped (almost) every point to the same embedding."""
+    """Training mapped (almost) every point to the same embedding, or found no tuple to learn
+    from; the message names the cause and the fix.
+
+    Examples
+    --------
+    Turned into an error, a collapse stops the fit (e.g. in a hyper-parameter search):
+
+    >>> import warnings
+    >>> import numpy as np
+    >>> from mlearn.deep import DeepMetricLearner, EmbeddingCollapseWarning
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.normal(size=(40, 4)) + 3.0 * y[:, None]
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", EmbeddingCollapseWarning)
+    ...     learner = DeepMetricLearner(max_epochs=2, random_state=0).fit(X, y)
+    >>> learner.n_iter_
+    2
+    """
 
 
 def map_at_r(embeddings, labels, distance):
