@@ -9,8 +9,9 @@ any parameter).
 """
 
 import copy
+import math
 import numbers
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
@@ -19,7 +20,8 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._optim import ProgressTable
+from ._training import Progress, collapse_message, embedding_spread, map_at_r, warn_collapse
+from .distances import LpDistance
 from .networks import NETWORKS, build_network
 
 _OPTIMIZERS = {
@@ -30,6 +32,8 @@ _OPTIMIZERS = {
 _NETWORK_PREFIX = "network__"
 # Rows embedded at once by transform: bounds memory for large X.
 _TRANSFORM_BATCH = 4096
+# Training rows whose embedding spread is watched each epoch (collapse detection).
+_PROBE_ROWS = 512
 
 
 def _resolve_device(device):
@@ -74,13 +78,22 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
+        "lr_schedule": [StrOptions({"constant", "cosine"})],
+        "warm_start": ["boolean"],
         "device": [StrOptions({"cpu", "cuda", "auto"})],
+        "mixed_precision": ["boolean"],
         "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
     # Fitted attributes, besides the network's weights, that persistence keeps.
-    _persistent_attributes = ("n_features_in_", "input_shape_", "n_iter_", "loss_curve_")
+    _persistent_attributes = (
+        "n_features_in_",
+        "input_shape_",
+        "n_iter_",
+        "loss_curve_",
+        "normalize_embeddings_",
+    )
 
     # --- parameters: ``network__name=value`` goes to the network's constructor ----------
 
@@ -138,37 +151,124 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             return _OPTIMIZERS[self.optimizer](parameters, self.lr)
         return self.optimizer(parameters, lr=self.lr)
 
-    def _train(self, X, make_batches, batch_loss):
-        """Run ``max_epochs`` epochs; ``batch_loss(network, X_tensor, batch, generator)``
-        returns a LossOutput. Sets ``network_``, ``n_iter_``, ``loss_curve_``."""
+    def _make_scheduler(self, optimizer, epochs):
+        if self.lr_schedule == "cosine" and epochs > 1:
+            # Per epoch, from lr down to 0 over the epochs of this fit.
+            return torch.optim.lr_scheduler.LambdaLR(
+                optimizer, lambda e: 0.5 * (1.0 + math.cos(math.pi * e / epochs))
+            )
+        return None
+
+    def _start_training(self, X, seed, device, dtype, make_loss):
+        """A fresh network, loss (``make_loss()``) and optimiser, and empty training curves."""
+        self.input_shape_ = tuple(X.shape[1:])
+        self.network_ = self._new_network(seed).to(device=device, dtype=dtype)
+        # Proxies and class weights are drawn from the seed, not torch's global generator.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            loss = make_loss()
+        self.loss_ = loss.to(device=device, dtype=dtype)
+        self.normalize_embeddings_ = bool(self.loss_.distance.normalize_embeddings)
+        # Proxies, class weights and margins of the loss are trained with the network.
+        parameters = [*self.network_.parameters(), *self.loss_.parameters()]
+        self._optimizer = self._make_optimizer([p for p in parameters if p.requires_grad])
+        self.loss_curve_, self.active_fraction_ = [], []
+        self.validation_scores_, self.embedding_spread_ = [], []
+        self.n_iter_ = 0
+
+    def _train(self, X, make_batches, batch_loss, *, epochs, continuing, validation=None):
+        """Run up to ``epochs`` epochs; ``batch_loss(network, X_tensor, batch, generator)``
+        returns (loss tensor, active fraction). ``continuing`` keeps the fitted network,
+        loss and optimiser; otherwise they are made anew (the loss by ``_build_loss``).
+        With ``validation`` (X_val, y_val), stop after ``n_iter_no_change`` epochs
+        without a better MAP@R and keep the best epoch."""
         device = _resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        seed = (seed + getattr(self, "n_iter_", 0) * continuing) % np.iinfo(np.int32).max
         rng = np.random.default_rng(seed)
         generator = torch.Generator().manual_seed(seed)
-        self.input_shape_ = tuple(X.shape[1:])
         # The network computes in X's float dtype: float32 stays float32 end to end.
         dtype = _torch_dtype(X.dtype)
-        network = self._new_network(seed).to(device=device, dtype=dtype)
-        optimizer = self._make_optimizer(network.parameters())
+        if not continuing:
+            self._start_training(X, seed, device, dtype, self._build_loss)
+        if not hasattr(self, "_optimizer"):  # continuing a network loaded from disk
+            trained = [*self.network_.parameters(), *self.loss_.parameters()]
+            self._optimizer = self._make_optimizer([p for p in trained if p.requires_grad])
+        network, optimizer = self.network_, self._optimizer
+        scheduler = self._make_scheduler(optimizer, epochs)
         X_tensor = _as_tensor(X, dtype, device)
-        table = ProgressTable(type(self).__name__, self.verbose, ("loss", "active tuples"))
-        self.loss_curve_, self.active_fraction_ = [], []
-        network.train()
+        probe = X_tensor[torch.from_numpy(rng.permutation(X.shape[0])[:_PROBE_ROWS]).to(device)]
+        progress = Progress(type(self).__name__, self.verbose, epochs)
+        autocast = (
+            torch.autocast("cuda", dtype=torch.bfloat16)
+            if self.mixed_precision and device.type == "cuda"
+            else nullcontext()
+        )
+        best, stalled, collapse = None, 0, None
         with _torch_threads(self.n_threads):
-            for epoch in range(self.max_epochs):
+            start_spread = self._spread(network, probe)[0]
+            for _ in range(epochs):
+                network.train()
+                self.loss_.train()
                 losses, active = [], []
                 for batch in make_batches(rng):
-                    out = batch_loss(network, X_tensor, batch, generator)
+                    with autocast:
+                        value, fraction = batch_loss(network, X_tensor, batch, generator)
                     optimizer.zero_grad()
-                    out.loss.backward()
+                    value.backward()
                     optimizer.step()
-                    losses.append(float(out.loss.detach()))
-                    active.append(out.active_fraction)
+                    losses.append(float(value.detach()))
+                    active.append(fraction)
+                if scheduler is not None:
+                    scheduler.step()
+                self.n_iter_ += 1
                 self.loss_curve_.append(float(np.mean(losses)))
                 self.active_fraction_.append(float(np.mean(active)))
-                table.row(epoch + 1, self.loss_curve_[-1], self.active_fraction_[-1])
-        self.network_ = network.eval()
-        self.n_iter_ = self.max_epochs
+                spread, norm = self._spread(network, probe)
+                self.embedding_spread_.append(spread)
+                collapse = collapse or collapse_message(
+                    type(self).__name__, self.n_iter_, spread, start_spread, norm,
+                    self.loss_curve_[-1], self.active_fraction_[-1],
+                )  # fmt: skip
+                score = None if validation is None else self._validation_score(*validation)
+                progress.update(
+                    self.n_iter_, self.loss_curve_[-1], self.active_fraction_[-1], score
+                )
+                if score is None:
+                    continue
+                self.validation_scores_.append(score)
+                if best is None or score > best[0]:
+                    best, stalled = (score, self.n_iter_, self._weights()), 0
+                elif (stalled := stalled + 1) >= self.n_iter_no_change:
+                    break
+        progress.close()
+        if best is not None:
+            self.best_validation_score_, self.best_epoch_ = best[0], best[1]
+            self.network_.load_state_dict(best[2][0])
+            self.loss_.load_state_dict(best[2][1])
+        self.network_.eval()
+        self.loss_.eval()
+        if collapse is not None:
+            warn_collapse(collapse)
+
+    def _weights(self):
+        return (
+            copy.deepcopy(self.network_.state_dict()),
+            copy.deepcopy(self.loss_.state_dict()),
+        )
+
+    def _spread(self, network, probe):
+        network.eval()
+        with torch.no_grad():
+            out = network(probe).float()
+        if self.normalize_embeddings_:
+            out = torch.nn.functional.normalize(out, dim=1)
+        return embedding_spread(out)
+
+    def _validation_score(self, X_val, y_val):
+        self.network_.eval()
+        embedded = torch.from_numpy(self._embed(X_val))
+        return map_at_r(embedded, torch.from_numpy(y_val), LpDistance(normalize_embeddings=False))
 
     # --- embedding ----------------------------------------------------------------
 
@@ -183,7 +283,11 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         with torch.no_grad(), _torch_threads(self.n_threads):
             for block in gen_batches(X.shape[0], _TRANSFORM_BATCH):
                 batch = _as_tensor(X[block], weight.dtype, weight.device)
-                out[block] = self.network_(batch).cpu().numpy()
+                embedded = self.network_(batch)
+                if getattr(self, "normalize_embeddings_", False):
+                    # The loss compared unit vectors: so do the neighbours of the output.
+                    embedded = torch.nn.functional.normalize(embedded, dim=1)
+                out[block] = embedded.to(weight.dtype).cpu().numpy()
         return out
 
     def transform(self, X):
@@ -229,6 +333,12 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             f"network.{k}": v.detach().cpu().numpy().copy()
             for k, v in self.network_.state_dict().items()
         }
+        state.update(
+            {
+                f"loss.{k}": v.detach().cpu().numpy().copy()
+                for k, v in self.loss_.state_dict().items()
+            }
+        )
         for name in self._persistent_attributes + ("active_fraction_",):
             state[name] = np.asarray(getattr(self, name))
         if hasattr(self, "feature_names_in_"):
@@ -242,19 +352,24 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         self.n_features_in_ = int(state["n_features_in_"])
         self.n_iter_ = int(state["n_iter_"])
         self.loss_curve_ = [float(v) for v in state["loss_curve_"]]
+        self.normalize_embeddings_ = bool(state["normalize_embeddings_"])
         self.active_fraction_ = [float(v) for v in state.get("active_fraction_", [])]
         for name in self._persistent_attributes[len(_DeepEmbedding._persistent_attributes) :]:
             value = np.asarray(state[name])
             setattr(self, name, value.item() if value.ndim == 0 else value)
         if "feature_names_in_" in state:
             self.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
-        weights = {
-            k[len("network.") :]: torch.from_numpy(np.array(v))
+        weights, loss_weights = ({
+            k[len(prefix) :]: torch.from_numpy(np.array(v))
             for k, v in state.items()
-            if k.startswith("network.")
-        }
+            if k.startswith(prefix)
+        } for prefix in ("network.", "loss."))  # fmt: skip
         dtype = next(v.dtype for v in weights.values() if v.is_floating_point())
+        device = _resolve_device(self.device)
         network = self._new_network().to(dtype=dtype)
         network.load_state_dict(weights)
-        self.network_ = network.to(_resolve_device(self.device)).eval()
+        self.network_ = network.to(device).eval()
+        loss = self._build_loss().to(dtype=dtype)
+        loss.load_state_dict(loss_weights)
+        self.loss_ = loss.to(device).eval()
         return self
