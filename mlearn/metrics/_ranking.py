@@ -67,21 +67,37 @@ class _Retrieval:
         # A block holds, per query, the ranking keys (float64), argpartition's indices (int64)
         # and two boolean masks per reference, and about five depth-long arrays of scores.
         block = rows_per_block(n_references * 18 + depth * 40, self.queries.shape[0])
-        sq_norms = np.einsum("ij,ij->i", self.references, self.references)
+        distinct, copies = _distinct_rows(self.references)
+        sq_norms = np.einsum("ij,ij->i", distinct, distinct)
         for rows in gen_batches(self.queries.shape[0], block):
-            keys = self._ranking_keys(self.queries[rows], sq_norms)
+            keys = self._ranking_keys(self.queries[rows], distinct, sq_norms)
+            keys = keys if copies is None else keys[:, copies]
             if self.self_match:
                 keys[np.arange(keys.shape[0]), np.arange(rows.start, rows.stop)] = np.inf
             nearest = _nearest_in_order(keys, depth)
             rel = self.reference_labels[nearest] == self.query_labels[rows, None]
             yield rel, self.n_relevant[rows]
 
-    def _ranking_keys(self, queries, sq_norms):
+    def _ranking_keys(self, queries, references, sq_norms):
         """Keys that order references as the distance does: smaller is nearer."""
         if self.metric == "cosine":
-            return -(queries @ self.references.T)
+            return -(queries @ references.T)
         # ‖x − r‖² less the query's own ‖x‖², which is the same for all of its references.
-        return sq_norms - 2.0 * (queries @ self.references.T)
+        return sq_norms - 2.0 * (queries @ references.T)
+
+
+def _distinct_rows(references):
+    """The distinct reference rows and, when some repeat, the distinct row of each reference.
+
+    A matrix product does not round every entry the same way (BLAS kernels sum the edges of
+    a tile in another order), so two copies of one reference could get distances one unit in
+    the last place apart and the tie between them would be broken by rounding, not by row.
+    Ranking by the keys of one copy keeps copies exactly tied.
+    """
+    distinct, copies = np.unique(references, axis=0, return_inverse=True)
+    if distinct.shape[0] == references.shape[0]:
+        return references, None
+    return distinct, copies.ravel()
 
 
 def _unit_rows(X):
