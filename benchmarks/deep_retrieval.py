@@ -91,7 +91,6 @@ MLEARN_CONFIGS = {
 """mlearn's configuration corresponding to each PML one, by the public parameter names."""
 
 SPLITS = ("usual", "disjoint")
-T_975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571}
 
 
 def load_images(dataset):

@@ -24,6 +24,21 @@ class RetrievalScorer:
     points are queried against each other (each point against the rest of the fold).
     A Pipeline whose last step has no ``transform`` (a classifier after the learner) is scored
     on the embedding of the steps before it.
+
+    Parameters
+    ----------
+    score : str
+        The name of the score, one of ``make_retrieval_scorer``'s ``score`` options.
+    kwargs : dict
+        The keyword arguments the score is called with.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from mlearn.metrics import RetrievalScorer
+    >>> scorer = RetrievalScorer("precision_at_k", {"k": 1})
+    >>> scorer(FunctionTransformer(), [[0.0], [0.1], [1.0], [1.2]], [0, 0, 1, 1])
+    1.0
     """
 
     def __init__(self, score, kwargs):
