@@ -35,7 +35,11 @@ def grouped(runs):
     tables = {}
     for run in runs:
         table = tables.setdefault((run["dataset"], run["split"]), {})
-        table.setdefault((run["library"], run["config"]), []).append(run)
+        same = table.setdefault((run["library"], run["config"]), [])
+        # Processes measuring one split side by side may both write a run (the pixel
+        # baseline, a seed): the first is kept.
+        if all(other["seed"] != run["seed"] for other in same):
+            same.append(run)
     return tables
 
 
@@ -91,7 +95,7 @@ def write_report(out):
     """Write ``out/results.md`` and ``out/map_at_r_vs_time.png`` from ``out/runs.jsonl``."""
     out = Path(out)
     runs = [json.loads(line) for line in (out / "runs.jsonl").read_text().splitlines() if line]
-    commands = (out / "commands.txt").read_text().strip().splitlines()
+    commands = list(dict.fromkeys((out / "commands.txt").read_text().strip().splitlines()))
     tables = grouped(runs)
     epochs = sorted({(r["dataset"], r["epochs"]) for r in runs})
     sources = sorted({r["mlearn"] for r in runs if r.get("mlearn")})
