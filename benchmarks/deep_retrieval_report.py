@@ -63,31 +63,51 @@ def table_lines(rows):
     return lines
 
 
+def _ci_half(values):
+    if len(values) < 2:
+        return 0.0
+    return T_975[len(values) - 1] * statistics.stdev(values) / len(values) ** 0.5
+
+
 def write_figure(tables, path):
+    """MAP@R (mean ± 95 % CI over the seeds) against mean training CPU time, per table."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 3.8), squeeze=False)
+    configs = sorted({c for rows in tables.values() for (lib, c) in rows if lib != "pixels"})
+    colour = {c: plt.get_cmap("tab10")(i) for i, c in enumerate(configs)}
     markers = {"pml": "s", "mlearn": "o"}
+    fig, axes = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 3.6), squeeze=False)
     for ax, ((dataset, split), rows) in zip(axes[0], sorted(tables.items()), strict=True):
         for (library, config), runs in sorted(rows.items()):
             ok = [r for r in runs if "error" not in r]
             if not ok:
                 continue
+            maps = [r["map_at_r"] for r in ok]
             if library == "pixels":
-                ax.axhline(ok[0]["map_at_r"], color="grey", ls=":", label="pixels")
+                ax.axhline(maps[0], color="grey", ls=":", label="pixels")
                 continue
-            x = [r["cpu_time_s"] for r in ok]
-            y = [r["map_at_r"] for r in ok]
-            ax.scatter(x, y, marker=markers[library], label=f"{library} {config}", alpha=0.8)
+            ax.errorbar(
+                statistics.fmean(r["cpu_time_s"] for r in ok),
+                statistics.fmean(maps),
+                yerr=_ci_half(maps),
+                fmt=markers[library],
+                color=colour[config],
+                capsize=3,
+                label=f"{library} {config}",
+            )
         ax.set_title(f"{dataset}, {split} split")
         ax.set_xlabel("training CPU time (s, one thread)")
         ax.set_ylabel("MAP@R (test set)")
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    handles = {}
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    fig.legend(handles.values(), handles.keys(), loc="lower center", ncol=6, fontsize=8)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(path, dpi=110)
 
 
