@@ -132,7 +132,9 @@ def write_report(out):
         f"Epochs: {', '.join(f'{d} {e}' for d, e in epochs)}. "
         "Network: SmallCNN (benchmarks/retrieval_cnn.py) for every method. "
         "MAP@R and P@1 on L2-normalised test embeddings (cosine ranking), each test image "
-        "querying the rest of the test set; mean ± 95 % CI over the seeds.",
+        "querying the rest of the test set; mean ± 95 % CI over the seeds. The mlearn runs "
+        "imported mlearn from the tree that --mlearn-source names (on PYTHONPATH); commands "
+        "that ran side by side measured disjoint parts, and a run measured twice counts once.",
         "",
     ]
     for (dataset, split), rows in sorted(tables.items()):
