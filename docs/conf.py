@@ -91,6 +91,7 @@ sphinx_gallery_conf = {
 # (mlearn.deep needs torch; some of these arrive with later branches).
 PUBLIC_MODULES = [
     "mlearn.datasets",
+    "mlearn.metrics",
     "mlearn.plotting",
     "mlearn.persistence",
     "mlearn.deep",

@@ -201,3 +201,30 @@ def test_demo_takeaway_counts_wins_and_quotes_the_measured_speedup(harness, demo
     assert sentence.endswith("mlearn fits 40× faster than metric-learn.")
     peer = demo.peer_table(_demo_results(harness["report"], demo))
     assert "| LMNN | 0.1 | 4 | 40× | 0.900 | 0.850 |" in peer
+
+
+def test_deep_retrieval_class_disjoint_split_tests_only_unseen_classes(monkeypatch):
+    pytest.importorskip("torch")
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_retrieval
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((40, 16)), np.arange(40) % 10, rng.random((20, 16)), np.arange(20) % 10)
+    X_tr, y_tr, X_te, y_te = deep_retrieval.split(images, "disjoint")
+    assert set(y_tr) == {0, 1, 2, 3, 4} and set(y_te) == {5, 6, 7, 8, 9}
+    np.testing.assert_array_equal(X_te, images[2][images[3] >= 5])
+    usual = deep_retrieval.split(images, "usual")
+    assert all(a is b for a, b in zip(usual, images, strict=True))
+
+
+def test_deep_retrieval_report_gives_the_student_t_interval(monkeypatch):
+    from scipy import stats
+
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    import deep_retrieval_report
+
+    values = [0.91, 0.895, 0.888]
+    low, high = stats.t.interval(0.95, len(values) - 1, np.mean(values), stats.sem(values))
+    assert (
+        deep_retrieval_report.mean_ci(values) == f"{np.mean(values):.3f} ± {(high - low) / 2:.3f}"
+    )

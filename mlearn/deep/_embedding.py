@@ -20,8 +20,8 @@ from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._training import Progress, collapse_message, embedding_spread, map_at_r, warn_collapse
-from .distances import LpDistance
+from ..metrics import map_at_r
+from ._training import Progress, collapse_message, embedding_spread, warn_collapse
 from .networks import NETWORKS, build_network
 
 _OPTIMIZERS = {
@@ -266,9 +266,12 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return embedding_spread(out)
 
     def _validation_score(self, X_val, y_val):
+        """MAP@R of the validation points, each querying the others (mlearn.metrics)."""
         self.network_.eval()
-        embedded = torch.from_numpy(self._embed(X_val))
-        return map_at_r(embedded, torch.from_numpy(y_val), LpDistance(normalize_embeddings=False))
+        try:
+            return map_at_r(self._embed(X_val), y_val)
+        except ValueError:  # every validation point alone in its class: nothing to rank
+            return 0.0
 
     # --- embedding ----------------------------------------------------------------
 

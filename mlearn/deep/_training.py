@@ -10,7 +10,6 @@ from .._optim import ProgressTable
 
 __all__ = [
     "EmbeddingCollapseWarning",
-    "map_at_r",
     "embedding_spread",
     "collapse_message",
     "Progress",
@@ -41,33 +40,6 @@ class EmbeddingCollapseWarning(UserWarning):
     >>> learner.n_iter_
     2
     """
-
-
-def map_at_r(embeddings, labels, distance):
-    """Leave-one-out MAP@R of a small set (Musgrave, Belongie & Lim, "A metric learning
-    reality check", ECCV 2020, eq. 2): each point queries the others, R = the number
-    of other points of its class, and AP is averaged over its R nearest.
-
-    Points alone in their class are left out. Brute force: meant for validation sets of
-    a few thousand points.
-    """
-    with torch.no_grad():
-        values = distance(embeddings)
-        if distance.is_inverted:
-            values = -values
-        values = values.clone()
-        values.fill_diagonal_(torch.inf)
-        same = labels[:, None] == labels[None, :]
-        same.fill_diagonal_(False)
-        r = same.sum(dim=1)
-        order = values.argsort(dim=1)
-        relevant = same.gather(1, order)
-        rank = torch.arange(1, values.shape[0] + 1, device=values.device)
-        within_r = rank[None, :] <= r[:, None]
-        hits = (relevant & within_r).to(torch.float64)
-        precision = hits.cumsum(dim=1) / rank[None, :]
-        ap = (precision * hits).sum(dim=1) / r.clamp(min=1)
-        return float(ap[r > 0].mean()) if bool((r > 0).any()) else 0.0
 
 
 def embedding_spread(embeddings):

@@ -15,10 +15,10 @@ from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 
 from mlearn.deep import DeepMetricLearner, EmbeddingCollapseWarning  # noqa: E402
 from mlearn.deep._metric_learner import check_random_state_seed  # noqa: E402
-from mlearn.deep._training import map_at_r  # noqa: E402
 from mlearn.deep.distances import CosineSimilarity, LpDistance  # noqa: E402
 from mlearn.deep.losses import LOSSES, TripletMarginLoss  # noqa: E402
 from mlearn.deep.miners import MINERS, BatchHardMiner  # noqa: E402
+from mlearn.metrics import map_at_r  # noqa: E402
 
 
 def _one_nn(train, y_train, test, y_test):
@@ -92,21 +92,8 @@ def test_early_stopping_keeps_the_best_epoch(digits):
     # The kept network is the best epoch's: its validation MAP@R is the best one.
     seed = check_random_state_seed(0)
     _, held = train_test_split(np.arange(300), test_size=0.25, stratify=y[:300], random_state=seed)
-    embedded = torch.from_numpy(learner.transform(X[held]))
-    again = map_at_r(embedded, torch.from_numpy(y[held]), LpDistance(normalize_embeddings=False))
+    again = map_at_r(learner.transform(X[held]), y[held])
     assert again == pytest.approx(learner.best_validation_score_, abs=1e-6)
-
-
-def test_map_at_r_matches_a_hand_computation():
-    # Class 0 at 0, 1, 5; class 1 at 2, 3 on a line. Query 0: R = 2, neighbours 1 (hit),
-    # 2 (miss): AP = (1/2)(1) = 0.5. Query 1: neighbours 0 (hit) then 2 or 3 (miss): 0.5.
-    # Query 5: R = 2, neighbours 3 (miss), 2 (miss): 0. Query 2: R = 1, neighbour 1 or 3.
-    E = torch.tensor([[0.0], [1.0], [5.0], [2.0], [3.0]], dtype=torch.float64)
-    labels = torch.tensor([0, 0, 0, 1, 1])
-    # Query 2 (x=2): nearest 1 or 3 at distance 1; argsort is stable: index 1 (miss) first.
-    # Query 3 (x=3): nearest 2 (x=2, hit): 1.
-    expected = np.mean([0.5, 0.5, 0.0, 0.0, 1.0])
-    assert map_at_r(E, labels, LpDistance(normalize_embeddings=False)) == pytest.approx(expected)
 
 
 def test_warm_start_and_partial_fit_continue_training(digits):
