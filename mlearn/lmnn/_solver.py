@@ -80,16 +80,17 @@ class _Progress:
     The iteration counter runs over all rounds; each row says how far the fit is
     from stopping: ``change`` is the last iteration's relative decrease (against
     ``tol``), or, on a search row, the relative gap between the objective on the
-    fresh search and the one L-BFGS reached (against the gap that ends the fit).
+    fresh search and the one L-BFGS reached (against the gap that ends the fit);
+    ``threshold`` is the value it must fall below.
     """
 
-    _HEAD = ("iter", "step", "objective", "change", "stops below", "impostors", "sampled")
+    _HEAD = ("iter", "step", "objective", "change", "threshold", "impostors", "sampled")
 
     def __init__(self, name, verbose):
         self.name, self.verbose, self.start = name, verbose, time.perf_counter()
         if verbose:
             cells = "".join(f"{h:>13}" for h in self._HEAD)
-            print(f"[{name}]{cells}{'time (s)':>10}", flush=True)
+            print(f"[{name}]{cells}{'seconds':>10}", flush=True)
 
     def row(self, iteration, step, objective, change, threshold, active_set):
         if self.verbose:
