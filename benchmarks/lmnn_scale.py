@@ -18,12 +18,15 @@ dimensions, scikit-learn's ``LinearDiscriminantAnalysis``, scikit-learn's
 ``NeighborhoodComponentsAnalysis`` on a stratified ``--nca-subsample`` (5,000), ``LMNN()`` at its
 defaults, ``LMNN(n_components=n_classes − 1)`` (its 'auto' start is then 'lda'), and, with
 ``--with-mlearn-nca``, ``mlearn.NCA`` on the same subsample (once it exists). Each line gives
-the fit's wall time; LMNN's also its iterations, searches and whether the final impostor set
+the fit's wall and CPU time; LMNN's also its iterations, searches and whether the final impostor set
 was a sample. Run on one core::
 
     OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/lmnn_scale.py --case classification
     OPENBLAS_NUM_THREADS=1 python benchmarks/lmnn_scale.py --case fashion --pca 100
     OPENBLAS_NUM_THREADS=1 python benchmarks/lmnn_scale.py --case mnist --skip nca
+
+``--plot RESULT.txt ... --out FIGURE.png`` draws the 3-NN accuracies of result files (this
+script's output, one panel per file) as the bar chart of the user guide's LMNN page.
 
 The fit time includes loading numba's compiled kernels from the on-disk cache (a fraction of
 a second; compiling them, on the very first run of a checkout, takes a few seconds more).
@@ -157,29 +160,68 @@ def run(args):
     )
     X_sub, y_sub = _subsample(X_train, y_train, args.nca_subsample)
     for name, make, on_subsample in _learners(args, n_classes):
-        elapsed, details = 0.0, ""
+        elapsed, cpu, details = 0.0, 0.0, ""
         if make is None:
             Z_train, Z_test = X_train, X_test
         else:
             model = make()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             model.fit(*((X_sub, y_sub) if on_subsample else (X_train, y_train)))
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             Z_train, Z_test = model.transform(X_train), model.transform(X_test)
             if name.startswith("LMNN"):
                 details = _lmnn_details(model)
         accuracy = knn_accuracy(Z_train, y_train, Z_test, y_test)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         print(
-            f"{name:>28}: fit {elapsed:7.1f} s, 3-NN {accuracy:.4f}, peak RSS so far "
-            f"{rss:.2f} GB{details}",
+            f"{name:>28}: fit {elapsed:7.1f} s (cpu {cpu:.1f} s), 3-NN {accuracy:.4f}, "
+            f"peak RSS so far {rss:.2f} GB{details}",
             flush=True,
         )
 
 
+def _parse(path):
+    """(title, [(learner, fit seconds, 3-NN accuracy)]) from one result file."""
+    title, rows = "", []
+    for line in Path(path).read_text().splitlines():
+        if line.startswith("# ") and not title:
+            title = line[2:].split(";")[0]
+        elif ": fit " in line and "3-NN" in line:
+            name, rest = line.split(": fit ", 1)
+            seconds = float(rest.split(" s")[0])
+            accuracy = float(rest.split("3-NN ")[1].split(",")[0])
+            rows.append((name.strip(), seconds, accuracy))
+    return title, rows
+
+
+def plot(paths, out):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(paths), figsize=(5.5 * len(paths), 3.6), squeeze=False)
+    for ax, path in zip(axes[0], paths, strict=True):
+        title, rows = _parse(path)
+        names = [f"{n} ({t:.0f} s)" if t else n for n, t, _ in rows]
+        accuracies = [a for _, _, a in rows]
+        colors = ["tab:orange" if n.startswith("LMNN") else "tab:gray" for n, _, _ in rows]
+        ax.barh(names, accuracies, color=colors)
+        ax.set_xlim(min(accuracies) - 0.05, min(1.0, max(accuracies) + 0.03))
+        ax.invert_yaxis()
+        ax.set_xlabel("3-NN accuracy, held out (fit time)")
+        ax.set_title(title, fontsize=9)
+        for y, a in enumerate(accuracies):
+            ax.text(a, y, f" {a:.3f}", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--case", choices=["classification", "fashion", "mnist"], required=True)
+    parser.add_argument("--case", choices=["classification", "fashion", "mnist"])
+    parser.add_argument("--plot", nargs="*", help="result files to draw instead of running")
+    parser.add_argument("--out", default="lmnn_scale.png", help="the figure --plot writes")
     parser.add_argument("--n-samples", type=int, default=100_000, help="points fitted")
     parser.add_argument("--n-test", type=int, default=20_000, help="points held out")
     parser.add_argument("--n-informative", type=int, default=10)
@@ -192,7 +234,13 @@ def main():
         "--skip", nargs="*", default=[], help="skip the learners whose name contains these"
     )
     parser.add_argument("--verbose", type=int, default=0)
-    run(parser.parse_args())
+    args = parser.parse_args()
+    if args.plot:
+        plot(args.plot, args.out)
+    elif args.case is None:
+        parser.error("--case is required unless --plot is given")
+    else:
+        run(args)
 
 
 if __name__ == "__main__":
