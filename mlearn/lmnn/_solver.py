@@ -21,9 +21,9 @@ from .._optim import minimize_lbfgs, warn_not_converged
 # every search restarts L-BFGS's curvature memory).
 _SEARCH_EVERY = 5
 # A restarted L-BFGS takes a first step of unit length along the gradient, whose
-# decrease says nothing about convergence (on 5,000 points of the benchmark's
-# problem, a third round stopped on it after one iteration at 0.666 3-NN instead
-# of 0.727): ``tol`` on the relative decrease counts from this iteration of a round.
+# decrease says nothing about convergence (on 5,000 points of the problem of
+# benchmarks/lmnn_scale.py a third round stopped on it after one iteration):
+# ``tol`` on the relative decrease counts from this iteration of a round on.
 _MIN_ROUND_ITERATIONS = 3
 # A sampled active set's optimum is accepted when the objective at it on a fresh,
 # independent sample is within this relative distance of the optimum on its own
