@@ -244,7 +244,7 @@ def plot(paths, out):
     fig, axes = plt.subplots(1, len(paths), figsize=(5.5 * len(paths), 3.6), squeeze=False)
     for ax, path in zip(axes[0], paths, strict=True):
         title, rows = _parse(path)
-        names = [f"{n} ({t:.0f} s)" if t else n for n, t, _ in rows]
+        names = [f"{n} ({t:.2g} s)" if t else n for n, t, _ in rows]
         accuracies = [a for _, _, a in rows]
         colors = ["tab:orange" if n.startswith("LMNN") else "tab:gray" for n, _, _ in rows]
         ax.barh(names, accuracies, color=colors)
