@@ -225,7 +225,7 @@ def _parse(path):
     """(title, [(learner, fit seconds, 3-NN accuracy)]) from one result file."""
     title, rows = "", []
     for line in Path(path).read_text().splitlines():
-        if line.startswith("# ") and not title:
+        if line.startswith("# ") and " fitted, " in line and not title:
             title = line[2:].split(";")[0]
         elif ": fit " in line and "3-NN" in line:
             name, rest = line.split(": fit ", 1)
@@ -244,13 +244,13 @@ def plot(paths, out):
     fig, axes = plt.subplots(1, len(paths), figsize=(5.5 * len(paths), 3.6), squeeze=False)
     for ax, path in zip(axes[0], paths, strict=True):
         title, rows = _parse(path)
-        names = [f"{n} ({t:.2g} s)" if t else n for n, t, _ in rows]
+        names = [f"{n} ({t:.{0 if t >= 10 else 1}f} s)" if t else n for n, t, _ in rows]
         accuracies = [a for _, _, a in rows]
         colors = ["tab:orange" if n.startswith("LMNN") else "tab:gray" for n, _, _ in rows]
         ax.barh(names, accuracies, color=colors)
         ax.set_xlim(min(accuracies) - 0.05, min(1.0, max(accuracies) + 0.03))
         ax.invert_yaxis()
-        ax.set_xlabel("3-NN accuracy, held out (fit time)")
+        ax.set_xlabel("3-NN accuracy, held out (fit time, wall, load about 20)")
         ax.set_title(title, fontsize=9)
         for y, a in enumerate(accuracies):
             ax.text(a, y, f" {a:.3f}", va="center", fontsize=8)
