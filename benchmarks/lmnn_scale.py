@@ -250,7 +250,7 @@ def plot(paths, out):
         ax.barh(names, accuracies, color=colors)
         ax.set_xlim(min(accuracies) - 0.05, min(1.0, max(accuracies) + 0.03))
         ax.invert_yaxis()
-        ax.set_xlabel("3-NN accuracy, held out (fit time, wall, load about 20)")
+        ax.set_xlabel("3-NN accuracy, held out (wall fit time)")
         ax.set_title(title, fontsize=9)
         for y, a in enumerate(accuracies):
             ax.text(a, y, f" {a:.3f}", va="center", fontsize=8)
