@@ -11,9 +11,15 @@ One meaning per name, whichever learner takes it:
   n_components rows;
 - ``'pca'``: the leading principal axes of the points;
 - ``'lda'``: the leading discriminant axes (scikit-learn's
-  ``LinearDiscriminantAnalysis.scalings_``);
+  ``LinearDiscriminantAnalysis.scalings_``, which have unit within-class
+  variance); when n_components exceeds their number r = min(n_features,
+  n_classes − 1), the remaining n_components − r rows are the leading
+  principal axes of the points after the discriminant span is projected out
+  (orthogonal to it and to each other), all scaled by one factor so that their
+  mean within-class variance is that of the discriminant rows, 1;
 - ``'auto'``: 'lda' when n_components ≤ min(n_features, n_classes − 1), else
-  'pca' when n_components < n_features, else 'identity';
+  'pca' when n_components < min(n_features, n_samples), else 'identity'
+  (metric-learn's rule);
 - an array: used as given, after its shape, finiteness (and for a metric, PSD)
   are checked.
 
@@ -37,7 +43,7 @@ from .psd import (
 )
 
 
-def resolve_components_init(init, n_components, n_features, n_classes=None):
+def resolve_components_init(init, n_components, n_features, n_classes=None, n_samples=None):
     """The name that ``init`` stands for ('auto' resolved), or the checked array (a copy).
 
     Parameters
@@ -48,6 +54,8 @@ def resolve_components_init(init, n_components, n_features, n_classes=None):
     n_features : int
     n_classes : int or None
         Needed by 'auto' (which picks 'lda' only with labels).
+    n_samples : int or None
+        'auto' picks 'pca' only for n_components < n_samples (None: no bound).
     """
     k = check_n_components(n_components, n_features)
     if not isinstance(init, str):
@@ -63,7 +71,8 @@ def resolve_components_init(init, n_components, n_features, n_classes=None):
         return init
     if n_classes is not None and k <= min(n_features, n_classes - 1):
         return "lda"
-    return "pca" if k < n_features else "identity"
+    n_samples = n_features if n_samples is None else n_samples
+    return "pca" if k < min(n_features, n_samples) else "identity"
 
 
 def initial_components(init, X, y=None, *, n_components=None, random_state=None):
@@ -78,7 +87,7 @@ def initial_components(init, X, y=None, *, n_components=None, random_state=None)
         Class labels encoded 0..n_classes − 1.
     """
     n_classes = None if y is None else int(np.max(y)) + 1
-    init = resolve_components_init(init, n_components, X.shape[1], n_classes)
+    init = resolve_components_init(init, n_components, X.shape[1], n_classes, X.shape[0])
     if isinstance(init, np.ndarray):
         return init.astype(X.dtype, copy=False)
     k = check_n_components(n_components, X.shape[1])
@@ -91,8 +100,42 @@ def initial_components(init, X, y=None, *, n_components=None, random_state=None)
         return components_from_metric(M, k, check=False)
     if init == "pca":
         return PCA(n_components=k, random_state=random_state).fit(X).components_
-    lda = LinearDiscriminantAnalysis(n_components=k).fit(X, y)
-    return lda.scalings_.T[:k]
+    n_classes = np.unique(y).shape[0]
+    lda = LinearDiscriminantAnalysis().fit(X, y)
+    discriminant = lda.scalings_.T[: min(k, X.shape[1], n_classes - 1)]
+    if discriminant.shape[0] == k:
+        return discriminant
+    X = np.asarray(X, dtype=np.float64)
+    total = np.cov(X, rowvar=False, bias=True).reshape(X.shape[1], X.shape[1])
+    centred = X - lda.means_[np.searchsorted(lda.classes_, y)]
+    within = centred.T @ centred / X.shape[0]
+    return padded_discriminant_axes(discriminant, k, total, within)
+
+
+def padded_discriminant_axes(discriminant, n_components, total, within):
+    """The r discriminant rows followed by n_components − r residual principal axes.
+
+    The residual axes are the leading eigenvectors of the total covariance
+    ``total`` restricted to the orthogonal complement of the discriminant rows'
+    span; one common factor gives them a mean within-class variance (under
+    ``within``) of 1, the within-class variance of every discriminant row, so
+    that neither group dominates the starting distances by its scale alone.
+    One factor, not one per axis: an axis of almost no within-class variance
+    (a constant pixel) is not blown up.
+    """
+    n_features = total.shape[0]
+    basis, _ = np.linalg.qr(discriminant.T)
+    complement = np.eye(n_features) - basis @ basis.T
+    _, vectors = scipy.linalg.eigh(complement @ total @ complement)
+    # Vectors of the discriminant span have eigenvalue 0 as well; those of the
+    # complement are projected back onto it (exact up to rounding), then
+    # re-orthonormalised, so that no discriminant direction is repeated.
+    vectors = complement @ vectors[:, ::-1]
+    kept = np.linalg.norm(vectors, axis=0) > 0.5
+    residual, _ = np.linalg.qr(vectors[:, kept][:, : n_components - discriminant.shape[0]])
+    spread = np.einsum("ij,ik,kj->j", residual, within, residual).mean()
+    scale = 1.0 / np.sqrt(spread) if spread > 0 else 1.0
+    return np.vstack([discriminant, scale * residual.T])
 
 
 def components_from_scatters(init, n_components, counts, class_sums, total_scatter_of):
@@ -105,8 +148,11 @@ def components_from_scatters(init, n_components, counts, class_sums, total_scatt
 
     PCA's axes are the leading eigenvectors of the covariance; LDA's are the
     generalised eigenvectors of the between-class scatter against the
-    within-class scatter / n (scaled as scikit-learn's ``scalings_``), with a
-    relative ridge that keeps a singular within-class scatter solvable.
+    within-class covariance (scatter / n, which gives them unit within-class
+    variance, as scikit-learn's ``scalings_`` have), with a relative
+    ridge that keeps a singular within-class scatter solvable, padded beyond
+    min(n_features, n_classes − 1) rows as the in-memory 'lda' start
+    (:func:`padded_discriminant_axes`).
     """
     n_samples, n_features = counts.sum(), class_sums.shape[1]
     mean = class_sums.sum(axis=0) / n_samples
@@ -116,10 +162,16 @@ def components_from_scatters(init, n_components, counts, class_sums, total_scatt
         _, vectors = scipy.linalg.eigh(total / max(n_samples - 1, 1))
         return vectors[:, ::-1][:, :n_components].T
     between = (counts[:, None] * (class_means - mean)).T @ (class_means - mean)
+    n_classes = int(np.count_nonzero(counts))
     covariance = within / n_samples
-    covariance += 1e-10 * np.trace(covariance) / n_features * np.eye(n_features)
-    _, vectors = scipy.linalg.eigh(between, covariance)
-    return vectors[:, ::-1][:, :n_components].T
+    ridged = covariance + 1e-10 * np.trace(covariance) / n_features * np.eye(n_features)
+    _, vectors = scipy.linalg.eigh(between, ridged)
+    n_discriminant = min(n_components, n_features, n_classes - 1)
+    discriminant = vectors[:, ::-1][:, :n_discriminant].T
+    if n_discriminant == n_components:
+        return discriminant
+    total_covariance = total / n_samples
+    return padded_discriminant_axes(discriminant, n_components, total_covariance, covariance)
 
 
 def initial_metric(init, n_features, *, inverse_covariance=None, random_state=None, name="init"):

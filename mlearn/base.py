@@ -231,7 +231,7 @@ def initial_components_of(X, y, init, *, n_components, random_state, statistics)
     if not is_dask_array(X):
         return initial_components(init, X, y, n_components=n_components, random_state=random_state)
     n_classes = int(np.max(y)) + 1
-    name = resolve_components_init(init, n_components, X.shape[1], n_classes)
+    name = resolve_components_init(init, n_components, X.shape[1], n_classes, X.shape[0])
     if isinstance(name, str) and name in ("pca", "lda"):
         counts, sums = statistics.class_sums(n_classes)
         k = check_n_components(n_components, X.shape[1])

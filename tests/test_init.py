@@ -25,6 +25,38 @@ def test_auto_picks_lda_then_pca_then_identity():
     assert resolve_components_init("auto", 5, 13, n_classes=3) == "pca"
     assert resolve_components_init("auto", None, 13, n_classes=3) == "identity"
     assert resolve_components_init("auto", 2, 13) == "pca"
+    # metric-learn's rule: no PCA start with fewer samples than components.
+    assert resolve_components_init("auto", 5, 13, n_classes=3, n_samples=5) == "identity"
+    assert resolve_components_init("auto", 5, 13, n_classes=3, n_samples=6) == "pca"
+
+
+@pytest.mark.parametrize("n_components", [None, 2, 5, 13])
+def test_lda_start_pads_the_discriminant_axes_with_residual_principal_axes(n_components):
+    X, y = _wine()
+    L = initial_components("lda", X, y, n_components=n_components)
+    k = 13 if n_components is None else n_components
+    assert L.shape == (k, 13)
+    assert np.linalg.matrix_rank(L) == k
+    scalings = LinearDiscriminantAnalysis().fit(X, y).scalings_.T
+    r = min(k, 2)
+    np.testing.assert_allclose(L[:r], scalings[:r])
+    pad = L[r:]
+    if k == r:
+        return
+    # Orthogonal to the discriminant span and to each other, one common scale.
+    np.testing.assert_allclose(pad @ L[:r].T, 0, atol=1e-12 * np.abs(L).max() ** 2)
+    gram = pad @ pad.T
+    np.testing.assert_allclose(gram, gram[0, 0] * np.eye(k - r), atol=1e-10 * gram[0, 0])
+    # Mean within-class variance 1, as each discriminant row has.
+    centred = X - np.array([X[y == c].mean(axis=0) for c in range(3)])[y]
+    within = np.var(centred @ pad.T, axis=0).mean()
+    assert within == pytest.approx(1.0, rel=1e-8)
+    # The first padding row is the leading principal axis of the residual.
+    basis, _ = np.linalg.qr(L[:r].T)
+    residual = X - X @ basis @ basis.T
+    axis = PCA(n_components=1).fit(residual).components_[0]
+    cosine = pad[0] @ axis / np.linalg.norm(pad[0])
+    assert abs(cosine) == pytest.approx(1.0, rel=1e-8)
 
 
 def test_components_match_scikit_learn_pca_and_lda():
@@ -85,6 +117,14 @@ def test_scatter_axes_equal_the_in_memory_axes():
         np.linalg.norm(lda, axis=1) * np.linalg.norm(scalings, axis=0)
     )
     np.testing.assert_allclose(np.abs(cosine), 1.0, rtol=1e-6)
+    # Beyond n_classes − 1 rows, the padded start equals the in-memory one up to sign
+    # (to 1e-3: with unequal classes scikit-learn's SVD solver scales the discriminant
+    # rows through prior-weighted deviations, 3e-4 apart from the scatter's on wine).
+    for k in (5, 13):
+        padded = components_from_scatters("lda", k, counts, sums, scatters)
+        in_memory = initial_components("lda", X, y, n_components=k)
+        signs = np.sign(np.sum(padded * in_memory, axis=1))[:, None]
+        np.testing.assert_allclose(signs * padded, in_memory, rtol=1e-3, atol=1e-6)
 
 
 def test_metric_names_have_one_meaning():

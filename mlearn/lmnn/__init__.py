@@ -50,7 +50,11 @@ its sampling probability (a Horvitz–Thompson estimate). The push term and its
 gradient over the sample are then unbiased estimates, at every L, of those
 over all pairs inside the radii; L-BFGS minimises this sample-average
 objective, and each re-search draws a new sample or, once the pairs fit
-the budget, runs the exact search again. A fit whose last search was
+the budget, runs the exact search again. The optimum of a sample is not the
+objective's: when L-BFGS converges on a sampled set, the objective at its
+optimum is re-estimated on a fresh, independent sample twice as large, and
+the fit continues on that one unless the two estimates agree within 1 %, until
+the sample has grown to 4 · ``max_impostors``. A fit whose last search was
 sampled (the objective over the final set is an estimate, not verified)
 sets ``impostors_sampled_``.
 

@@ -43,8 +43,11 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
-        n_classes − 1), else 'pca' when n_components < n_features, else
-        'identity'. 'random' draws a standard normal matrix. These are
+        n_classes − 1), else 'pca' when n_components < min(n_features,
+        n_samples), else 'identity' (metric-learn's rule). 'lda' works for
+        every n_components: beyond the n_classes − 1 discriminant axes it adds
+        the leading principal axes of the residual (:mod:`mlearn._init`).
+        'random' draws a standard normal matrix. These are
         rescaled so that the mean squared distance to target neighbours is 1,
         the scale of the unit margin (otherwise the first iterations only
         shrink or grow L); an array is used as given.
@@ -62,18 +65,25 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         weighted by the inverse of its sampling probability so that the
         push term stays an unbiased estimate of the full one; on large data
         the candidates are sampled without enumerating them all (see
-        :mod:`mlearn.lmnn`). A fit that ends on a sample accepts its optimum
+        :mod:`mlearn.lmnn`). A sample's optimum is checked on a fresh sample
+        twice as large (up to 4 × max_impostors), and accepted when the two
+        objectives agree within 1 % or the sample has reached that size,
         without exact verification (``impostors_sampled_`` says so). None
         keeps all.
     max_iter : int, default=1000
         Maximum total number of L-BFGS iterations.
     tol : float, default=1e-4
-        L-BFGS stops when the objective's relative decrease falls below tol
-        (or the largest gradient entry below tol).
+        L-BFGS, restarted after each impostor search, stops when an
+        iteration's relative decrease falls below tol, from its third
+        iteration on (or when the largest gradient entry falls below tol);
+        the fit stops when it does so and a fresh search confirms the
+        objective (see ``max_impostors``).
     random_state : int, RandomState instance or None, default=None
         Seeds ``init='random'`` and the sampling of impostors.
     verbose : int, default=0
-        Print the L-BFGS iterations and the impostor searches if > 0.
+        If > 0, print one table: a row per L-BFGS iteration (counted over
+        the whole fit) and per impostor search, each with the quantity the
+        stopping test compares (``change``) and its ``threshold``.
     preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
         What X stands for when it is given as an (n_samples,) array of identifiers: an

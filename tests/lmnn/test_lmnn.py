@@ -42,6 +42,17 @@ def test_n_components_embeds_in_fewer_dimensions(init):
     assert learned > euclidean + 0.1
 
 
+def test_lda_start_with_all_components_beats_euclidean():
+    # n_components=None asks for more rows than the n_classes − 1 = 2 discriminant
+    # axes: the start is padded (tests/test_init.py) instead of refused.
+    X_train, X_test, y_train, y_test = noisy_problem()
+    model = LMNN(init="lda", random_state=0).fit(X_train, y_train)
+    assert model.components_.shape == (X_train.shape[1], X_train.shape[1])
+    euclidean = knn_accuracy(X_train, X_test, y_train, y_test)
+    learned = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    assert learned > euclidean + 0.15
+
+
 def test_same_random_state_gives_the_same_metric():
     X, y = small_problem(seed=8, n=60)
     first = LMNN(init="random", random_state=3, max_iter=50).fit(X, y).components_

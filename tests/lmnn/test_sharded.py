@@ -66,7 +66,7 @@ def _per_block_reference(model, X, y, bounds):
     found = [target_neighbors(Xb, yb, model.n_neighbors) for Xb, yb in blocks]
     rng = np.random.RandomState(0)
 
-    def search(L):
+    def search(L, growth=1):
         return _BlockPairs(
             [
                 search_active_set(Xb, yb, L, t, v, None, rng)

@@ -6,7 +6,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 from mlearn import LMNN
-from mlearn.lmnn import _active_set
+from mlearn.lmnn import _active_set, _lmnn, _solver
 from mlearn.lmnn._active_set import ActivePairs
 from mlearn.lmnn._loss import lmnn_loss_and_grad
 from mlearn.lmnn._search import find_impostors
@@ -74,3 +74,47 @@ def test_converged_fit_reports_no_warning():
         warnings.simplefilter("error", ConvergenceWarning)
         model = LMNN(n_neighbors=3, max_iter=500).fit(X, y)
     assert 0 < model.n_iter_ < 500
+
+
+def test_a_converged_sample_is_compared_on_a_fresh_larger_sample(monkeypatch):
+    # With a budget of 300 pairs every search samples; the fit must not accept the
+    # first sample's optimum but re-search and grow the sample while L-BFGS slows.
+    growths = []
+    original = _solver.searches_and_evaluations
+
+    def spied(*args, **kwargs):
+        search, evaluate = original(*args, **kwargs)
+
+        def recorded(L, growth=1):
+            growths.append(growth)
+            return search(L, growth)
+
+        return recorded, evaluate
+
+    monkeypatch.setattr(_lmnn, "searches_and_evaluations", spied)
+    X_train, _, y_train, _ = noisy_problem()
+    model = LMNN(max_impostors=300, random_state=0).fit(X_train, y_train)
+    assert model.impostors_sampled_
+    assert growths[0] == 1 and growths == sorted(growths)
+    assert growths[-1] > 1
+    assert model.n_searches_ == len(growths) >= 3
+    assert model.n_impostor_pairs_ > 1.5 * 300
+
+
+def test_verbose_prints_one_table_with_a_running_iteration_counter(capsys):
+    X, y = load_iris(return_X_y=True)
+    model = LMNN(n_neighbors=3, max_iter=500, verbose=1).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    head = ["[LMNN]", "iter", "step", "objective", "change", "threshold", "impostors"]
+    assert lines[0].split()[:7] == head
+    assert sum("objective" in line for line in lines) == 1
+    rows = [line.split() for line in lines[1:]]
+    assert all(len(row) == 9 and row[0] == "[LMNN]" for row in rows)
+    iterations = [int(row[1]) for row in rows]
+    assert iterations == sorted(iterations) and iterations[-1] == model.n_iter_
+    lbfgs = [int(row[1]) for row in rows if row[2] == "lbfgs"]
+    assert lbfgs == list(range(1, model.n_iter_ + 1))
+    searches = [row for row in rows if row[2] == "search"]
+    assert len(searches) == model.n_searches_ - 1
+    # The last row shows the stopping test met: the fresh search's gap below its threshold.
+    assert float(searches[-1][4]) <= float(searches[-1][5])
