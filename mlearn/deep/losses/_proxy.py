@@ -13,7 +13,7 @@ from ._base import BaseMetricLoss, log1p_sum_exp, tuple_members
 class ProxyAnchorLoss(BaseMetricLoss):
     """Kim, Kim, Cho & Kwak, "Proxy anchor loss for deep metric learning", CVPR 2020,
     eq. 4: with one learnt proxy p per class, P⁺ the proxies of the batch's classes,
-    X_p⁺ / X_p⁻ the batch's samples of / not of p's class and S the cosine similarity,
+    X_p⁺ / X_p⁻ the batch's samples of / not of p's class and S the cosine similarity::
 
         ℓ = (1/|P⁺|) Σ_{p ∈ P⁺} log(1 + Σ_{x ∈ X_p⁺} e^{−α (S(x, p) − δ)})
           + (1/|P|)  Σ_{p ∈ P}  log(1 + Σ_{x ∈ X_p⁻} e^{α (S(x, p) + δ)}).
