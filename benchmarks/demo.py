@@ -38,13 +38,14 @@ CASES = {
     "circles": "3 circles + 2 noise features",
     "digits": "digits",
 }
-LEARNERS = ("LMNN", "NCA", "ITMLSupervised", "Covariance", "KernelLMNN")
+LEARNERS = ("LMNN", "NCA", "LFDA", "ITMLSupervised", "Covariance", "KernelLMNN")
 """The learners shown, those of them that are registered."""
 KERNEL_LEARNERS = {"KernelLMNN"}
 KERNEL_MAX_SAMPLES = 1000
 """KernelLMNN works on the n × n kernel matrix: it runs on the small cases only (on digits,
 1,797 points, one fit takes longer than the whole demo may)."""
 PEER_CASE = "wine"
+PEER_QUOTED_S = 0.1
 STANDARDISED = "standardised"
 FOLDS, KNN_K = 5, 3
 
@@ -186,19 +187,21 @@ def takeaway(results):
         f"standardised kNN on {beats_standardised}; the largest gain is on {title}: "
         f"{before:.2f} → {before + gain:.2f} with {name}."
     )
-    speedups = [
+    # Fits the peer does in milliseconds (Covariance, LFDA) are timed by their input checks:
+    # the speed-up is quoted where metric-learn takes more than PEER_QUOTED_S.
+    speedups = sorted(
         (p.fit_time_s / o.fit_time_s, p.estimator)
         for p in results
         if p.dataset == PEER_CASE
         and p.library not in (MLEARN, EUCLIDEAN, STANDARDISED)
         and p.fit_time_s
+        and p.fit_time_s > PEER_QUOTED_S
         for o in results
         if (o.dataset, o.estimator, o.library) == (PEER_CASE, p.estimator, MLEARN) and o.fit_time_s
-    ]
+    )
     if speedups:
-        low, high = min(speedups)[0], max(speedups)[0]
-        ratio = f"{low:.0f}×" if round(low) == round(high) else f"{low:.0f}–{high:.0f}×"
-        sentence += f" On {CASES[PEER_CASE]}, mlearn fits {ratio} faster than metric-learn."
+        quoted = ", ".join(f"{name} {ratio:.0f}×" for ratio, name in speedups)
+        sentence += f" On {CASES[PEER_CASE]}, mlearn fits faster than metric-learn: {quoted}."
     return sentence
 
 
