@@ -58,7 +58,7 @@ autosummary_generate = True
 # scikit-learn's own site.
 autodoc_default_options = {
     "members": True,
-    "inherited-members": "_SetOutputMixin, _MetadataRequester, object",
+    "inherited-members": "_SetOutputMixin, _MetadataRequester, Module, object",
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
