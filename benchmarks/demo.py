@@ -233,7 +233,7 @@ def accuracy_figure(results, path):
     ax.legend(
         unique.values(),
         unique.keys(),
-        ncol=len(series),
+        ncol=min(len(series), 4),
         loc="lower center",
         bbox_to_anchor=(0.5, 1.0),
         frameon=False,
