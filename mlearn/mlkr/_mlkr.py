@@ -12,7 +12,7 @@ from .._optim import minimize_lbfgs
 from .._pair_softmax import PairSoftmax, softmax_loss_and_grad
 from .._threads import blas_threads_for
 from .._validation import check_n_components
-from ..base import MahalanobisMixin
+from ..base import MahalanobisMixin, points_of
 from ._objective import squared_error_row_loss
 
 __all__ = ["MLKR"]
@@ -137,7 +137,12 @@ default=None
         self : MLKR
         """
         X, y = validate_data(
-            self, X, y, dtype=[np.float64, np.float32], y_numeric=True, ensure_min_samples=2
+            self,
+            points_of(self, X),
+            y,
+            dtype=[np.float64, np.float32],
+            y_numeric=True,
+            ensure_min_samples=2,
         )
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)

@@ -101,3 +101,15 @@ def test_verbose_prints_an_iteration_table(diabetes, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:3] == ["[MLKR]", "iter", "objective"]
     assert len(lines) == 3
+
+
+def test_fit_on_identifiers_through_the_preprocessor_equals_fit_on_points():
+    # MLKR is not a SupervisedMixin learner (its target is real), so its fit resolves the
+    # identifiers itself; the shared preprocessor test covers classification learners only.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = X[:, 0] + 0.1 * rng.normal(size=40)
+    on_points = MLKR(max_iter=20).fit(X, y)
+    on_ids = MLKR(max_iter=20, preprocessor=X).fit(np.arange(40), y)
+    np.testing.assert_allclose(on_ids.components_, on_points.components_)
+    np.testing.assert_allclose(on_ids.transform(np.arange(5)), on_points.transform(X[:5]))
