@@ -99,8 +99,8 @@ def test_verbose_prints_an_iteration_table(diabetes, capsys):
     with pytest.warns(ConvergenceWarning):
         MLKR(max_iter=2, verbose=1).fit(X_train, y_train)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:3] == ["[MLKR]", "iter", "objective"]
-    assert len(lines) == 3
+    assert lines[1].split()[:3] == ["[MLKR]", "iter", "objective"]
+    assert len(lines) == 5  # the rule, the header, two rows and how it ended
 
 
 def test_fit_on_identifiers_through_the_preprocessor_equals_fit_on_points():
