@@ -51,7 +51,7 @@ def loss_and_pair_weights(dist, pairs, push_weight, hinge="hinge"):
     The objective depends on L only through the distances D of the active pairs
     (target pairs first, then impostor pairs, as :class:`ActivePairs` orders
     them), however each distance is measured: with one metric (LMNN) or with the
-    metric of the pair's second point (multi-metric LMNN, :mod:`mlearn.multimetric`).
+    metric of the pair's second point (:mod:`mlearn.lmnn._multimetric`).
 
     Parameters
     ----------
