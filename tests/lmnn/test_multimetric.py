@@ -27,7 +27,9 @@ def fitted_model():
 def _brute_force_distances(model, Q, P, clusters):
     """d(q, p)² = (q − p)ᵀ M_g(p) (q − p), pair by pair."""
     Ms = model.get_mahalanobis_matrices()
-    return np.array([[(q - p) @ Ms[c] @ (q - p) for p, c in zip(P, clusters)] for q in Q])
+    return np.array(
+        [[(q - p) @ Ms[c] @ (q - p) for p, c in zip(P, clusters, strict=True)] for q in Q]
+    )
 
 
 @pytest.mark.parametrize("hinge", ["hinge", "squared_hinge"])
