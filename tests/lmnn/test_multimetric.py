@@ -3,6 +3,7 @@ over one global metric where the discriminative directions differ by region."""
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -121,9 +122,10 @@ def test_float32_stays_float32_and_init_arrays_are_checked():
     assert model.components_.dtype == np.float32
     assert model.pairwise_distances(X_test.astype(np.float32)).dtype == np.float32
     start = np.stack([np.eye(6), 2 * np.eye(6)])
-    model = MultiMetricLMNN(init=start, max_iter=1, random_state=0)
-    with pytest.warns(Warning):
+    model = MultiMetricLMNN(n_metrics=2, init=start, max_iter=1, random_state=0)
+    with pytest.warns(ConvergenceWarning):
         model.fit(X_train, y_train)
+    assert model.n_iter_ == 1 and not np.allclose(model.components_[0], model.components_[1])
     with pytest.raises(ValueError, match="n_metrics, n_components, n_features"):
         MultiMetricLMNN(n_metrics=3, init=start).fit(X_train, y_train)
     with pytest.raises(ValueError, match="n_metrics=500"):
