@@ -21,13 +21,20 @@ and, since ∂‖L(x_i − x_j)‖²/∂L = 2 (z_i − z_j)(x_i − x_j)ᵀ,
 (Swap the names i, j in the x_j half of the first sum.) So the gradient is one
 n × k by n × d product, and everything n × n lives only in a row tile: for the
 query rows I, the tile of p (|I| × n) gives s_I, f_I, u_I and w_I, which adds
-r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z_j − (w_Iᵀ Z_I)_j to every
+r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z − (w_Iᵀ Z_I)_j to every
 v_j (c the column sums). A tile costs three |I| × n × k products (distances and
-the two halves of v) and two |I| × n × c ones (s and w), with c the number of
-classes or targets; its memory is about three |I| × n arrays. Tiles of about
-16 MiB run fastest (they stay in cache; ``benchmarks/nca_scale.py``), and
-``working_memory`` caps them (:func:`mlearn._blocks.rows_per_block`), so n = 60,000
-needs O(n (d + k)) memory plus one tile, not the 29 GB of one n × n float64 matrix.
+the two halves of v), one |I| × n × c one (s) and two compiled passes over its
+rows (:mod:`mlearn._pair_softmax_kernels`); its memory is one |I| × n array,
+turned from distances into p and into w in place. Tiles of about 4 MiB are
+enough for the products to run at full speed, and ``working_memory`` caps them
+(:func:`mlearn._blocks.rows_per_block`), so n = 60,000 needs O(n (d + k)) memory
+plus one tile, not the 29 GB of one n × n float64 matrix.
+
+When the evaluator holds all the points and the n × n matrix takes at most
+``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64), the tiles are written
+into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one n × n × k product
+instead of two: the distances and this product are then the whole cost, as in
+the n × n formulation, without its dozen passes over n × n temporaries.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums

@@ -36,16 +36,21 @@ def shifted_exponents(G, row_norms, norms, first, floor):
     for a in range(n_rows):
         row = G[a]
         base = row_norms[a]
-        for j in range(n):
-            d = base + norms[j] - 2.0 * row[j]
-            row[j] = d if d > 0.0 else 0.0
-        row[first + a] = np.inf
+        own = first + a
+        # Two loops either side of the point itself, so that each vectorises and the
+        # minimum is taken in the same pass as the distances.
         nearest = np.inf
-        for j in range(n):
-            nearest = min(nearest, row[j])
+        for j in range(own):
+            d = max(base + norms[j] - 2.0 * row[j], 0.0)
+            row[j] = d
+            nearest = min(nearest, d)
+        for j in range(own + 1, n):
+            d = max(base + norms[j] - 2.0 * row[j], 0.0)
+            row[j] = d
+            nearest = min(nearest, d)
         for j in range(n):
             row[j] = -min(row[j] - nearest, floor)
-        row[first + a] = -np.inf
+        row[own] = -np.inf
 
 
 @jit
