@@ -109,11 +109,11 @@ class PairSoftmax:
         self.row_loss, self.tile_rows = row_loss, tile_rows
         self.whole_matrix = whole_matrix
         self.n_rows = X.shape[0]
-        self._buffer = None
+        self._buffer, self._layouts = None, {}
 
     def __getstate__(self):
-        # The reused n × n (or tile) buffer is scratch memory, never worth shipping.
-        return {**self.__dict__, "_buffer": None}
+        # The reused n × n (or tile) buffer and the layouts are scratch, never worth shipping.
+        return {**self.__dict__, "_buffer": None, "_layouts": {}}
 
     @across_shards("concatenate")
     def embed(self, L):
@@ -141,11 +141,11 @@ class PairSoftmax:
         dtype = self.X.dtype
         Z = np.asarray(Z, dtype=dtype)
         Z = Z - Z.mean(axis=0)
-        passes = _RowPasses(Z, np.asarray(B, dtype=dtype), self.row_loss)
         n_points = Z.shape[0]
-        if self._uses_whole_matrix(n_points):
-            return self._whole_matrix_terms(passes)
-        tile_rows = self._tile_rows(n_points)
+        whole, tile_rows, targets = self._layout(n_points, B)
+        passes = _RowPasses(Z, targets, self.row_loss)
+        if whole:
+            return self._whole_matrix_terms(passes, tile_rows)
         buffer = self._scratch((min(tile_rows, self.n_rows), n_points), dtype)
         V = np.zeros_like(Z)
         loss = 0.0
@@ -166,14 +166,28 @@ class PairSoftmax:
         """2 V_rowsᵀ X_rows: the query rows' part of ∂f/∂L = 2 Vᵀ X."""
         return 2.0 * (np.asarray(V, dtype=self.X.dtype).T @ self.X)
 
-    def _whole_matrix_terms(self, passes):
+    def _layout(self, n_points, B):
+        """(whole matrix?, tile rows, the targets' layouts) for this n and B, kept across calls.
+
+        L-BFGS calls with the same B every time; a fit of a few hundred points makes
+        hundreds of calls, for which these checks and copies are a visible share.
+        """
+        key = (n_points, id(B))
+        if key not in self._layouts:
+            targets = _TargetLayout(np.asarray(B, dtype=self.X.dtype))
+            plan = (self._uses_whole_matrix(n_points), self._tile_rows(n_points))
+            # B itself is kept with its layout, so that its id cannot pass to another array.
+            self._layouts = {key: (*plan, targets, B)}
+        return self._layouts[key][:3]
+
+    def _whole_matrix_terms(self, passes, tile_rows):
         """(loss, V) with all of W kept: V = diag((W + Wᵀ) 1) Z − (W + Wᵀ) Z, one product."""
         from ._pair_softmax_kernels import symmetrise
 
         Z = passes.Z
         W = self._scratch((Z.shape[0], Z.shape[0]), Z.dtype)
         loss = 0.0
-        for tile in gen_batches(Z.shape[0], self._tile_rows(Z.shape[0])):
+        for tile in gen_batches(Z.shape[0], tile_rows):
             passes.weights(W[tile], tile)
             loss += passes.loss
         symmetrise(W)
@@ -208,6 +222,15 @@ class PairSoftmax:
         return min(rows_per_block(row_bytes, self.n_rows), fast, max(self.n_rows, 1))
 
 
+class _TargetLayout:
+    """The targets B as the row passes read them: B, Bᵀ (contiguous) and [B | 1]."""
+
+    def __init__(self, B):
+        self.B, self.Bt = B, np.ascontiguousarray(B.T)
+        # [B | 1]: one product gives the tile's unnormalised mix and its row sums.
+        self.B_and_ones = np.hstack([B, np.ones((B.shape[0], 1), dtype=B.dtype)])
+
+
 class _RowPasses:
     """The compiled passes that turn a tile of Z_I Zᵀ into the tile of w (in place).
 
@@ -216,11 +239,9 @@ class _RowPasses:
     far and ``all_row_sums`` their row sums by point (rows of tiles not given stay 0).
     """
 
-    def __init__(self, Z, B, row_loss):
-        self.Z, self.B, self.row_loss = Z, B, row_loss
-        self.Bt = np.ascontiguousarray(B.T)
-        # [B | 1]: one product gives the tile's unnormalised mix and its row sums.
-        self.B_and_ones = np.hstack([B, np.ones((B.shape[0], 1), dtype=B.dtype)])
+    def __init__(self, Z, targets, row_loss):
+        self.Z, self.row_loss = Z, row_loss
+        self.B, self.Bt, self.B_and_ones = targets.B, targets.Bt, targets.B_and_ones
         self.norms = np.einsum("ij,ij->i", Z, Z)
         self.floor = Z.dtype.type(_EXP_ARGUMENT_FLOOR[Z.dtype.type])
         self.column_sums = np.zeros(Z.shape[0], dtype=Z.dtype)
