@@ -34,6 +34,7 @@ SETTINGS = {
     "init='auto' (identity)": {},
     "init='pca', n_components=2": {"init": "pca", "n_components": 2},
     "init = best-σ identity": {"init": "best-sigma"},
+    "max_iter=10 (stopped early)": {"max_iter": 10},
 }
 BANDWIDTHS = np.geomspace(0.05, 5.0, 25)
 
