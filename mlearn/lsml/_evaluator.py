@@ -18,23 +18,20 @@ shard of the quadruplets on the workers, and the shards' sums are added
 """
 
 import numpy as np
-from sklearn.utils import gen_batches
 
-from .._blocks import rows_per_block
 from .._evaluator import across_shards
 from .._scatter import PairScatter
 
 
 def _quadruplet_distances(Z, quadruplets):
-    """(d_ab, d_cd) per quadruplet of the embedded points Z, in blocks bounded by
-    ``working_memory`` (one gather of both differences and one row-wise dot per block)."""
+    """(d_ab, d_cd) per quadruplet of the embedded points Z: one compiled pass that reads
+    rows of Z, with no n_quadruplets × k temporaries."""
+    from ._kernels import quadruplet_distances
+
     n = quadruplets.shape[0]
-    out = np.empty((n, 2), dtype=Z.dtype)
-    for block in gen_batches(n, rows_per_block(2 * Z.itemsize * Z.shape[1], n)):
-        q = quadruplets[block]
-        diff = Z[q[:, 0::2]] - Z[q[:, 1::2]]  # (rows, 2, k): v = x_a − x_b, u = x_c − x_d
-        out[block] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-    return out[:, 0], out[:, 1]
+    d_ab, d_cd = np.empty(n, dtype=Z.dtype), np.empty(n, dtype=Z.dtype)
+    quadruplet_distances(np.ascontiguousarray(Z), quadruplets, d_ab, d_cd)
+    return d_ab, d_cd
 
 
 class QuadrupletResiduals:
@@ -58,6 +55,7 @@ class QuadrupletResiduals:
         self.X = np.asarray(X[used], dtype=np.float64)
         self.n_quadruplets = self.quadruplets.shape[0]
         self._scatter = None
+        self._embedded = None
 
     def _pair_scatter(self):
         """The pairs (a, b) first, then (c, d): one Laplacian scatter for both halves."""
@@ -77,13 +75,18 @@ class QuadrupletResiduals:
         n_active = int(np.count_nonzero(active))
         if 2 * n_active >= self.X.shape[0]:
             return self._pair_scatter()(np.r_[omega_ab, omega_cd])
-        q, X = self.quadruplets[active], self.X
-        V, U = X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]]
+        q, X = self.quadruplets[active].T.copy(), self.X  # (4, n_active), rows contiguous
+        V = np.take(X, q[0], axis=0) - np.take(X, q[1], axis=0)
+        U = np.take(X, q[2], axis=0) - np.take(X, q[3], axis=0)
         S = (V * omega_ab[active, None]).T @ V + (U * omega_cd[active, None]).T @ U
         return (S + S.T) / 2
 
     def _distances(self, L):
-        return _quadruplet_distances(self.X @ L.T, self.quadruplets)
+        # One buffer for the embedded points, reused by every evaluation.
+        if self._embedded is None or self._embedded.shape[1] != L.shape[0]:
+            self._embedded = np.empty((self.X.shape[0], L.shape[0]))
+        Z = np.matmul(self.X, L.T, out=self._embedded)
+        return _quadruplet_distances(Z, self.quadruplets)
 
     @across_shards("sum", sliced=("weights",))
     def loss_and_gradient(self, L, weights):
