@@ -83,7 +83,7 @@ class SDML(PairsMixin, _BaseSDML):
 
     with y_p = +1 for similar and −1 for dissimilar pairs, η the
     ``balance_param`` and λ the ``sparsity_param``: a graphical lasso on P,
-    solved by scikit-learn's (see :mod:`mlearn.sdml`). The problem is convex.
+    solved by block coordinate descent (see :mod:`mlearn.sdml`). The problem is convex.
 
     Parameters
     ----------
@@ -106,10 +106,12 @@ default='identity'
         square with standard normal entries drawn from ``random_state``; or
         the given matrix.
     tol : float > 0, default=1e-4
-        Tolerance of the graphical lasso on its normalised dual gap.
+        The graphical lasso stops when its duality gap
+        tr(M P) − n_features + λ Σ_{i≠j} |M_ij| is below ``tol`` (the stopping
+        rule of scikit-learn's).
     max_iter : int, default=100
-        Maximum number of graphical lasso iterations (scikit-learn warns
-        ``ConvergenceWarning`` when it is reached).
+        Maximum number of graphical lasso sweeps (a ``ConvergenceWarning`` is
+        raised when it is reached).
     n_components : int, default=None
         Rows of ``components_``: the best rank-k approximation of the learned
         M (its k leading eigenpairs). None keeps full rank.
@@ -253,10 +255,12 @@ default='identity'
         square with standard normal entries drawn from ``random_state``; or
         the given matrix.
     tol : float > 0, default=1e-4
-        Tolerance of the graphical lasso on its normalised dual gap.
+        The graphical lasso stops when its duality gap
+        tr(M P) − n_features + λ Σ_{i≠j} |M_ij| is below ``tol`` (the stopping
+        rule of scikit-learn's).
     max_iter : int, default=100
-        Maximum number of graphical lasso iterations (scikit-learn warns
-        ``ConvergenceWarning`` when it is reached).
+        Maximum number of graphical lasso sweeps (a ``ConvergenceWarning`` is
+        raised when it is reached).
     n_components : int, default=None
         Rows of ``components_``: the best rank-k approximation of the learned
         M (its k leading eigenpairs). None keeps full rank.
