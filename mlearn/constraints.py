@@ -159,8 +159,8 @@ def _draw_similar(groups):
         first = rng.integers(0, n)
         # A uniform other member: shift by 1..n-1 positions around the class.
         second = (first + rng.integers(1, n)) % n
-        pairs = np.column_stack([points[starts[cls] + first], points[starts[cls] + second]])
-        return np.sort(pairs, axis=1)
+        a, b = points[starts[cls] + first], points[starts[cls] + second]
+        return np.column_stack([np.minimum(a, b), np.maximum(a, b)])  # sorted within each pair
 
     return draw
 
@@ -173,7 +173,8 @@ def _draw_dissimilar(groups):
         i = rng.integers(0, len(points), size=size)
         j = rng.integers(0, len(points), size=size)
         keep = labels[i] != labels[j]
-        return np.sort(np.column_stack([points[i[keep]], points[j[keep]]]), axis=1)
+        a, b = points[i[keep]], points[j[keep]]
+        return np.column_stack([np.minimum(a, b), np.maximum(a, b)])  # sorted within each pair
 
     return draw
 

@@ -15,7 +15,7 @@ stays at M₀; it is differentiable (the hinge is squared), with gradient in M
     Σ_{r_q > 0} w_q r_q [ v vᵀ / d_ab − u uᵀ / d_cd ],   r_q = d_ab − d_cd,
 
 v = x_a − x_b, u = x_c − x_d: a weighted scatter of pair differences,
-formed as Xᵀ Lap(Ω) X (:mod:`mlearn._scatter`), never per quadruplet.
+formed as Xᵀ (Lap(Ω) X) (:mod:`mlearn.lsml._evaluator`), never per quadruplet.
 
 Method. The paper (and metric-learn 0.7.0) take projected gradient steps on M
 with a step search over ten fixed sizes. We write M₀ = CᵀC and M = LᵀL with

@@ -9,18 +9,17 @@ term of LSML and its gradient in M are sums over the quadruplets:
 with v = x_a − x_b, u = x_c − x_d (since ∂d_ab/∂M = v vᵀ / (2 d_ab)). The
 gradient is a weighted scatter of pair differences, Σ ω_p δ_p δ_pᵀ over the
 pairs (a, b) and (c, d) of the violated quadruplets, so it is formed as
-Xᵀ Lap(Ω) X (:class:`mlearn._scatter.PairScatter`: one sparse product and one
-GEMM) or, when fewer than n_points / 2 quadruplets are violated, as Vᵀ diag(ω) V
-from the violated ones' differences alone; never a per-quadruplet outer
-product. A fit on a dask array holds one evaluator per
-shard of the quadruplets on the workers, and the shards' sums are added
-(:func:`mlearn._evaluator.across_shards`).
+Xᵀ (Lap(Ω) X) (one compiled pass over the quadruplets writes Lap(Ω) X, then one
+GEMM; :mod:`mlearn.lsml._kernels`) or, when fewer than n_points / 2 quadruplets
+are violated, as Vᵀ diag(ω) V from the violated ones' differences alone; never a
+per-quadruplet outer product. The distances come from one compiled pass too.
+A fit on a dask array holds one evaluator per shard of the quadruplets on the
+workers, and the shards' sums are added (:func:`mlearn._evaluator.across_shards`).
 """
 
 import numpy as np
 
 from .._evaluator import across_shards
-from .._scatter import PairScatter
 
 
 def _quadruplet_distances(Z, quadruplets):
@@ -54,16 +53,7 @@ class QuadrupletResiduals:
         self.quadruplets = inverse.reshape(-1, 4)
         self.X = np.asarray(X[used], dtype=np.float64)
         self.n_quadruplets = self.quadruplets.shape[0]
-        self._scatter = None
         self._embedded = None
-
-    def _pair_scatter(self):
-        """The pairs (a, b) first, then (c, d): one Laplacian scatter for both halves."""
-        if self._scatter is None:
-            q = self.quadruplets
-            pairs = np.r_[q[:, 0], q[:, 2]], np.r_[q[:, 1], q[:, 3]]
-            self._scatter = PairScatter(self.X, *pairs)
-        return self._scatter
 
     def _weighted_scatter(self, omega_ab, omega_cd, active):
         """Σ ω_ab v vᵀ + Σ ω_cd u uᵀ over the ``active`` quadruplets (ω = 0 elsewhere).
@@ -74,7 +64,12 @@ class QuadrupletResiduals:
         """
         n_active = int(np.count_nonzero(active))
         if 2 * n_active >= self.X.shape[0]:
-            return self._pair_scatter()(np.r_[omega_ab, omega_cd])
+            from ._kernels import quadruplet_scatter_rows
+
+            R = np.empty_like(self.X)
+            quadruplet_scatter_rows(self.X, self.quadruplets, omega_ab, omega_cd, R)
+            S = self.X.T @ R
+            return (S + S.T) / 2
         q, X = self.quadruplets[active].T.copy(), self.X  # (4, n_active), rows contiguous
         V = np.take(X, q[0], axis=0) - np.take(X, q[1], axis=0)
         U = np.take(X, q[2], axis=0) - np.take(X, q[3], axis=0)

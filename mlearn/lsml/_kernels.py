@@ -29,3 +29,21 @@ def quadruplet_distances(Z, quadruplets, d_ab, d_cd):
             s_cd += u * u
         d_ab[q] = np.sqrt(s_ab)
         d_cd[q] = np.sqrt(s_cd)
+
+
+@jit
+def quadruplet_scatter_rows(X, quadruplets, omega_ab, omega_cd, R):
+    # R = Lap(Ω) X for the graph of the pairs (a, b) weighted ω_ab and (c, d) weighted
+    # ω_cd: row a gains ω (x_a − x_b) and row b loses it, so that
+    # Xᵀ R = Σ_q ω_ab v vᵀ + ω_cd u uᵀ. Quadruplets of zero weight are skipped.
+    R[:] = 0.0
+    for q in range(quadruplets.shape[0]):
+        for first, second, w in (
+            (quadruplets[q, 0], quadruplets[q, 1], omega_ab[q]),
+            (quadruplets[q, 2], quadruplets[q, 3], omega_cd[q]),
+        ):
+            if w != 0.0:
+                for k in range(X.shape[1]):
+                    step = w * (X[first, k] - X[second, k])
+                    R[first, k] += step
+                    R[second, k] -= step

@@ -59,9 +59,10 @@ class _BaseLSML(MahalanobisMixin, BaseEstimator):
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)
         weights = _quadruplet_weights(weights, quadruplets.shape[0])
-        used = np.unique(quadruplets)
 
         def inverse_covariance_of_used_points():
+            # Only the 'covariance' prior needs the points used.
+            used = np.unique(quadruplets)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = strictly_definite_prior(

@@ -74,3 +74,16 @@ def graphical_lasso_sweep(P, W, Theta, alpha, tol, max_iter, beta, h):
                 W[idx, j] = h[j]
                 W[j, idx] = h[j]
         Theta[idx, idx] = theta
+
+
+@jit
+def pair_difference_rows(X, first, second, weights, R):
+    # R = Lap(W) X for the pair graph W: row a gains w (x_a − x_b), row b loses it, so
+    # that Xᵀ R = Σ_p w_p (x_a − x_b)(x_a − x_b)ᵀ.
+    R[:] = 0.0
+    for p in range(first.shape[0]):
+        a, b, w = first[p], second[p], weights[p]
+        for k in range(X.shape[1]):
+            step = w * (X[a, k] - X[b, k])
+            R[a, k] += step
+            R[b, k] -= step

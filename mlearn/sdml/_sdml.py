@@ -48,9 +48,10 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
         """Learn M from labelled index pairs into X (an array or a dask array)."""
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)
-        used = np.unique(pairs)
 
         def inverse_covariance_of_paired_points():
+            # Only the 'covariance' prior needs the points used.
+            used = np.unique(pairs)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = strictly_definite_prior(
@@ -62,7 +63,11 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
         with blas_threads_for(n_features):
             S = self._evaluator(PairDifferenceScatter, X, pairs).scatter(signs.astype(np.float64))
             self.balance_ = balance_of(self.balance_param, S, M0)
-            P, _ = definite_or_shifted(np.linalg.inv(M0) + self.balance_ * S)
+            P = np.linalg.inv(M0) + self.balance_ * S
+            # 'auto' keeps P's eigenvalues (in M₀'s coordinates) at or above
+            # 1 − AUTO_BALANCE_FRACTION by construction: only a given balance is checked.
+            if not isinstance(self.balance_param, str):
+                P, _ = definite_or_shifted(P)
             M, self.n_iter_ = solve_sdml(
                 P, self.sparsity_param, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
             )
