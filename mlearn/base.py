@@ -668,8 +668,8 @@ class PairsMixin(_TuplesMixin):
               positive rate ≥ ``min_rate``.
         min_rate : float in [0, 1], default=None
             Required by 'max_tpr' and 'max_tnr'.
-        beta : float > 0, default=1.0
-            Weight of recall in the F-beta score.
+        beta : float >= 0, default=1.0
+            Weight of recall in the F-beta score (0: the precision alone).
 
         Returns
         -------
@@ -710,8 +710,9 @@ def _calibration_options(calibration_params):
         not isinstance(min_rate, numbers.Real) or not 0 <= min_rate <= 1
     ):
         raise ValueError(f"strategy={strategy!r} needs min_rate in [0, 1], got {min_rate!r}.")
-    if strategy == "f_beta" and not (isinstance(beta, numbers.Real) and beta > 0):
-        raise ValueError(f"beta must be > 0, got {beta!r}.")
+    # β = 0 is allowed, as in metric-learn and scikit-learn's fbeta_score: F₀ is the precision.
+    if strategy == "f_beta" and not (isinstance(beta, numbers.Real) and beta >= 0):
+        raise ValueError(f"beta must be >= 0, got {beta!r}.")
     return options
 
 

@@ -153,6 +153,7 @@ def _brute_force_threshold_quality(distances, y, strategy, beta=1.0, min_rate=No
         ("accuracy", {}),
         ("f_beta", {"beta": 1.0}),
         ("f_beta", {"beta": 2.0}),
+        ("f_beta", {"beta": 0.0}),
         ("max_tpr", {"min_rate": 0.8}),
         ("max_tnr", {"min_rate": 0.6}),
     ],
@@ -198,7 +199,7 @@ def test_calibrate_threshold_sets_threshold_used_by_predict():
         ({"strategy": "precision"}, "strategy must be"),
         ({"strategy": "max_tpr"}, "min_rate"),
         ({"strategy": "max_tnr", "min_rate": 1.5}, "min_rate"),
-        ({"strategy": "f_beta", "beta": 0.0}, "beta"),
+        ({"strategy": "f_beta", "beta": -0.5}, "beta"),
     ],
 )
 def test_calibrate_threshold_rejects_bad_arguments(kwargs, message):
