@@ -17,7 +17,9 @@ scikit-learn). The shim is a measurement, not a shipped compatibility layer:
   ``metric_learn._util`` with ``components_from_metric`` mapped to
   :func:`mlearn.psd.components_from_metric`; metric-learn's other private helpers are
   stand-ins that raise ``NotImplementedError("metric-learn internal: ...")``, so that the
-  test modules import and the tests of those helpers fail under that one cause.
+  test modules import and the tests of those helpers fail under that one cause;
+- a ``conftest.py`` that gives ``pytest.warns(None)`` (pytest 6's "record every warning",
+  refused by pytest 8) its old meaning, since many tests assert with it that nothing warns.
 
 It writes a table of passed / failed / errored tests per file and the failures grouped by
 cause (``CAUSES`` below: regular expressions on the failure text, first match wins).
@@ -213,6 +215,38 @@ def unpack_tests(sdist, folder):
             member.name = "test/" + member.name.split("/test/", 1)[1]
             archive.extract(member, folder, filter="data")
     (folder / "test" / "__init__.py").touch()
+    # pytest 8 refuses pytest.warns(None), pytest 6's spelling of "record every warning";
+    # metric-learn's tests use it to assert that nothing warns. Restored as that.
+    (folder / "conftest.py").write_text(
+        textwrap.dedent(
+            """\
+            import warnings
+
+            import pytest
+
+            _warns = pytest.warns
+
+
+            class _RecordAll(warnings.catch_warnings):
+                def __init__(self):
+                    super().__init__(record=True)
+
+                def __enter__(self):
+                    record = super().__enter__()
+                    warnings.simplefilter("always")
+                    return record
+
+
+            def warns(expected_warning=Warning, *args, **kwargs):
+                if expected_warning is None:
+                    return _RecordAll()
+                return _warns(expected_warning, *args, **kwargs)
+
+
+            pytest.warns = warns
+            """
+        )
+    )
 
 
 def run_pytest(folder, timeout):

@@ -36,8 +36,9 @@ def _quadruplet_distances(Z, quadruplets):
 class QuadrupletResiduals:
     """The points of the quadruplets, and LSML's squared-residual loss and gradient.
 
-    Only the points the quadruplets use are kept (in float64), with the
-    quadruplets re-indexed into them in the same order.
+    The points are kept in float64; when the quadruplets use fewer than all of
+    X's rows (fewer indices than rows), only those, with the quadruplets
+    re-indexed into them in the same order.
 
     Parameters
     ----------
@@ -49,9 +50,12 @@ class QuadrupletResiduals:
     shard_attributes = {"n_quadruplets": "sum"}
 
     def __init__(self, X, quadruplets):
-        used, inverse = np.unique(quadruplets, return_inverse=True)
-        self.quadruplets = inverse.reshape(-1, 4)
-        self.X = np.asarray(X[used], dtype=np.float64)
+        quadruplets = np.asarray(quadruplets, dtype=np.intp)
+        if quadruplets.size < X.shape[0]:  # few rows used: keep those (the rest cost work)
+            used, inverse = np.unique(quadruplets, return_inverse=True)
+            X, quadruplets = X[used], inverse.reshape(-1, 4)
+        self.quadruplets = np.ascontiguousarray(quadruplets)
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.n_quadruplets = self.quadruplets.shape[0]
         self._embedded = None
 

@@ -17,8 +17,9 @@ from .._evaluator import across_shards
 class PairDifferenceScatter:
     """The paired points, and the weighted scatter of their differences.
 
-    Only the points the pairs use are kept (in float64), with the pairs
-    re-indexed into them in the same order.
+    The points are kept in float64; when the pairs use fewer than all of X's
+    rows (fewer indices than rows), only those, with the pairs re-indexed into
+    them in the same order.
 
     Parameters
     ----------
@@ -30,10 +31,12 @@ class PairDifferenceScatter:
     shard_attributes = {"n_pairs": "sum"}
 
     def __init__(self, X, pairs):
-        used, inverse = np.unique(pairs, return_inverse=True)
-        pairs = inverse.reshape(-1, 2)
+        pairs = np.asarray(pairs, dtype=np.intp)
+        if pairs.size < X.shape[0]:  # few rows used: keep those (X's other rows cost work)
+            used, inverse = np.unique(pairs, return_inverse=True)
+            X, pairs = X[used], inverse.reshape(-1, 2)
         self.n_pairs = pairs.shape[0]
-        self.X = np.ascontiguousarray(X[used], dtype=np.float64)
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
         self._first = np.ascontiguousarray(pairs[:, 0])
         self._second = np.ascontiguousarray(pairs[:, 1])
 
