@@ -108,7 +108,8 @@ class MahalanobisDistance:
     """
 
     def __init__(self, components):
-        self.components = np.asarray(components)
+        # A 1-D map of one feature ([3.1]) is the 1 × 1 matrix, as metric-learn reads it.
+        self.components = np.atleast_2d(np.asarray(components))
         self.n_calls_ = 0
 
     def __call__(self, u, v, squared=False):
@@ -117,7 +118,8 @@ class MahalanobisDistance:
         Parameters
         ----------
         u, v : array-like of shape (n_features,) or (1, n_features)
-            One point each: a vector or a single row (scipy's ``cdist`` style).
+            One point each: a vector or a single row (scipy's ``cdist`` style);
+            with one feature, also a scalar.
         squared : bool, default=False
 
         Returns
@@ -134,6 +136,8 @@ class MahalanobisDistance:
 
     def _point(self, x, name):
         point = np.asarray(x, dtype=self.components.dtype)
+        if point.ndim == 0 and self.components.shape[1] == 1:  # a scalar: one feature
+            point = point[None]
         if point.ndim == 2 and point.shape[0] == 1:
             point = point[0]
         n_features = self.components.shape[1]

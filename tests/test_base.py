@@ -267,3 +267,13 @@ def test_supervised_face_encodes_labels_and_rejects_a_single_class():
     assert learner.__sklearn_tags__().target_tags.required
     with pytest.raises(ValueError, match="1 class"):
         InverseWithinClassVariance().fit(X, np.zeros(12))
+
+
+def test_metric_of_one_feature_takes_scalars_and_a_one_dimensional_map():
+    for components in (np.array([[3.0]]), np.array([3.0])):
+        distance = MahalanobisDistance(components)
+        for u, v in [(5, 6.5), ([5], [6.5]), ([[5]], [[6.5]])]:
+            assert distance(u, v) == pytest.approx(4.5)
+            assert distance(u, v, squared=True) == pytest.approx(20.25)
+    with pytest.raises(ValueError, match="one point per argument"):
+        MahalanobisDistance(np.eye(2))(5, 6)
