@@ -84,7 +84,8 @@ CAUSES = [
     (
         "a mock learner built on metric-learn's private mixin methods",
         "internal",
-        r"_prepare_inputs|_check_preprocessor|_validate_calibration_params|MockMetricLearner\(\) takes no arguments|"
+        r"_prepare_inputs|_check_preprocessor|_validate_calibration_params|"
+        r"MockMetricLearner\(\) takes no arguments|"
         r"'super' object has no attribute '__sklearn_tags__'",
     ),
     (
