@@ -8,10 +8,20 @@ solver takes: a feature matrix X and an integer index array of shape
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.utils import check_array
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import type_of_target
+
+# The target types scikit-learn's check_classification_targets accepts.
+_CLASSIFICATION_TARGETS = (
+    "binary",
+    "multiclass",
+    "multiclass-multioutput",
+    "multilabel-indicator",
+    "multilabel-sequences",
+)
 
 TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
 
@@ -264,13 +274,27 @@ def check_class_labels(y, n_samples, *, min_classes=2, min_per_class=1):
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels.")
     try:
-        check_classification_targets(y)
-        target_type = type_of_target(y)
+        # type_of_target once (check_classification_targets would run it a second time,
+        # a third of the validation of a small fit); its checks are repeated below.
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in _CLASSIFICATION_TARGETS:
+            raise ValueError(
+                f"Unknown label type: {target_type}. Maybe you are trying to fit a "
+                "classifier, which expects discrete classes on a regression target with "
+                "continuous values."
+            )
         classes, y_encoded, counts = np.unique(y, return_inverse=True, return_counts=True)
     except TypeError as exc:  # e.g. None among strings: labels that cannot be ordered
         raise ValueError(f"Class labels must be mutually comparable values; {exc}.") from None
     if target_type not in ("binary", "multiclass"):
         raise ValueError(f"y must be 1-D class labels, got {target_type} targets.")
+    if target_type == "multiclass" and n_samples > 20 and len(classes) > round(0.5 * n_samples):
+        warnings.warn(
+            "The number of unique classes is greater than 50% of the number of samples. "
+            "`y` could represent a regression problem, not a classification problem.",
+            UserWarning,
+            stacklevel=3,
+        )
     if classes.shape[0] < min_classes:
         raise ValueError(
             f"y has {classes.shape[0]} class(es); at least {min_classes} classes are needed "

@@ -113,7 +113,8 @@ class MahalanobisDistance:
     """
 
     def __init__(self, components):
-        self.components = np.asarray(components)
+        # A 1-D map of one feature ([3.1]) is the 1 × 1 matrix, as metric-learn reads it.
+        self.components = np.atleast_2d(np.asarray(components))
         self.n_calls_ = 0
 
     def __call__(self, u, v, squared=False):
@@ -122,7 +123,8 @@ class MahalanobisDistance:
         Parameters
         ----------
         u, v : array-like of shape (n_features,) or (1, n_features)
-            One point each: a vector or a single row (scipy's ``cdist`` style).
+            One point each: a vector or a single row (scipy's ``cdist`` style);
+            with one feature, also a scalar.
         squared : bool, default=False
 
         Returns
@@ -139,6 +141,8 @@ class MahalanobisDistance:
 
     def _point(self, x, name):
         point = np.asarray(x, dtype=self.components.dtype)
+        if point.ndim == 0 and self.components.shape[1] == 1:  # a scalar: one feature
+            point = point[None]
         if point.ndim == 2 and point.shape[0] == 1:
             point = point[0]
         n_features = self.components.shape[1]
@@ -701,8 +705,8 @@ class PairsMixin(_TuplesMixin):
               positive rate ≥ ``min_rate``.
         min_rate : float in [0, 1], default=None
             Required by 'max_tpr' and 'max_tnr'.
-        beta : float > 0, default=1.0
-            Weight of recall in the F-beta score.
+        beta : float >= 0, default=1.0
+            Weight of recall in the F-beta score (0: the precision alone).
 
         Returns
         -------
@@ -743,8 +747,9 @@ def _calibration_options(calibration_params):
         not isinstance(min_rate, numbers.Real) or not 0 <= min_rate <= 1
     ):
         raise ValueError(f"strategy={strategy!r} needs min_rate in [0, 1], got {min_rate!r}.")
-    if strategy == "f_beta" and not (isinstance(beta, numbers.Real) and beta > 0):
-        raise ValueError(f"beta must be > 0, got {beta!r}.")
+    # β = 0 is allowed, as in metric-learn and scikit-learn's fbeta_score: F₀ is the precision.
+    if strategy == "f_beta" and not (isinstance(beta, numbers.Real) and beta >= 0):
+        raise ValueError(f"beta must be >= 0, got {beta!r}.")
     return options
 
 

@@ -153,6 +153,7 @@ def _brute_force_threshold_quality(distances, y, strategy, beta=1.0, min_rate=No
         ("accuracy", {}),
         ("f_beta", {"beta": 1.0}),
         ("f_beta", {"beta": 2.0}),
+        ("f_beta", {"beta": 0.0}),
         ("max_tpr", {"min_rate": 0.8}),
         ("max_tnr", {"min_rate": 0.6}),
     ],
@@ -198,7 +199,7 @@ def test_calibrate_threshold_sets_threshold_used_by_predict():
         ({"strategy": "precision"}, "strategy must be"),
         ({"strategy": "max_tpr"}, "min_rate"),
         ({"strategy": "max_tnr", "min_rate": 1.5}, "min_rate"),
-        ({"strategy": "f_beta", "beta": 0.0}, "beta"),
+        ({"strategy": "f_beta", "beta": -0.5}, "beta"),
     ],
 )
 def test_calibrate_threshold_rejects_bad_arguments(kwargs, message):
@@ -266,3 +267,13 @@ def test_supervised_face_encodes_labels_and_rejects_a_single_class():
     assert learner.__sklearn_tags__().target_tags.required
     with pytest.raises(ValueError, match="1 class"):
         InverseWithinClassVariance().fit(X, np.zeros(12))
+
+
+def test_metric_of_one_feature_takes_scalars_and_a_one_dimensional_map():
+    for components in (np.array([[3.0]]), np.array([3.0])):
+        distance = MahalanobisDistance(components)
+        for u, v in [(5, 6.5), ([5], [6.5]), ([[5]], [[6.5]])]:
+            assert distance(u, v) == pytest.approx(4.5)
+            assert distance(u, v, squared=True) == pytest.approx(20.25)
+    with pytest.raises(ValueError, match="one point per argument"):
+        MahalanobisDistance(np.eye(2))(5, 6)

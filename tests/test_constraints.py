@@ -555,3 +555,14 @@ def test_chunks_refuse_more_than_the_labels_hold_as_metric_learn_does():
     # Classes of 4, 3 and 3 points hold 2 + 1 + 1 chunks of 2.
     with pytest.raises(ValueError, match="at most 4"):
         Constraints(Y_PARTIAL).chunks(n_chunks=5, chunk_size=2)
+
+
+@pytest.mark.parametrize("n_cols", [1, 2, 3])
+def test_unique_rows_by_keys_equals_numpy_unique_on_rows(n_cols):
+    from mlearn.constraints import _unique_rows
+
+    rows = np.random.default_rng(n_cols).integers(0, 7, size=(300, n_cols))
+    assert np.array_equal(_unique_rows(rows), np.unique(rows, axis=0))
+    # Indices too large for one int64 key fall back to numpy's row sort.
+    huge = np.array([[2**40, 1, 3], [5, 2**40, 0], [5, 2**40, 0]])
+    assert np.array_equal(_unique_rows(huge), np.unique(huge, axis=0))

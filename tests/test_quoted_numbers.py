@@ -28,7 +28,7 @@ def _table_after(heading_start, text=README):
 def _harness_rows(dataset):
     """{(estimator, library): (fit time, accuracy, speed-up)} over every committed run."""
     found = {}
-    for path in sorted(RESULTS.glob("*/results.md")):
+    for path in sorted(RESULTS.rglob("results.md")):
         for line in path.read_text(encoding="utf-8").splitlines():
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             if len(cells) >= 7 and cells[0] == dataset and cells[3]:

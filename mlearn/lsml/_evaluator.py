@@ -9,39 +9,36 @@ term of LSML and its gradient in M are sums over the quadruplets:
 with v = x_a − x_b, u = x_c − x_d (since ∂d_ab/∂M = v vᵀ / (2 d_ab)). The
 gradient is a weighted scatter of pair differences, Σ ω_p δ_p δ_pᵀ over the
 pairs (a, b) and (c, d) of the violated quadruplets, so it is formed as
-Xᵀ Lap(Ω) X (:class:`mlearn._scatter.PairScatter`: one sparse product and one
-GEMM) or, when fewer than n_points / 2 quadruplets are violated, as Vᵀ diag(ω) V
-from the violated ones' differences alone; never a per-quadruplet outer
-product. A fit on a dask array holds one evaluator per
-shard of the quadruplets on the workers, and the shards' sums are added
-(:func:`mlearn._evaluator.across_shards`).
+Xᵀ (Lap(Ω) X) (one compiled pass over the quadruplets writes Lap(Ω) X, then one
+GEMM; :mod:`mlearn.lsml._kernels`) or, when fewer than n_points / 2 quadruplets
+are violated, as Vᵀ diag(ω) V from the violated ones' differences alone; never a
+per-quadruplet outer product. The distances come from one compiled pass too.
+A fit on a dask array holds one evaluator per shard of the quadruplets on the
+workers, and the shards' sums are added (:func:`mlearn._evaluator.across_shards`).
 """
 
 import numpy as np
-from sklearn.utils import gen_batches
 
-from .._blocks import rows_per_block
 from .._evaluator import across_shards
-from .._scatter import PairScatter
 
 
 def _quadruplet_distances(Z, quadruplets):
-    """(d_ab, d_cd) per quadruplet of the embedded points Z, in blocks bounded by
-    ``working_memory`` (one gather of both differences and one row-wise dot per block)."""
+    """(d_ab, d_cd) per quadruplet of the embedded points Z: one compiled pass that reads
+    rows of Z, with no n_quadruplets × k temporaries."""
+    from ._kernels import quadruplet_distances
+
     n = quadruplets.shape[0]
-    out = np.empty((n, 2), dtype=Z.dtype)
-    for block in gen_batches(n, rows_per_block(2 * Z.itemsize * Z.shape[1], n)):
-        q = quadruplets[block]
-        diff = Z[q[:, 0::2]] - Z[q[:, 1::2]]  # (rows, 2, k): v = x_a − x_b, u = x_c − x_d
-        out[block] = np.sqrt(np.einsum("ijk,ijk->ij", diff, diff))
-    return out[:, 0], out[:, 1]
+    d_ab, d_cd = np.empty(n, dtype=Z.dtype), np.empty(n, dtype=Z.dtype)
+    quadruplet_distances(np.ascontiguousarray(Z), quadruplets, d_ab, d_cd)
+    return d_ab, d_cd
 
 
 class QuadrupletResiduals:
     """The points of the quadruplets, and LSML's squared-residual loss and gradient.
 
-    Only the points the quadruplets use are kept (in float64), with the
-    quadruplets re-indexed into them in the same order.
+    The points are kept in float64; when the quadruplets use fewer than all of
+    X's rows (fewer indices than rows), only those, with the quadruplets
+    re-indexed into them in the same order.
 
     Parameters
     ----------
@@ -53,19 +50,14 @@ class QuadrupletResiduals:
     shard_attributes = {"n_quadruplets": "sum"}
 
     def __init__(self, X, quadruplets):
-        used, inverse = np.unique(quadruplets, return_inverse=True)
-        self.quadruplets = inverse.reshape(-1, 4)
-        self.X = np.asarray(X[used], dtype=np.float64)
+        quadruplets = np.asarray(quadruplets, dtype=np.intp)
+        if quadruplets.size < X.shape[0]:  # few rows used: keep those (the rest cost work)
+            used, inverse = np.unique(quadruplets, return_inverse=True)
+            X, quadruplets = X[used], inverse.reshape(-1, 4)
+        self.quadruplets = np.ascontiguousarray(quadruplets)
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
         self.n_quadruplets = self.quadruplets.shape[0]
-        self._scatter = None
-
-    def _pair_scatter(self):
-        """The pairs (a, b) first, then (c, d): one Laplacian scatter for both halves."""
-        if self._scatter is None:
-            q = self.quadruplets
-            pairs = np.r_[q[:, 0], q[:, 2]], np.r_[q[:, 1], q[:, 3]]
-            self._scatter = PairScatter(self.X, *pairs)
-        return self._scatter
+        self._embedded = None
 
     def _weighted_scatter(self, omega_ab, omega_cd, active):
         """Σ ω_ab v vᵀ + Σ ω_cd u uᵀ over the ``active`` quadruplets (ω = 0 elsewhere).
@@ -76,14 +68,24 @@ class QuadrupletResiduals:
         """
         n_active = int(np.count_nonzero(active))
         if 2 * n_active >= self.X.shape[0]:
-            return self._pair_scatter()(np.r_[omega_ab, omega_cd])
-        q, X = self.quadruplets[active], self.X
-        V, U = X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]]
+            from ._kernels import quadruplet_scatter_rows
+
+            R = np.empty_like(self.X)
+            quadruplet_scatter_rows(self.X, self.quadruplets, omega_ab, omega_cd, R)
+            S = self.X.T @ R
+            return (S + S.T) / 2
+        q, X = self.quadruplets[active].T.copy(), self.X  # (4, n_active), rows contiguous
+        V = np.take(X, q[0], axis=0) - np.take(X, q[1], axis=0)
+        U = np.take(X, q[2], axis=0) - np.take(X, q[3], axis=0)
         S = (V * omega_ab[active, None]).T @ V + (U * omega_cd[active, None]).T @ U
         return (S + S.T) / 2
 
     def _distances(self, L):
-        return _quadruplet_distances(self.X @ L.T, self.quadruplets)
+        # One buffer for the embedded points, reused by every evaluation.
+        if self._embedded is None or self._embedded.shape[1] != L.shape[0]:
+            self._embedded = np.empty((self.X.shape[0], L.shape[0]))
+        Z = np.matmul(self.X, L.T, out=self._embedded)
+        return _quadruplet_distances(Z, self.quadruplets)
 
     @across_shards("sum", sliced=("weights",))
     def loss_and_gradient(self, L, weights):

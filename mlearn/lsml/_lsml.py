@@ -59,9 +59,10 @@ class _BaseLSML(MahalanobisMixin, BaseEstimator):
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)
         weights = _quadruplet_weights(weights, quadruplets.shape[0])
-        used = np.unique(quadruplets)
 
         def inverse_covariance_of_used_points():
+            # Only the 'covariance' prior needs the points used.
+            used = np.unique(quadruplets)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = strictly_definite_prior(
@@ -225,7 +226,9 @@ class LSMLSupervised(SupervisedMixin, _BaseLSML):
     :func:`mlearn.constraints.quadruplets_from_labels`), and learns from them
     with the very solver of :class:`LSML`:
 
-        min_{M ≻ 0}  (1/n) Σ_q (d_M(a, b) − d_M(c, d))₊² + D_ld(M, M₀).
+        min_{M ≻ 0}  Σ_q w_q (d_M(a, b) − d_M(c, d))₊² + D_ld(M, M₀),
+
+    with w_q = 1/n, or the given ``weights`` normalised to sum to 1.
 
     Parameters
     ----------
@@ -251,6 +254,12 @@ default='identity'
         when the labels have fewer distinct pairs). None draws 20·n_classes²,
         as metric-learn 0.7.0 does, capped at the similar and dissimilar pairs
         the labels have.
+    weights : array-like of shape (n_constraints,), default=None
+        Non-negative weight of each drawn quadruplet, in the order drawn (the
+        q-th weight goes to the q-th quadruplet that ``random_state`` draws),
+        normalised to sum to 1; None weighs them equally. Its length must be
+        the number of quadruplets drawn (a ValueError otherwise), as in
+        metric-learn's ``LSML_Supervised(weights=...)``.
     random_state : int, RandomState instance or None, default=None
         Seeds everything the fit draws: the quadruplets drawn from class
         labels (LSMLSupervised) and the prior when ``prior='random'``.
@@ -308,6 +317,7 @@ default=None
     _parameter_constraints: dict = {
         **_BaseLSML._parameter_constraints,
         "n_constraints": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "weights": ["array-like", None],
     }
 
     def __init__(
@@ -318,6 +328,7 @@ default=None
         max_iter=1000,
         n_components=None,
         n_constraints=None,
+        weights=None,
         random_state=None,
         verbose=0,
         preprocessor=None,
@@ -327,6 +338,7 @@ default=None
         self.max_iter = max_iter
         self.n_components = n_components
         self.n_constraints = n_constraints
+        self.weights = weights
         self.random_state = random_state
         self.verbose = verbose
         self.preprocessor = preprocessor
@@ -354,4 +366,11 @@ default=None
         if n is None:
             n = _default_n_constraints(y)
         quadruplets = quadruplets_from_labels(y, n, random_state=rng)
-        return self._fit_quadruplets(X, quadruplets, None, rng)
+        n_weights = None if self.weights is None else np.asarray(self.weights).size
+        if n_weights is not None and n_weights != len(quadruplets):
+            raise ValueError(
+                f"weights has {n_weights} entries but {len(quadruplets)} quadruplets "
+                f"were drawn (n_constraints={self.n_constraints}); give one weight per "
+                f"quadruplet, or set n_constraints to the length of weights."
+            )
+        return self._fit_quadruplets(X, quadruplets, self.weights, rng)

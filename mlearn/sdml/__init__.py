@@ -10,10 +10,12 @@ off-diagonal entries as the graphical lasso takes it)
 which is tr(M M₀⁻¹) − log det M (the LogDet divergence D_ld(M, M₀) up to a
 constant) plus η times the sum of squared learned distances of the similar
 pairs minus those of the dissimilar pairs, plus the sparsity penalty. K is the
-sparse ±1 pair matrix; Xᵀ Lap(K) X is one sparse product and one GEMM
-(:mod:`mlearn._scatter`). With P in the place of an empirical covariance this
-is the graphical lasso, a convex problem; scikit-learn's
-:func:`~sklearn.covariance.graphical_lasso` solves it, as in metric-learn. For
+sparse ±1 pair matrix; Xᵀ (Lap(K) X) is one compiled pass over the pairs and
+one GEMM (:mod:`mlearn.sdml._evaluator`). With P in the place of an empirical covariance this
+is the graphical lasso, a convex problem, solved as scikit-learn's
+:func:`~sklearn.covariance.graphical_lasso` solves it (block coordinate descent
+on the dual, Friedman, Hastie and Tibshirani 2008, with its stopping rule), on a
+compiled sweep (:mod:`mlearn.sdml._glasso`). For
 λ = 0 the solution is M = P⁻¹.
 
 The problem is well posed when P is positive definite, which holds for η

@@ -48,9 +48,10 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
         """Learn M from labelled index pairs into X (an array or a dask array)."""
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)
-        used = np.unique(pairs)
 
         def inverse_covariance_of_paired_points():
+            # Only the 'covariance' prior needs the points used.
+            used = np.unique(pairs)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = strictly_definite_prior(
@@ -62,7 +63,11 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
         with blas_threads_for(n_features):
             S = self._evaluator(PairDifferenceScatter, X, pairs).scatter(signs.astype(np.float64))
             self.balance_ = balance_of(self.balance_param, S, M0)
-            P, _ = definite_or_shifted(np.linalg.inv(M0) + self.balance_ * S)
+            P = np.linalg.inv(M0) + self.balance_ * S
+            # 'auto' keeps P's eigenvalues (in M₀'s coordinates) at or above
+            # 1 − AUTO_BALANCE_FRACTION by construction: only a given balance is checked.
+            if not isinstance(self.balance_param, str):
+                P, _ = definite_or_shifted(P)
             M, self.n_iter_ = solve_sdml(
                 P, self.sparsity_param, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
             )
@@ -83,7 +88,7 @@ class SDML(PairsMixin, _BaseSDML):
 
     with y_p = +1 for similar and −1 for dissimilar pairs, η the
     ``balance_param`` and λ the ``sparsity_param``: a graphical lasso on P,
-    solved by scikit-learn's (see :mod:`mlearn.sdml`). The problem is convex.
+    solved by block coordinate descent (see :mod:`mlearn.sdml`). The problem is convex.
 
     Parameters
     ----------
@@ -106,10 +111,12 @@ default='identity'
         square with standard normal entries drawn from ``random_state``; or
         the given matrix.
     tol : float > 0, default=1e-4
-        Tolerance of the graphical lasso on its normalised dual gap.
+        The graphical lasso stops when its duality gap
+        tr(M P) − n_features + λ Σ_{i≠j} |M_ij| is below ``tol`` (the stopping
+        rule of scikit-learn's).
     max_iter : int, default=100
-        Maximum number of graphical lasso iterations (scikit-learn warns
-        ``ConvergenceWarning`` when it is reached).
+        Maximum number of graphical lasso sweeps (a ``ConvergenceWarning`` is
+        raised when it is reached).
     n_components : int, default=None
         Rows of ``components_``: the best rank-k approximation of the learned
         M (its k leading eigenpairs). None keeps full rank.
@@ -253,10 +260,12 @@ default='identity'
         square with standard normal entries drawn from ``random_state``; or
         the given matrix.
     tol : float > 0, default=1e-4
-        Tolerance of the graphical lasso on its normalised dual gap.
+        The graphical lasso stops when its duality gap
+        tr(M P) − n_features + λ Σ_{i≠j} |M_ij| is below ``tol`` (the stopping
+        rule of scikit-learn's).
     max_iter : int, default=100
-        Maximum number of graphical lasso iterations (scikit-learn warns
-        ``ConvergenceWarning`` when it is reached).
+        Maximum number of graphical lasso sweeps (a ``ConvergenceWarning`` is
+        raised when it is reached).
     n_components : int, default=None
         Rows of ``components_``: the best rank-k approximation of the learned
         M (its k leading eigenpairs). None keeps full rank.

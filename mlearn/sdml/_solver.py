@@ -3,9 +3,9 @@
 SDML minimises F(M) = tr(M P) − log det M + λ Σ_{i≠j} |M_ij| with
 P = M₀⁻¹ + η S, S the signed scatter of the pairs. This is the graphical
 lasso's problem with P in the place of the empirical covariance, solved by
-scikit-learn's :func:`~sklearn.covariance.graphical_lasso` (coordinate
-descent on the dual, Friedman, Hastie and Tibshirani 2008), which leaves the
-diagonal unpenalised.
+block coordinate descent on the dual (Friedman, Hastie and Tibshirani 2008), as
+scikit-learn's :func:`~sklearn.covariance.graphical_lasso` solves it, on a compiled
+sweep (:mod:`mlearn.sdml._glasso`); the diagonal is left unpenalised.
 
 F is bounded below, and the problem well posed, when P is positive definite;
 for λ > 0 it stays bounded as long as P's negative directions are penalised
@@ -23,7 +23,7 @@ M₀'s coordinates) at or above 1 − that fraction. A P that is not positive
 definite all the same (a large given η) is shifted as metric-learn shifts
 its start: its eigenvalues are raised by −λ_min(P) + ``SHIFT_FLOOR`` ·
 max |λ(P)|, with a ``ConvergenceWarning``. The L1 penalty keeps the shifted
-problem bounded, but P is then nearly singular; where scikit-learn's
+problem bounded, but P is then nearly singular; where the
 coordinate descent breaks down on it (as metric-learn's does), the fit raises
 a ValueError that says to lower ``balance_param``.
 """
@@ -32,10 +32,10 @@ import warnings
 
 import numpy as np
 from scipy import linalg
-from sklearn.covariance import graphical_lasso
 from sklearn.exceptions import ConvergenceWarning
 
 from ..psd import sym_eigh
+from ._glasso import graphical_lasso
 
 # The chosen fraction of the largest balance that keeps P positive definite
 # (benchmarks/sdml_defaults.py measures kNN accuracy over fractions and datasets).
@@ -101,12 +101,10 @@ def solve_sdml(P, sparsity, *, tol, max_iter, verbose):
     if sparsity == 0:
         return linalg.inv(P, check_finite=False), 1
     try:
-        _, M, n_iter = graphical_lasso(
-            P, sparsity, tol=tol, max_iter=max_iter, verbose=bool(verbose), return_n_iter=True
-        )
+        M, n_iter = graphical_lasso(P, sparsity, tol=tol, max_iter=max_iter, verbose=verbose)
     except FloatingPointError as error:
-        # scikit-learn's coordinate descent breaks down on badly conditioned P (a
-        # shifted indefinite one, typically).
+        # The coordinate descent breaks down on badly conditioned P (a shifted
+        # indefinite one, typically), as scikit-learn's does.
         raise ValueError(
             f"SDML's graphical lasso failed ({error}): P = prior⁻¹ + balance_param · S is "
             f"too ill-conditioned. Decrease balance_param, or use balance_param='auto'."

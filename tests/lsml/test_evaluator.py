@@ -87,3 +87,15 @@ def test_few_and_many_violations_give_the_same_scatter():
         reference = (V * a[:, None]).T @ V + (U * c[:, None]).T @ U
         scatter = evaluator._weighted_scatter(a, c, active)
         assert_allclose(scatter, reference, rtol=1e-10, atol=1e-10 * np.abs(reference).max())
+
+
+def test_few_quadruplets_among_many_points_keep_only_their_points():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(200, 3))
+    quadruplets = np.array([rng.choice(200, 4, replace=False) for _ in range(6)])
+    weights = np.full(6, 1 / 6)
+    evaluator = QuadrupletResiduals(X, quadruplets)
+    assert evaluator.X.shape[0] <= 24  # re-indexed onto the used rows
+    L = rng.normal(size=(3, 3))
+    loss, _ = evaluator.loss_and_gradient(L, weights)
+    assert_allclose(loss, _loop_loss(X, quadruplets, weights, L.T @ L), rtol=1e-12)

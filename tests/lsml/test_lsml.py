@@ -69,6 +69,23 @@ def test_weights_reweigh_the_quadruplets_and_scale_does_not_matter():
         LSML(preprocessor=X).fit(quadruplets, weights=weights[:5])
 
 
+def test_supervised_weights_go_to_the_drawn_quadruplets_in_order():
+    X, y = _noisy_classes(seed=4)
+    quadruplets = quadruplets_from_labels(y, 100, random_state=np.random.RandomState(2))
+    weights = np.random.default_rng(1).uniform(0.1, 1.0, 100)
+    weights[::3] = 0.0  # a zero weight drops its quadruplet
+    supervised = LSMLSupervised(n_constraints=100, weights=weights, random_state=2, tol=1e-8)
+    supervised.fit(X, y)
+    kept = LSML(preprocessor=X, tol=1e-8).fit(
+        quadruplets[weights > 0], weights=weights[weights > 0]
+    )
+    assert_allclose(supervised.components_, kept.components_, rtol=1e-6, atol=1e-8)
+    unweighted = LSMLSupervised(n_constraints=100, random_state=2, tol=1e-8).fit(X, y)
+    assert not np.allclose(supervised.components_, unweighted.components_, atol=1e-6)
+    with pytest.raises(ValueError, match="100 quadruplets were drawn"):
+        LSMLSupervised(n_constraints=100, weights=weights[:50], random_state=2).fit(X, y)
+
+
 @pytest.mark.parametrize("prior", ["identity", "covariance", "random", "matrix"])
 def test_every_prior_gives_a_positive_definite_metric_below_its_start(prior):
     X, y = _noisy_classes(seed=4)

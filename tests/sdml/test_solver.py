@@ -90,3 +90,14 @@ def test_one_feature_has_the_closed_form():
     M, n_iter = solve_sdml(np.array([[4.0]]), 0.1, tol=1e-4, max_iter=10, verbose=0)
     assert_allclose(M, [[0.25]])
     assert n_iter == 1
+
+
+def test_few_pairs_among_many_points_give_the_same_scatter():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(300, 4))
+    pairs = rng.choice(300, size=(10, 2), replace=False)
+    signs = rng.choice([-1.0, 1.0], 10)
+    evaluator = PairDifferenceScatter(X, pairs)
+    assert evaluator.X.shape[0] <= 20  # re-indexed onto the used rows
+    diff = X[pairs[:, 0]] - X[pairs[:, 1]]
+    assert_allclose(evaluator.scatter(signs), (diff * signs[:, None]).T @ diff, atol=1e-12)
