@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import mlearn
 from mlearn.base import (
+    BilinearMixin,
     ChunksMixin,
     MahalanobisMixin,
     PairsMixin,
@@ -225,11 +226,26 @@ NAMES_THE_CONDITION = (
 )
 
 
+def point_method(estimator):
+    """The method that maps points to numbers: ``transform``, or for a bilinear
+    similarity (no embedding exists) ``pairwise_similarity``."""
+    return "pairwise_similarity" if isinstance(estimator, BilinearMixin) else "transform"
+
+
+def point_outputs(estimator, X):
+    """What :func:`point_method` gives for the points X."""
+    return getattr(estimator, point_method(estimator))(X)
+
+
 def check_learned_metric(estimator, X, y):
-    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric."""
-    embedded = estimator.transform(X)
-    assert embedded.dtype == X.dtype, f"transform gives {embedded.dtype} for {X.dtype} input"
+    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric; for a
+    bilinear similarity, a finite W in X's dtype."""
+    embedded = point_outputs(estimator, X)
+    assert embedded.dtype == X.dtype, f"outputs are {embedded.dtype} for {X.dtype} input"
     assert np.all(np.isfinite(embedded))
+    if isinstance(estimator, BilinearMixin):
+        W = estimator.get_bilinear_matrix()
+        assert W.dtype == X.dtype and np.all(np.isfinite(W))
     if isinstance(estimator, MahalanobisMixin):
         L = estimator.components_
         assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"

@@ -32,6 +32,7 @@ from ._estimators import (
     fitted,
     labelled_points,
     make,
+    point_method,
     supervision,
 )
 
@@ -94,10 +95,13 @@ def _entry_points(estimator, X=None, y=None, *, indices=False):
     """
     if X is None:
         X, y = labelled_points(seed=1)
-    calls = [("transform", (X,))]
-    if hasattr(estimator, "pair_distance"):
+    calls = [(point_method(estimator), (X,))]
+    pair_method = next(
+        (m for m in ("pair_distance", "pair_similarity") if hasattr(estimator, m)), None
+    )
+    if pair_method is not None:
         pairs = np.arange(20).reshape(10, 2) % X.shape[0]
-        calls.append(("pair_distance", (pairs if indices else X[pairs],)))
+        calls.append((pair_method, (pairs if indices else X[pairs],)))
     if supervision(estimator) in TUPLE_SIZES:
         tuple_args = fit_args(estimator, X, y, indices=indices)
         calls += [
@@ -377,7 +381,7 @@ def test_methods_before_fit_raise_not_fitted(cls):
     for _name, method, method_args in _entry_points(make(cls)):
         with pytest.raises(NotFittedError):
             method(*method_args)
-    for name in ("get_mahalanobis_matrix", "get_metric"):
+    for name in ("get_mahalanobis_matrix", "get_metric", "get_bilinear_matrix", "get_similarity"):
         if hasattr(estimator, name):
             with pytest.raises(NotFittedError):
                 getattr(estimator, name)()

@@ -17,6 +17,7 @@ from ._estimators import (
     fitted,
     labelled_points,
     make,
+    point_method,
     supervision,
 )
 
@@ -50,9 +51,10 @@ def test_same_random_state_gives_bit_identical_fitted_attributes(cls):
 
 
 def _calls(estimator, X, y):
-    calls = [("transform", (X,))]
-    if hasattr(estimator, "pair_distance"):
-        calls.append(("pair_distance", (X[np.arange(40).reshape(20, 2)],)))
+    calls = [(point_method(estimator), (X,))]
+    for pair_method in ("pair_distance", "pair_similarity"):
+        if hasattr(estimator, pair_method):
+            calls.append((pair_method, (X[np.arange(40).reshape(20, 2)],)))
     if supervision(estimator) in TUPLE_SIZES:
         tuples = fit_args(estimator, X, y)[0]
         calls += [("predict", (tuples,)), ("decision_function", (tuples,))]
