@@ -37,8 +37,12 @@ def triplet_scores(X, triplets, W):
 
 
 def mean_hinge(X, triplets, W):
-    """F(W): the mean over the triplets of max(0, 1 − s_W(a, p) + s_W(a, n))."""
-    return float(np.mean(np.maximum(0.0, 1.0 - triplet_scores(X, triplets, W))))
+    """F(W): the mean over the triplets of max(0, 1 − s_W(a, p) + s_W(a, n)), hinges
+    within rounding of zero (``MARGIN_SLACK``) counted as zero, as the steps count them."""
+    from ._kernels import MARGIN_SLACK
+
+    hinges = 1.0 - triplet_scores(X, triplets, W)
+    return float(np.mean(np.where(hinges > MARGIN_SLACK, hinges, 0.0)))
 
 
 def _run_pass(X, triplets, order, W, C):
