@@ -14,17 +14,21 @@ import numpy as np
 
 from .._jit import jit
 
-# A step aimed at the margin lands on it only up to rounding (1 − s ≈ 1e-16); hinges up to
-# this are taken as zero, so that separable triplets end with no step left to take.
-MARGIN_SLACK = 1e-10
+
+def margin_slack(dtype):
+    """Hinges up to this are taken as zero: a step aimed at the margin lands on it only up
+    to rounding (1 − s ≈ 1e-16 in float64, 1e-7 in float32), and separable triplets must
+    end with no step left to take. √eps of the points' dtype."""
+    return float(np.sqrt(np.finfo(dtype).eps))
 
 
 @jit
-def dense_pass(X, triplets, order, W, C, hinges):
+def dense_pass(X, triplets, order, W, C, slack, hinges):
     """One PA step per triplet ``triplets[order[s]]``, in that order, on W in place.
 
-    ``hinges[s]`` receives the hinge l of step s before its update. Returns the number
-    of updates (steps with l > 0 and V ≠ 0).
+    ``hinges[s]`` receives the hinge l of step s before its update (0 when at most
+    ``slack``, :func:`margin_slack`). Returns the number of updates (steps with l > 0
+    and V ≠ 0).
     """
     d = X.shape[1]
     u = np.empty(d)
@@ -50,7 +54,7 @@ def dense_pass(X, triplets, order, W, C, hinges):
             for j in range(d):
                 row += W[i, j] * u[j]
             score += X[a, i] * row
-        hinge = 1.0 - score if 1.0 - score > MARGIN_SLACK else 0.0
+        hinge = 1.0 - score if 1.0 - score > slack else 0.0
         hinges[s] = hinge
         squared_norm = a_norm * u_norm
         if hinge > 0.0 and squared_norm > 0.0:
@@ -92,7 +96,7 @@ def _difference_of_rows(indptr, indices, data, p, n, u, seen, columns):
 
 
 @jit
-def sparse_pass(indptr, indices, data, n_features, triplets, order, W, C, hinges):
+def sparse_pass(indptr, indices, data, n_features, triplets, order, W, C, slack, hinges):
     """:func:`dense_pass` for points in CSR form (``indptr``, ``indices``, ``data``).
 
     X is never densified: each step touches the rows of W where a is non-zero and
@@ -114,7 +118,7 @@ def sparse_pass(indptr, indices, data, n_features, triplets, order, W, C, hinges
             for c in range(n_columns):
                 row += W[i, columns[c]] * u[columns[c]]
             score += data[k] * row
-        hinge = 1.0 - score if 1.0 - score > MARGIN_SLACK else 0.0
+        hinge = 1.0 - score if 1.0 - score > slack else 0.0
         hinges[s] = hinge
         squared_norm = a_norm * u_norm
         if hinge > 0.0 and squared_norm > 0.0:

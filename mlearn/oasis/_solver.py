@@ -37,12 +37,15 @@ def triplet_scores(X, triplets, W):
 
 
 def mean_hinge(X, triplets, W):
-    """F(W): the mean over the triplets of max(0, 1 − s_W(a, p) + s_W(a, n)), hinges
-    within rounding of zero (``MARGIN_SLACK``) counted as zero, as the steps count them."""
-    from ._kernels import MARGIN_SLACK
+    """F(W): the mean over the triplets of max(0, 1 − s_W(a, p) + s_W(a, n)).
+
+    Hinges within rounding of zero (:func:`mlearn.oasis._kernels.margin_slack`) count as
+    zero, as the steps count them.
+    """
+    from ._kernels import margin_slack
 
     hinges = 1.0 - triplet_scores(X, triplets, W)
-    return float(np.mean(np.where(hinges > MARGIN_SLACK, hinges, 0.0)))
+    return float(np.mean(np.where(hinges > margin_slack(X.dtype), hinges, 0.0)))
 
 
 def _run_pass(X, triplets, order, W, C):

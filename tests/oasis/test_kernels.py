@@ -22,11 +22,11 @@ def _step(kernel, X, triplet, W, C):
     triplets = np.array([triplet], dtype=np.intp)
     order = np.zeros(1, dtype=np.intp)
     if kernel == "dense":
-        n_updates = dense_pass(X, triplets, order, W, C, hinges)
+        n_updates = dense_pass(X, triplets, order, W, C, 1e-8, hinges)
     else:
         S = sp.csr_matrix(X)
         n_updates = sparse_pass(
-            S.indptr, S.indices, S.data, X.shape[1], triplets, order, W, C, hinges
+            S.indptr, S.indices, S.data, X.shape[1], triplets, order, W, C, 1e-8, hinges
         )
     return n_updates, hinges[0]
 
@@ -76,10 +76,10 @@ def test_sparse_pass_equals_dense_pass_over_many_steps():
     order = rng.permutation(300).astype(np.intp)
     W_dense, W_sparse = np.eye(12), np.eye(12)
     h_dense, h_sparse = np.empty(300), np.empty(300)
-    u_dense = dense_pass(X, triplets, order, W_dense, 0.1, h_dense)
+    u_dense = dense_pass(X, triplets, order, W_dense, 0.1, 1e-8, h_dense)
     S = sp.csr_matrix(X)
     u_sparse = sparse_pass(
-        S.indptr, S.indices, S.data, 12, triplets, order, W_sparse, 0.1, h_sparse
+        S.indptr, S.indices, S.data, 12, triplets, order, W_sparse, 0.1, 1e-8, h_sparse
     )
     assert u_dense == u_sparse > 0
     np.testing.assert_allclose(W_sparse, W_dense, rtol=1e-12, atol=1e-13)

@@ -41,7 +41,7 @@ def test_hinge_reaches_zero_on_separable_triplets():
     assert mean_hinge(X, triplets, np.eye(5)) > 0.1
     W, objective, n_passes, n_updates = passive_aggressive(X, triplets, np.eye(5), SETTINGS, 0)
     assert objective == 0.0 and mean_hinge(X, triplets, W) == 0.0
-    assert np.all(triplet_scores(X, triplets, W) >= 1.0 - 1e-10)  # every margin met
+    assert np.all(triplet_scores(X, triplets, W) >= 1.0 - 1e-8)  # every margin met, to √eps
     assert 1 <= n_passes < SETTINGS["max_iter"] and n_updates > 0
 
 
@@ -69,5 +69,8 @@ def test_tol_stops_when_a_pass_improves_little():
 
 def test_float32_points_give_a_float32_w():
     X, triplets = _separable()
-    W, *_ = passive_aggressive(X.astype(np.float32), triplets, np.eye(5), SETTINGS, 0)
+    W, objective, n_passes, _ = passive_aggressive(
+        X.astype(np.float32), triplets, np.eye(5), SETTINGS, 0
+    )
     assert W.dtype == np.float32
+    assert objective == 0.0 and n_passes < SETTINGS["max_iter"]
