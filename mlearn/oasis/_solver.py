@@ -50,12 +50,15 @@ def mean_hinge(X, triplets, W):
 
 def _run_pass(X, triplets, order, W, C):
     """One pass of PA steps in ``order``; W is updated in place. Returns the updates made."""
-    from ._kernels import dense_pass, sparse_pass
+    from ._kernels import dense_pass, margin_slack, sparse_pass
 
     hinges = np.empty(order.shape[0])
+    slack = margin_slack(X.dtype)
     if sp.issparse(X):
-        return sparse_pass(X.indptr, X.indices, X.data, X.shape[1], triplets, order, W, C, hinges)
-    return dense_pass(X, triplets, order, W, C, hinges)
+        return sparse_pass(
+            X.indptr, X.indices, X.data, X.shape[1], triplets, order, W, C, slack, hinges
+        )
+    return dense_pass(X, triplets, order, W, C, slack, hinges)
 
 
 def passive_aggressive(X, triplets, W0, settings, random_state):
