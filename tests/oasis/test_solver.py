@@ -7,6 +7,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
+from mlearn.oasis._kernels import margin_slack
 from mlearn.oasis._solver import mean_hinge, passive_aggressive, triplet_scores
 
 SETTINGS = {"C": 1.0, "max_iter": 200, "tol": None, "verbose": 0, "name": "test"}
@@ -41,7 +42,8 @@ def test_hinge_reaches_zero_on_separable_triplets():
     assert mean_hinge(X, triplets, np.eye(5)) > 0.1
     W, objective, n_passes, n_updates = passive_aggressive(X, triplets, np.eye(5), SETTINGS, 0)
     assert objective == 0.0 and mean_hinge(X, triplets, W) == 0.0
-    assert np.all(triplet_scores(X, triplets, W) >= 1.0 - 1e-8)  # every margin met, to √eps
+    # Every margin met, up to the rounding the steps allow.
+    assert np.all(triplet_scores(X, triplets, W) >= 1.0 - margin_slack(X.dtype))
     assert 1 <= n_passes < SETTINGS["max_iter"] and n_updates > 0
 
 
