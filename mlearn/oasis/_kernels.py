@@ -132,3 +132,43 @@ def sparse_pass(indptr, indices, data, n_features, triplets, order, W, C, slack,
             u[columns[c]] = 0.0
             seen[columns[c]] = False
     return n_updates
+
+
+@jit
+def dense_scores(X, triplets, W, out):
+    """out_t = aᵀ W (p − n) for each triplet (a, p, n): the margins, W left alone."""
+    d = X.shape[1]
+    u = np.empty(d)
+    for t in range(triplets.shape[0]):
+        a, p, n = triplets[t, 0], triplets[t, 1], triplets[t, 2]
+        for j in range(d):
+            u[j] = X[p, j] - X[n, j]
+        score = 0.0
+        for i in range(d):
+            if X[a, i] != 0.0:
+                row = 0.0
+                for j in range(d):
+                    row += W[i, j] * u[j]
+                score += X[a, i] * row
+        out[t] = score
+
+
+@jit
+def sparse_scores(indptr, indices, data, n_features, triplets, W, out):
+    """:func:`dense_scores` for points in CSR form: O(nnz(a) · nnz(p − n)) per triplet."""
+    u = np.zeros(n_features)
+    seen = np.zeros(n_features, dtype=np.bool_)
+    columns = np.empty(n_features, dtype=np.intp)
+    for t in range(triplets.shape[0]):
+        a, p, n = triplets[t, 0], triplets[t, 1], triplets[t, 2]
+        n_columns, _ = _difference_of_rows(indptr, indices, data, p, n, u, seen, columns)
+        score = 0.0
+        for k in range(indptr[a], indptr[a + 1]):
+            row = 0.0
+            for c in range(n_columns):
+                row += W[indices[k], columns[c]] * u[columns[c]]
+            score += data[k] * row
+        out[t] = score
+        for c in range(n_columns):
+            u[columns[c]] = 0.0
+            seen[columns[c]] = False
