@@ -550,8 +550,8 @@ class BilinearMixin:
     ([4.0], 1.0)
     >>> model.pairwise_similarity(np.eye(2)).tolist()
     [[1.0, 0.0], [0.0, -1.0]]
-    >>> model.pairwise_dissimilarity(np.eye(2)).tolist()  # row max minus s
-    [[0.0, 1.0], [1.0, 0.0]]
+    >>> model.pairwise_dissimilarity(np.eye(2)).tolist()  # each row's max minus s
+    [[0.0, 1.0], [0.0, 1.0]]
     """
 
     def get_bilinear_matrix(self):
