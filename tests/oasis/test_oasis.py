@@ -155,3 +155,22 @@ def test_init_of_the_wrong_shape_is_refused():
     X, y = _wine_split()[::2]
     with pytest.raises(ValueError, match=r"init must have shape \(13, 13\)"):
         OASISSupervised(init=np.eye(3)).fit(X, y)
+
+
+def test_init_with_nan_is_refused_and_an_unknown_name_is_refused_by_the_constraints():
+    X, y = _wine_split()[::2]
+    bad = np.eye(13)
+    bad[2, 3] = np.nan
+    with pytest.raises(ValueError, match="finite"):
+        OASISSupervised(init=bad).fit(X, y)
+    with pytest.raises(ValueError, match="init"):
+        OASISSupervised(init="pca").fit(X, y)
+
+
+def test_sparse_preprocessor_takes_index_triplets_only():
+    X, y = _sparse_points()
+    model = OASIS(preprocessor=sp.csr_matrix(X), max_iter=1)
+    with pytest.raises(ValueError, match="sparse preprocessor must be a 2-D array of integer"):
+        model.fit(np.zeros((3, 3, 30)))
+    with pytest.raises(ValueError, match="out of range"):
+        model.fit(np.array([[0, 1, 80]]))
