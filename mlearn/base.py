@@ -576,9 +576,10 @@ class BilinearMixin:
         return BilinearSimilarity(self.bilinear_matrix_.copy(), negated=negated)
 
     def _check_points(self, X, name="X"):
-        """X (dense or CSR; identifiers with a ``preprocessor``) checked against the fit."""
+        """X (dense or CSR; identifiers with a dense ``preprocessor``) checked against the fit."""
         check_is_fitted(self, "bilinear_matrix_")
-        X = points_of(self, X)
+        if not sp.issparse(getattr(self, "preprocessor", None)):
+            X = points_of(self, X)
         X = check_array(X, accept_sparse="csr", dtype=[np.float64, np.float32], input_name=name)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(

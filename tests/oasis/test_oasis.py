@@ -174,3 +174,6 @@ def test_sparse_preprocessor_takes_index_triplets_only():
         model.fit(np.zeros((3, 3, 30)))
     with pytest.raises(ValueError, match="out of range"):
         model.fit(np.array([[0, 1, 80]]))
+    model.fit(random_triplets(y, 50, random_state=0))
+    W = model.get_bilinear_matrix()
+    np.testing.assert_allclose(model.pairwise_similarity(sp.csr_matrix(X[:3])), X[:3] @ W @ X[:3].T)
