@@ -125,6 +125,11 @@ def measure_estimator(make_estimator, split, supervised, repeats=1, n_neighbors=
     X_train, X_test, y_train, y_test = split
     timing = time_fit(make_estimator, X_train, y_train if supervised else None, repeats)
     estimator = timing.estimator
+    if hasattr(estimator, "pairwise_dissimilarity"):  # a similarity (OASIS): no embedding
+        knn = KNeighborsClassifier(n_neighbors=n_neighbors, metric="precomputed")
+        knn.fit(estimator.pairwise_dissimilarity(X_train), y_train)
+        accuracy = float(knn.score(estimator.pairwise_dissimilarity(X_test, X_train), y_test))
+        return timing, accuracy
     if not hasattr(estimator, "transform"):
         # A learner of several local metrics (MultiMetricLMNN) has no embedding: the same kNN
         # classifier is scored on its distances to the training points.

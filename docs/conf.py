@@ -139,6 +139,9 @@ Estimators
 Every estimator is a scikit-learn transformer with ``components_`` (L),
 ``transform(X)`` = X Lᵀ, ``get_mahalanobis_matrix()`` (M = LᵀL), ``get_metric()``,
 ``pair_distance`` and ``pair_score``; see :doc:`supervision` for what each kind of learner adds.
+:class:`OASIS` and :class:`OASISSupervised` learn a bilinear similarity instead
+(:class:`mlearn.base.BilinearMixin`: ``get_bilinear_matrix()``, ``pairwise_similarity``,
+``pairwise_dissimilarity``, no ``components_`` and no ``transform``; :doc:`algorithms/oasis`).
 """
 
 

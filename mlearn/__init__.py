@@ -14,6 +14,7 @@ from .lsml import LSML, LSMLSupervised
 from .mlkr import MLKR
 from .mmc import MMC, MMCSupervised
 from .nca import NCA
+from .oasis import OASIS, OASISSupervised
 from .rca import RCA, RCASupervised
 from .scml import SCML, SCMLSupervised
 from .sdml import SDML, SDMLSupervised
@@ -39,6 +40,8 @@ __all__ = [
     "MMCSupervised",
     "MultiMetricLMNN",
     "NCA",
+    "OASIS",
+    "OASISSupervised",
     "RCA",
     "RCASupervised",
     "SDML",

@@ -297,3 +297,29 @@ def strictly_definite_prior(prior, n_features, *, inverse_covariance=None, rando
             f"(largest {w[-1]:.3g}){advice}."
         )
     return M0
+
+
+def initial_bilinear(init, n_features):
+    """The initial W of a bilinear similarity xᵀ W x' (float64), neither symmetric nor PSD
+    required.
+
+    Parameters
+    ----------
+    init : {'identity'} or array-like of shape (n_features, n_features)
+        'identity': W = I, the dot product (Chechik et al. 2010 start there); an
+        array is used as given, after its shape and finiteness are checked.
+    n_features : int
+    """
+    if isinstance(init, str):
+        if init == "identity":
+            return np.eye(n_features)
+        raise ValueError(f"init={init!r} is not a starting bilinear matrix.")
+    W0 = np.asarray(init, dtype=np.float64)
+    if W0.shape != (n_features, n_features):
+        raise ValueError(
+            f"init must have shape ({n_features}, {n_features}) (n_features squared), "
+            f"got {W0.shape}."
+        )
+    if not np.all(np.isfinite(W0)):
+        raise ValueError("init must be finite: it holds NaN or infinity.")
+    return W0

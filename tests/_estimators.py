@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 import mlearn
 from mlearn.base import (
+    BilinearMixin,
     ChunksMixin,
     MahalanobisMixin,
     PairsMixin,
@@ -227,16 +228,19 @@ NAMES_THE_CONDITION = (
 
 def point_method_names(estimator):
     """The methods that map points X to an array: ``transform`` for a learner with an
-    embedding; for one with a metric per cluster and no embedding (``MultiMetricLMNN``),
-    its distances to the training points and its kNN predictions."""
+    embedding; ``pairwise_similarity`` for a bilinear similarity (no embedding exists); for
+    one with a metric per cluster and no embedding (``MultiMetricLMNN``), its distances to
+    the training points and its kNN predictions."""
     if hasattr(estimator, "transform"):
         return ["transform"]
+    if isinstance(estimator, BilinearMixin):
+        return ["pairwise_similarity"]
     return [name for name in ("pairwise_distances", "predict") if hasattr(estimator, name)]
 
 
 def check_learned_metric(estimator, X, y):
     """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric (one per
-    cluster for a learner of several)."""
+    cluster for a learner of several); for a bilinear similarity, a finite W in X's dtype."""
     for name in point_method_names(estimator):
         out = getattr(estimator, name)(X)
         if name != "predict":
@@ -245,6 +249,9 @@ def check_learned_metric(estimator, X, y):
     if hasattr(estimator, "get_mahalanobis_matrices"):
         assert estimator.components_.dtype == X.dtype
         assert all(is_psd(M) for M in estimator.get_mahalanobis_matrices())
+    if isinstance(estimator, BilinearMixin):
+        W = estimator.get_bilinear_matrix()
+        assert W.dtype == X.dtype and np.all(np.isfinite(W))
     if isinstance(estimator, MahalanobisMixin):
         L = estimator.components_
         assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"

@@ -96,9 +96,12 @@ def _entry_points(estimator, X=None, y=None, *, indices=False):
     if X is None:
         X, y = labelled_points(seed=1)
     calls = [(name, (X,)) for name in point_method_names(estimator)]
-    if hasattr(estimator, "pair_distance"):
+    pair_method = next(
+        (m for m in ("pair_distance", "pair_similarity") if hasattr(estimator, m)), None
+    )
+    if pair_method is not None:
         pairs = np.arange(20).reshape(10, 2) % X.shape[0]
-        calls.append(("pair_distance", (pairs if indices else X[pairs],)))
+        calls.append((pair_method, (pairs if indices else X[pairs],)))
     if supervision(estimator) in TUPLE_SIZES:
         tuple_args = fit_args(estimator, X, y, indices=indices)
         calls += [
@@ -378,7 +381,13 @@ def test_methods_before_fit_raise_not_fitted(cls):
     for _name, method, method_args in _entry_points(make(cls)):
         with pytest.raises(NotFittedError):
             method(*method_args)
-    for name in ("get_mahalanobis_matrix", "get_metric", "get_mahalanobis_matrices"):
+    for name in (
+        "get_mahalanobis_matrix",
+        "get_metric",
+        "get_mahalanobis_matrices",
+        "get_bilinear_matrix",
+        "get_similarity",
+    ):
         if hasattr(estimator, name):
             with pytest.raises(NotFittedError):
                 getattr(estimator, name)()

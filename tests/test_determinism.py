@@ -52,8 +52,9 @@ def test_same_random_state_gives_bit_identical_fitted_attributes(cls):
 
 def _calls(estimator, X, y):
     calls = [(name, (X,)) for name in point_method_names(estimator)]
-    if hasattr(estimator, "pair_distance"):
-        calls.append(("pair_distance", (X[np.arange(40).reshape(20, 2)],)))
+    for pair_method in ("pair_distance", "pair_similarity"):
+        if hasattr(estimator, pair_method):
+            calls.append((pair_method, (X[np.arange(40).reshape(20, 2)],)))
     if supervision(estimator) in TUPLE_SIZES:
         tuples = fit_args(estimator, X, y)[0]
         calls += [("predict", (tuples,)), ("decision_function", (tuples,))]

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import mlearn
-from mlearn.base import _TuplesMixin
+from mlearn.base import BilinearMixin, _TuplesMixin
 
 from ._estimators import make_fast, public_estimator_classes, tuples_for
 from ._learners import (
@@ -64,12 +64,20 @@ def test_sklearn_check_estimator(estimator, check):
 # --- tuple learners -------------------------------------------------------------------
 
 
-def _labelled_points(seed=0, n=90, d=4):
-    """Three classes that differ along feature 0, with feature 3 a large noise."""
+def _labelled_points(seed=0, n=90, d=4, *, learner=None):
+    """Three classes that differ along feature 0, with feature 3 a large noise.
+
+    For a bilinear similarity the classes lie along features 0, 1 and 2 instead:
+    s(a, ·) = aᵀW· is linear, so it cannot rank the middle one of three classes
+    lined up along one feature above the outer ones.
+    """
     rng = np.random.default_rng(seed)
     y = np.repeat(np.arange(3), n // 3)
     X = rng.normal(size=(n, d))
-    X[:, 0] += 5.0 * y
+    if learner is not None and issubclass(learner, BilinearMixin):
+        X[np.arange(n), y] += 5.0
+    else:
+        X[:, 0] += 5.0 * y
     X[:, 3] *= 10.0
     return X, y
 
@@ -81,7 +89,7 @@ def tuple_learner(request):
 
 @pytest.mark.parametrize("with_preprocessor", [False, True])
 def test_tuple_learner_cross_validates(tuple_learner, with_preprocessor):
-    X, y = _labelled_points()
+    X, y = _labelled_points(learner=tuple_learner)
     indices, labels = tuples_for(tuple_learner, X, y)
     if with_preprocessor:
         estimator, tuples = make_fast(tuple_learner, preprocessor=X), indices
@@ -94,7 +102,7 @@ def test_tuple_learner_cross_validates(tuple_learner, with_preprocessor):
 
 
 def test_tuple_learner_grid_search_and_clone(tuple_learner):
-    X, y = _labelled_points()
+    X, y = _labelled_points(learner=tuple_learner)
     indices, labels = tuples_for(tuple_learner, X, y)
     estimator = make_fast(tuple_learner, preprocessor=X)
     cloned = clone(estimator)
@@ -124,7 +132,11 @@ def test_tuple_learner_in_pipeline_transforms_points(tuple_learner):
     pipe = Pipeline([("metric", make_fast(tuple_learner))])
     pipe.fit(X[indices], labels)
     learner = pipe.named_steps["metric"]
-    np.testing.assert_allclose(learner.transform(X), X @ learner.components_.T, rtol=1e-12)
+    if isinstance(learner, BilinearMixin):  # no embedding: the similarity of all pairs
+        W = learner.get_bilinear_matrix()
+        np.testing.assert_allclose(learner.pairwise_similarity(X), X @ W @ X.T, rtol=1e-12)
+    else:
+        np.testing.assert_allclose(learner.transform(X), X @ learner.components_.T, rtol=1e-12)
     assert pipe.score(X[indices], labels) == pytest.approx(learner.score(X[indices], labels))
 
 
