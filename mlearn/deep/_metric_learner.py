@@ -52,6 +52,8 @@ class DeepMetricLearner(SupervisedMixin, _DeepEmbedding):
     distances collapses (every point embedded at one place), and training warns
     (:class:`~mlearn.deep.EmbeddingCollapseWarning`) when that happens. The inputs
     should be scaled (pixels in [0, 1], or ``StandardScaler``) as for any network.
+    Points labelled −1 are unlabelled: by default they train under pseudo-labels
+    voted by their labelled neighbours in the embedding (``unlabelled``).
 
     Parameters
     ----------
