@@ -239,6 +239,12 @@ def measure(args):
     if "mlearn" in args.libraries:
         source = args.mlearn_source or mlearn_source()
     versions = pml_versions(args.pml_python) if "pml" in args.libraries else None
+    if "mlearn" in args.libraries:
+        import torch
+
+        # A process's first Adam imports torch._dynamo (about 4 CPU s): paid here, as the
+        # PML worker pays it before its clock starts, not by the first timed fit.
+        torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     with (args.out / "commands.txt").open("a") as file:
         file.write(" ".join(["python benchmarks/deep_retrieval.py", *args.argv]) + "\n")
     for dataset in args.datasets:

@@ -63,11 +63,14 @@ class TripletMarginLoss(TripletLoss):
         self.smooth_loss = smooth_loss
 
     def triplet_losses(self, embeddings, labels, anchor, positive, negative):
-        pairwise = self.distance.pairwise
-        ap = pairwise(embeddings[anchor], embeddings[positive])
-        an = pairwise(embeddings[anchor], embeddings[negative])
+        # The n × n matrix, then its entries: a miner's triplets outnumber the batch's
+        # points many times over, and gathering two k-vectors per triplet (and
+        # scattering their gradients back) cost more than the whole loop's miner
+        # (benchmarks/deep_epoch_cpu.py).
+        values = self.distance(embeddings)
+        ap, an = values[anchor, positive], values[anchor, negative]
         if self.swap:
-            pn = pairwise(embeddings[positive], embeddings[negative])
+            pn = values[positive, negative]
             an = torch.minimum(an, pn) if not self.distance.is_inverted else torch.maximum(an, pn)
         violation = self.margin - self.distance.margin(ap, an)
         losses = (
