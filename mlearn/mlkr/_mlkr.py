@@ -37,8 +37,11 @@ class MLKR(MahalanobisMixin, BaseEstimator):
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'pca' when n_components < n_features, else
         'identity' ('lda' needs classes, which a regression target does not
-        have). 'pca' takes the leading principal axes, 'random' a standard
-        normal matrix drawn from ``random_state``; an array is used as given.
+        have), taken on the standardised features when their spreads are in
+        different units (the largest standard deviation over 100 times the
+        median: :mod:`mlearn._init`). 'pca' takes the leading principal axes,
+        'random' a standard normal matrix drawn from ``random_state``; an
+        array is used as given.
     max_iter : int, default=1000
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5

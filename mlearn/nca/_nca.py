@@ -35,9 +35,11 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
         n_classes − 1), else 'pca' when n_components < n_features, else
-        'identity'. 'pca' and 'lda' take the leading principal or
-        discriminant axes, 'random' a standard normal matrix drawn from
-        ``random_state``; an array is used as given.
+        'identity', taken on the standardised features when their spreads
+        are in different units (the largest standard deviation over 100 times
+        the median: :mod:`mlearn._init`). 'pca' and 'lda' take the leading
+        principal or discriminant axes, 'random' a standard normal matrix
+        drawn from ``random_state``; an array is used as given.
     max_iter : int, default=100
         Maximum number of L-BFGS iterations.
     tol : float, default=1e-5
