@@ -18,7 +18,7 @@ def test_chunks_have_the_documented_shapes_and_labels():
 def test_same_seed_same_stream_and_chunks_differ():
     first = list(make_classification_stream(3, 40, random_state=1))
     again = list(make_classification_stream(3, 40, random_state=1))
-    for (X, y), (X2, y2) in zip(first, again):
+    for (X, y), (X2, y2) in zip(first, again, strict=True):
         np.testing.assert_array_equal(X, X2)
         np.testing.assert_array_equal(y, y2)
     assert not np.array_equal(first[0][0], first[1][0])
