@@ -61,8 +61,8 @@ def test_later_chunk_is_the_chunk_problem_from_the_current_metric():
 def test_streamed_metric_approaches_the_batch_one_as_chunks_grow():
     # One pass over the same pairs in k chunks, median over 3 chunk orders, of the
     # median |log| ratio of the streamed to the batch squared distances on the pairs:
-    # 0 for one chunk, 0.12 for 2 chunks and 0.27 for 10 (on 150 points and 100 pairs,
-    # over 5 orders: 0.17, 0.30, 0.32 for 2, 5, 10): the order effect shrinks as the
+    # 0 for one chunk, 0.12 for 2 chunks and 0.27 for 10 here (0.14, 0.35, 0.44 for 2, 5,
+    # 10 chunks in benchmarks/itml_online_order.py): the order effect shrinks as the
     # chunks grow towards the batch.
     X, y = noisy_classes(seed=0, n=90, n_noise=3)
     pairs, signs = similar_dissimilar_pairs(y, 60, random_state=0)
