@@ -159,3 +159,17 @@ def test_bad_chunks_are_refused_with_the_reason():
     learner = ITMLSupervised(n_constraints=20, random_state=0).partial_fit(X, y)
     with pytest.raises(ValueError, match="class"):
         learner.partial_fit(X[:10], np.zeros(10))
+
+
+def test_partial_fit_continues_after_persistence_load(tmp_path):
+    from mlearn.persistence import load, save
+
+    X, y = noisy_classes(seed=10, n=200, n_noise=3)
+    pairs, signs = similar_dissimilar_pairs(y, 80, random_state=0)
+    learner = ITML(preprocessor=X).partial_fit(pairs[:40], signs[:40])
+    save(learner, tmp_path / "itml.npz")
+    restored = load(tmp_path / "itml.npz")
+    learner.partial_fit(pairs[40:], signs[40:])
+    restored.partial_fit(pairs[40:], signs[40:])
+    np.testing.assert_array_equal(learner.components_, restored.components_)
+    assert restored.n_tuples_seen_ == 80
