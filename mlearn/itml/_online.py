@@ -23,8 +23,11 @@ the batch solution (the projection of M₀ onto every constraint at once):
 - the result depends on the order of the chunks;
 - a constraint seen again is projected again from a fresh slack, so with a
   finite γ a stream that repeats its constraints enforces them more tightly
-  with every pass, moving from the batch solution towards one that satisfies
-  them exactly (γ = ∞). ``tests/itml/test_online.py`` measures both effects.
+  with every pass, moving away from the batch solution of the distinct
+  constraints (towards one that satisfies them exactly, as the batch fit of
+  the stream with its repeats also does, but not to the same point).
+
+``benchmarks/itml_online_order.py`` measures both effects.
 
 Davis et al. (§4) also give a per-pair online update with a regret bound, and
 Jain et al. (NIPS 2008, LEGO) its closed form for a squared loss on one
