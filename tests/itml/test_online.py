@@ -149,8 +149,10 @@ def test_bad_chunks_are_refused_with_the_reason():
     pairs, signs = similar_dissimilar_pairs(y, 40, random_state=0)
     itml = ITML().partial_fit(X[pairs], signs)
     before = itml.get_mahalanobis_matrix()
-    with pytest.raises(ValueError, match="(?i)pairs"):
-        itml.partial_fit(X[pairs][:, :1], signs)  # tuples of one point
+    with pytest.raises(ValueError, match=r"pairs must have 2 elements each \(axis 1\), got 1"):
+        itml.partial_fit(X[pairs][:, :1], signs)
+    with pytest.raises(ValueError, match="2-D array of shape .* need a preprocessor"):
+        itml.partial_fit(X, signs)  # points, not pairs
     with pytest.raises(ValueError, match="-1 \\(dissimilar\\) or \\+1"):
         itml.partial_fit(X[pairs], signs * 2)
     with pytest.raises(ValueError, match="Got 40 pairs but 39 labels"):
