@@ -102,16 +102,18 @@ def timed_call(learner, X, y, trace):
     return seconds, peak
 
 
-def checkpoints(n_chunks):
-    marks = {int(m) for m in np.unique(np.geomspace(1, n_chunks, 12).round())}
-    return sorted(marks | {n_chunks})
+def checkpoints(args):
+    """Log-spaced chunk counts at which accuracy is measured, with the deep learner's last."""
+    marks = {int(m) for m in np.unique(np.geomspace(1, args.n_chunks, 12).round())}
+    last_deep = {args.deep_chunks} if args.deep_chunks else set()
+    return sorted(marks | {args.n_chunks} | last_deep)
 
 
 def stream_learners(args, learners, reference, test):
     """Feed every chunk to every learner; rows (name, chunks, points, accuracy, peak, rss)."""
     stream = make_classification_stream(args.n_chunks + 1, args.chunk_size, random_state=args.seed)
     next(stream)  # the held-out chunk
-    marks, rows = set(checkpoints(args.n_chunks)), []
+    marks, rows = set(checkpoints(args)), []
     seconds = dict.fromkeys(learners, 0.0)
     peaks = dict.fromkeys(learners, 0.0)
     deep_chunks = args.n_chunks if args.deep_chunks is None else args.deep_chunks
@@ -152,7 +154,7 @@ def batch_baseline(args, reference, test):
     return X.shape[0], knn_accuracy(learner, reference, test), seconds, peak
 
 
-def write_report(args, rows, seconds, batch, euclidean, command):
+def write_report(args, rows, seconds, batch, euclidean, command, wall):
     names = list(dict.fromkeys(row[0] for row in rows))
     final = {row[0]: row for row in rows}  # each learner's last checkpoint
     n_total = args.n_chunks * args.chunk_size
@@ -165,7 +167,8 @@ def write_report(args, rows, seconds, batch, euclidean, command):
         f"{n_total * 25 * 8 / 2**30:.2f} GiB of float64), held-out accuracy = 5-NN of "
         f"{args.n_test:,} test points among {args.n_reference:,} reference points of the "
         f"held-out first chunk. Python {platform.python_version()}, numpy {np.__version__}, "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.",
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; the whole run took "
+        f"{wall / 60:.1f} min of wall time.",
         "",
         "| learner | points seen | held-out accuracy | partial_fit s (total) "
         "| peak MiB per call | process RSS MiB |",
@@ -184,7 +187,7 @@ def write_report(args, rows, seconds, batch, euclidean, command):
     lines += ["", "Along the stream (accuracy; peak MiB per call since the previous row):", ""]
     lines += ["| chunks | points | " + " | ".join(names) + " | RSS MiB |"]
     lines += ["|---" * (len(names) + 3) + "|"]
-    for index in checkpoints(args.n_chunks):
+    for index in checkpoints(args):
         at = {row[0]: row for row in rows if row[1] == index}
         cells = [_cell(at.get(n)) for n in names]
         rss = next(iter(at.values()))[5]
@@ -260,6 +263,7 @@ def main():
         + f" --budget-mib {args.budget_mib}"
         + ("" if args.deep_chunks is None else f" --deep-chunks {args.deep_chunks}")
     )  # fmt: skip
+    start = time.perf_counter()
     X, y = next(make_classification_stream(1, args.chunk_size, random_state=args.seed))
     test = X[: args.n_test], y[: args.n_test]
     reference = (
@@ -273,7 +277,8 @@ def main():
     print(f"batch fit {batch_seconds:.1f} s")
     rows, seconds = stream_learners(args, make_learners(args.seed), reference, test)
     out = Path(args.out)
-    out.write_text(write_report(args, rows, seconds, batch, euclidean, command))
+    wall = time.perf_counter() - start
+    out.write_text(write_report(args, rows, seconds, batch, euclidean, command, wall))
     plot(args, rows, batch, euclidean, out.with_suffix(".png"))
     print(out.read_text())
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
