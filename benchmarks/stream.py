@@ -230,8 +230,10 @@ def plot(args, rows, batch, euclidean, path):
         axis.set_xscale("log")
         axis.set_xlabel("points seen")
     left.set_ylabel("held-out 5-NN accuracy")
-    right.set_ylabel("MiB")
-    right.set_ylim(bottom=0)
+    right.set_ylabel("MiB (log)")
+    # Log scale: the first call (fit's default bounds from 10⁶ point pairs) and the process
+    # dwarf the later calls.
+    right.set_yscale("log")
     left.legend(fontsize=8)
     right.legend(fontsize=8)
     fig.tight_layout()
