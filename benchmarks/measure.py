@@ -125,6 +125,12 @@ def measure_estimator(make_estimator, split, supervised, repeats=1, n_neighbors=
     X_train, X_test, y_train, y_test = split
     timing = time_fit(make_estimator, X_train, y_train if supervised else None, repeats)
     estimator = timing.estimator
+    if not hasattr(estimator, "transform"):
+        # A learner of several local metrics (MultiMetricLMNN) has no embedding: the same kNN
+        # classifier is scored on its distances to the training points.
+        knn = KNeighborsClassifier(n_neighbors=n_neighbors, metric="precomputed")
+        knn.fit(estimator.pairwise_distances(X_train), y_train)
+        return timing, float(knn.score(estimator.pairwise_distances(X_test), y_test))
     accuracy = knn_accuracy(
         estimator.transform(X_train), y_train, estimator.transform(X_test), y_test, n_neighbors
     )

@@ -17,6 +17,7 @@ Usage::
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/nca_scale.py [--sizes 2000,5000,10000]
         [--sklearn-max 10000] [--ours-max 60000] [--out benchmarks/results/nca_scale.md]
+    OPENBLAS_NUM_THREADS=1 python benchmarks/nca_scale.py --tiles-only   # the tile table alone
 """
 
 import argparse
@@ -110,8 +111,16 @@ def main(argv=None):
     parser.add_argument("--ours-max", type=int, default=60000)
     parser.add_argument("--max-iter", type=int, default=10)
     parser.add_argument("--budget-gib", type=float, default=24.0)
+    parser.add_argument(
+        "--tiles-only", action="store_true", help="only the table of the tile size's cost"
+    )
     parser.add_argument("--out")
     args = parser.parse_args(argv)
+    if args.tiles_only:
+        tile_lines = ["| tile rows | MiB per tile | s per evaluation |", "|---|---|---|"]
+        tile_lines += [f"| {t} | {m:.0f} | {s:.3g} |" for t, m, s in tile_costs()]
+        print("\n".join(tile_lines))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     make = makers(args.max_iter)
     measured = {"mlearn": [], "scikit-learn": []}

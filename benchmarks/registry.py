@@ -301,3 +301,12 @@ register(
     params={"random_state": 0},
     peer=PeerCounterpart("metric_learn", "SCML_Supervised", {"random_state": 0}),
 )
+
+# metric-learn 0.7.0 has no multi-metric LMNN. It has no transform: the harness scores its
+# kNN on its pairwise distances to the training points (benchmarks/measure.py).
+register(
+    "MultiMetricLMNN",
+    mlearn_estimator("MultiMetricLMNN"),
+    supervised=True,
+    params={"n_neighbors": 3, "random_state": 0},
+)

@@ -3,7 +3,7 @@
 Build from the repository root with
 ``python -m sphinx -W --keep-going -b html docs docs/_build/html``.
 
-Four pieces of the site are written here at build time, into ``docs/generated/`` (ignored by
+Five pieces of the site are written here at build time, into ``docs/generated/`` (ignored by
 git), so that branches merged later show up without edits to this folder:
 
 - the API reference page ``docs/api.rst`` (also ignored by git), from ``mlearn.__all__`` and
@@ -12,7 +12,9 @@ git), so that branches merged later show up without edits to this folder:
   ``tests/test_migration.py`` runs row by row);
 - the benchmark table, from the latest committed run under ``benchmarks/results/``;
 - the toctree entries of optional pages (``deep.rst``, ``reliability.rst``), listed only when
-  the page exists.
+  the page exists;
+- the intersphinx inventories of scikit-learn, numpy, scipy, torch and dask
+  (``docs/inventories.py``), from the installed packages, as the build is offline.
 """
 
 import csv
@@ -28,7 +30,10 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 GENERATED = DOCS / "generated"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+from inventories import intersphinx_mapping_for, write_inventories  # noqa: E402
 
 import mlearn  # noqa: E402
 
@@ -41,12 +46,18 @@ version = release
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     # MathJax copied into the built site, so that formulas render offline (no CDN).
     "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
 ]
+
+# Links to scikit-learn, numpy, scipy, torch and dask through inventories written from the
+# installed packages (docs/inventories.py): the build is offline.
+INVENTORIES = GENERATED / "inventories"
+intersphinx_mapping = intersphinx_mapping_for(INVENTORIES)
 
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "generated/*.rst.inc", "examples/README.txt"]
@@ -392,6 +403,7 @@ def setup(app):
     write_migration()
     write_benchmark_table()
     write_optional_toctree()
+    write_inventories(INVENTORIES)
     # After numpydoc (priority 500) has turned the sections into rst.
     app.connect("autodoc-process-docstring", escape_plain_text_markup, priority=600)
     app.connect("autodoc-skip-member", skip_metadata_request_methods)

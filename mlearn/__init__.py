@@ -9,7 +9,7 @@ from .farm import FARM, FARMSupervised
 from .itml import ITML, ITMLSupervised
 from .kernel import KernelITML, KernelLMNN, KernelMetricLearner
 from .lfda import LFDA
-from .lmnn import LMNN
+from .lmnn import LMNN, MultiMetricLMNN
 from .lsml import LSML, LSMLSupervised
 from .mlkr import MLKR
 from .mmc import MMC, MMCSupervised
@@ -37,6 +37,7 @@ __all__ = [
     "MLKR",
     "MMC",
     "MMCSupervised",
+    "MultiMetricLMNN",
     "NCA",
     "RCA",
     "RCASupervised",

@@ -63,22 +63,52 @@ class OptimizeResult:
 
 
 class ProgressTable:
-    """Per-iteration table printed when ``verbose`` is on (off by default)."""
+    """The table of a fit's progress, printed when ``verbose`` is on (off by default).
 
-    def __init__(self, name, verbose, columns=("objective",)):
+    One header, then a row per iteration: with ``verbose=1`` rows 1–10, then every 10th up
+    to 100, every 100th up to 1,000 and so on (a fit of 10,000 iterations prints about 45
+    lines); with ``verbose >= 2`` every row. ``rule`` says in the header what ends the fit
+    and which column to watch; :meth:`finish` prints the last row (when it was thinned out)
+    and how the fit ended.
+    """
+
+    def __init__(self, name, verbose, columns=("objective",), *, rule=None):
         self.verbose = verbose
         self.name = name
         self.columns = columns
         self.start = time.perf_counter()
+        self.last = None
         if verbose:
+            if rule:
+                print(f"[{name}] {rule}", flush=True)
             head = f"[{name}] {'iter':>6} " + " ".join(f"{c:>14}" for c in columns)
             print(head + f" {'time (s)':>10}", flush=True)
 
+    def _shown(self, iteration):
+        if self.verbose >= 2 or iteration <= 10:
+            return True
+        return iteration % 10 ** int(np.floor(np.log10(iteration))) == 0
+
     def row(self, iteration, *values):
-        if self.verbose:
-            cells = " ".join(f"{v:>14.6g}" for v in values)
-            elapsed = time.perf_counter() - self.start
-            print(f"[{self.name}] {iteration:>6} {cells} {elapsed:>10.3f}", flush=True)
+        if not self.verbose:
+            return
+        cells = " ".join(f"{v:>14.6g}" for v in values)
+        line = f"[{self.name}] {iteration:>6} {cells}"
+        if self._shown(iteration):
+            print(f"{line} {time.perf_counter() - self.start:>10.3f}", flush=True)
+            self.last = None
+        else:
+            self.last = line
+
+    def finish(self, n_iter, converged):
+        """The last row, if it was not shown, and whether the rule or ``max_iter`` ended it."""
+        if not self.verbose:
+            return
+        elapsed = time.perf_counter() - self.start
+        if self.last is not None:
+            print(f"{self.last} {elapsed:>10.3f}", flush=True)
+        how = "converged" if converged else "stopped at max_iter"
+        print(f"[{self.name}] {how} after {n_iter} iterations, {elapsed:.3f} s", flush=True)
 
 
 def warn_not_converged(name, max_iter):
@@ -136,23 +166,30 @@ def minimize_lbfgs(
     OptimizeResult
     """
     x0 = np.asarray(x0, dtype=np.float64).ravel()
-    table = ProgressTable(name, verbose, ("objective",))
+    rule = f"stops when max |gradient| <= tol={tol:g}" + (
+        f", or the objective's relative decrease <= {ftol:g}" if ftol is not None else ""
+    )
+    table = ProgressTable(
+        name, verbose, ("objective", "max |gradient|"), rule=f"{rule}, or at max_iter={max_iter}"
+    )
     evals = 0
-    last = {"loss": np.inf}
+    last = {"loss": np.inf, "gradient": np.inf}
 
     def fun(x):
         nonlocal evals
         evals += 1
         loss, grad = loss_and_grad(x)
-        last["loss"] = float(loss)
-        return float(loss), np.asarray(grad, dtype=np.float64).ravel()
+        grad = np.asarray(grad, dtype=np.float64).ravel()
+        last["loss"], last["gradient"] = float(loss), float(np.abs(grad).max(initial=0.0))
+        return float(loss), grad
 
     iteration = 0
 
     def callback(intermediate_result):
         nonlocal iteration
         iteration += 1
-        table.row(iteration, last["loss"])
+        # The last evaluation is the accepted point of the line search.
+        table.row(iteration, last["loss"], last["gradient"])
         if stop is not None and stop(iteration, intermediate_result.x):
             raise StopIteration
 
@@ -168,6 +205,7 @@ def minimize_lbfgs(
     # status 1 is "iteration limit"; 0 is convergence, 2 a line search stalled at the
     # noise floor, which is convergence in every practical sense.
     converged = result.status != 1
+    table.finish(int(result.nit), converged)
     if not converged:
         warn_not_converged(name, max_iter)
     return OptimizeResult(result.x, float(result.fun), int(result.nit), evals, converged)
@@ -184,6 +222,7 @@ def proximal_gradient(
     tol=1e-6,
     accelerated=True,
     stop=None,
+    stop_rule=None,
     verbose=0,
     name="proximal gradient",
 ):
@@ -219,6 +258,8 @@ def proximal_gradient(
         ``stop(x, value, gradient) -> bool``, called on each new iterate with
         its smooth value and gradient; when given, it replaces the ``tol``
         test (e.g. with a duality-gap certificate).
+    stop_rule : str or None
+        What ``stop`` tests, in words, for the head of the verbose table.
     verbose : int
     name : str
 
@@ -227,7 +268,17 @@ def proximal_gradient(
     OptimizeResult
     """
     g = (lambda x: 0.0) if nonsmooth is None else nonsmooth
-    table = ProgressTable(name, verbose, ("objective", "step"))
+    rule = (
+        stop_rule or "stops on the learner's own certificate"
+        if stop is not None
+        else f"stops when the relative move or the objective's relative decrease <= tol={tol:g}"
+    )
+    table = ProgressTable(
+        name,
+        verbose,
+        ("objective", "step", "relative move"),
+        rule=f"{rule}, or at max_iter={max_iter}",
+    )
     x = np.array(x0, dtype=np.result_type(x0, np.float32), copy=True)
     f_x, grad_x = smooth_loss_and_grad(x)
     obj = f_x + g(x)
@@ -256,7 +307,7 @@ def proximal_gradient(
         move = np.linalg.norm(x_new - x)
         scale = max(1.0, np.linalg.norm(x))
         decrease = (obj - obj_new) / max(abs(obj), 1e-300)
-        table.row(n_iter, obj_new, step)
+        table.row(n_iter, obj_new, step, move / scale)
         momentum_new = (1 + np.sqrt(1 + 4 * momentum**2)) / 2 if accelerated else 1.0
         extrapolation = (momentum - 1) / momentum_new
         if extrapolation > 0:
@@ -273,6 +324,7 @@ def proximal_gradient(
         ):
             converged = True
             break
+    table.finish(n_iter, converged)
     if not converged:
         warn_not_converged(name, max_iter)
     return OptimizeResult(x, float(obj), n_iter, evals, converged, float(step))

@@ -21,13 +21,20 @@ and, since ∂‖L(x_i − x_j)‖²/∂L = 2 (z_i − z_j)(x_i − x_j)ᵀ,
 (Swap the names i, j in the x_j half of the first sum.) So the gradient is one
 n × k by n × d product, and everything n × n lives only in a row tile: for the
 query rows I, the tile of p (|I| × n) gives s_I, f_I, u_I and w_I, which adds
-r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z_j − (w_Iᵀ Z_I)_j to every
+r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z − (w_Iᵀ Z_I)_j to every
 v_j (c the column sums). A tile costs three |I| × n × k products (distances and
-the two halves of v) and two |I| × n × c ones (s and w), with c the number of
-classes or targets; its memory is about three |I| × n arrays. Tiles of about
-16 MiB run fastest (they stay in cache; ``benchmarks/nca_scale.py``), and
-``working_memory`` caps them (:func:`mlearn._blocks.rows_per_block`), so n = 60,000
-needs O(n (d + k)) memory plus one tile, not the 29 GB of one n × n float64 matrix.
+the two halves of v), one |I| × n × c one (s) and two compiled passes over its
+rows (:mod:`mlearn._pair_softmax_kernels`); its memory is one |I| × n array,
+turned from distances into p and into w in place. Tiles of about 4 MiB are
+enough for the products to run at full speed, and ``working_memory`` caps them
+(:func:`mlearn._blocks.rows_per_block`), so n = 60,000 needs O(n (d + k)) memory
+plus one tile, not the 29 GB of one n × n float64 matrix.
+
+When the evaluator holds all the points and the n × n matrix takes at most
+``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64), the tiles are written
+into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one n × n × k product
+instead of two: the distances and this product are then the whole cost, as in
+the n × n formulation, without its dozen passes over n × n temporaries.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums
@@ -42,14 +49,22 @@ from ._evaluator import across_shards
 
 __all__ = ["PairSoftmax", "TILE_ARRAYS", "softmax_loss_and_grad"]
 
-# |I| × n arrays alive at once in a tile: the distances turned into p in place, the
-# cross term ⟨u_i, b_j⟩ turned into w in place, and one product's temporary.
-TILE_ARRAYS = 3
+# |I| × n arrays alive at once in a tile: the distances, turned into p and then into w
+# in place by the compiled row passes.
+TILE_ARRAYS = 1
 
-# A tile of about this many bytes (the TILE_ARRAYS arrays together) runs fastest, and at
-# least this many rows, so that each product is still a matrix-matrix one.
-FAST_TILE_BYTES = 16 * 2**20
+# A tile of about this many bytes runs fastest (each row pass works on one row while it
+# is in cache; the tile only has to be large enough for the products to run at full
+# speed), and at least this many rows, so that each product is still a matrix-matrix one.
+FAST_TILE_BYTES = 4 * 2**20
 MIN_TILE_ROWS = 32
+
+# The whole n × n matrix of w is kept, and W + Wᵀ multiplied once, when the evaluator
+# holds all the points and the matrix takes at most this many bytes (and fits
+# working_memory): one n × n × k product fewer than row tiles need. It pays below this
+# size (n = 3,000, k = 64: 0.104 s per evaluation against 0.132 s with tiles) and not
+# above it (n = 5,000, k = 10: 0.18 s both ways), where the matrix no longer fits in cache.
+WHOLE_MATRIX_BYTES = 64 * 2**20
 
 # −log of a number a little above the smallest normal one, per dtype (about 700 and 79).
 _EXP_ARGUMENT_FLOOR = {t: -np.log(np.finfo(t).tiny) - 8.0 for t in (np.float32, np.float64)}
@@ -72,13 +87,33 @@ class PairSoftmax:
         u = ∂f_i/∂s_i row by row. A module-level function, so that it pickles.
     tile_rows : int or None
         Query rows per tile; None sizes tiles by ``working_memory``.
+    whole_matrix : bool or None
+        Keep the whole n × n matrix and multiply W + Wᵀ once (only possible
+        when the evaluator holds all the points); None decides by size
+        (``WHOLE_MATRIX_BYTES`` and ``working_memory``), False always walks
+        row tiles.
     """
 
-    def __init__(self, offset, X, targets, *, row_loss, tile_rows=None):
+    def __init__(
+        self,
+        offset,
+        X,
+        targets,
+        *,
+        row_loss,
+        tile_rows=None,
+        whole_matrix=None,
+    ):
         self.offset, self.X = int(offset), X
         self.targets = np.asarray(targets, dtype=X.dtype).reshape(X.shape[0], -1)
         self.row_loss, self.tile_rows = row_loss, tile_rows
+        self.whole_matrix = whole_matrix
         self.n_rows = X.shape[0]
+        self._buffer, self._layouts = None, {}
+
+    def __getstate__(self):
+        # The reused n × n (or tile) buffer and the layouts are scratch, never worth shipping.
+        return {**self.__dict__, "_buffer": None, "_layouts": {}}
 
     @across_shards("concatenate")
     def embed(self, L):
@@ -103,20 +138,76 @@ class PairSoftmax:
         """
         # Distances come from ‖z_i‖² + ‖z_j‖² − 2⟨z_i, z_j⟩; centring keeps the norms, and so
         # the cancellation, small. V only depends on differences z_i − z_j.
-        Z = np.asarray(Z, dtype=self.X.dtype)
+        dtype = self.X.dtype
+        Z = np.asarray(Z, dtype=dtype)
         Z = Z - Z.mean(axis=0)
-        B = np.asarray(B, dtype=self.X.dtype)
+        n_points = Z.shape[0]
+        whole, tile_rows, targets = self._layout(n_points, B)
+        passes = _RowPasses(Z, targets, self.row_loss)
+        if whole:
+            return self._whole_matrix_terms(passes, tile_rows)
+        buffer = self._scratch((min(tile_rows, self.n_rows), n_points), dtype)
         V = np.zeros_like(Z)
-        squared_norms = np.einsum("ij,ij->i", Z, Z)
         loss = 0.0
-        for tile in gen_batches(self.n_rows, self._tile_rows(Z.shape[0])):
-            loss += _tile_terms(Z, B, squared_norms, self._rows(tile), self.row_loss, V)
+        for tile in gen_batches(self.n_rows, tile_rows):
+            rows = self._rows(tile)
+            W = passes.weights(buffer[: rows.stop - rows.start], rows)
+            loss += passes.loss
+            # V_I gets r_I z_I − W Z; every v_j gets c_j z_j − (W_Iᵀ Z_I)_j.
+            V[rows] += passes.row_sums[:, None] * Z[rows] - W @ Z
+            # (Z_Iᵀ W)ᵀ rather than Wᵀ Z_I: the same product, half the time in OpenBLAS
+            # (13 ms against 25 ms for a 256 × 1797 tile, k = 64), which reads W by rows.
+            V -= (Z[rows].T @ W).T
+        V += passes.column_sums[:, None] * Z
         return loss, V
 
     @across_shards("sum", sliced=("V",))
     def gradient(self, V):
         """2 V_rowsᵀ X_rows: the query rows' part of ∂f/∂L = 2 Vᵀ X."""
         return 2.0 * (np.asarray(V, dtype=self.X.dtype).T @ self.X)
+
+    def _layout(self, n_points, B):
+        """(whole matrix?, tile rows, the targets' layouts) for this n and B, kept across calls.
+
+        L-BFGS calls with the same B every time; a fit of a few hundred points makes
+        hundreds of calls, for which these checks and copies are a visible share.
+        """
+        key = (n_points, id(B))
+        if key not in self._layouts:
+            targets = _TargetLayout(np.asarray(B, dtype=self.X.dtype))
+            plan = (self._uses_whole_matrix(n_points), self._tile_rows(n_points))
+            # B itself is kept with its layout, so that its id cannot pass to another array.
+            self._layouts = {key: (*plan, targets, B)}
+        return self._layouts[key][:3]
+
+    def _whole_matrix_terms(self, passes, tile_rows):
+        """(loss, V) with all of W kept: V = diag((W + Wᵀ) 1) Z − (W + Wᵀ) Z, one product."""
+        from ._pair_softmax_kernels import symmetrise
+
+        Z = passes.Z
+        W = self._scratch((Z.shape[0], Z.shape[0]), Z.dtype)
+        loss = 0.0
+        for tile in gen_batches(Z.shape[0], tile_rows):
+            passes.weights(W[tile], tile)
+            loss += passes.loss
+        symmetrise(W)
+        # (Zᵀ (W + Wᵀ))ᵀ = (W + Wᵀ) Z, in the order OpenBLAS runs fastest (see above).
+        V = (passes.all_row_sums + passes.column_sums)[:, None] * Z - (Z.T @ W).T
+        return loss, V
+
+    def _uses_whole_matrix(self, n_points):
+        holds_all = self.offset == 0 and self.n_rows == n_points
+        if self.whole_matrix is not None:
+            return bool(self.whole_matrix) and holds_all
+        matrix_bytes = n_points * n_points * self.X.itemsize
+        fits = rows_per_block(n_points * self.X.itemsize, n_points) >= n_points
+        return holds_all and fits and matrix_bytes <= WHOLE_MATRIX_BYTES
+
+    def _scratch(self, shape, dtype):
+        """A reused array of this shape (fresh pages of a large array cost as much as a pass)."""
+        if self._buffer is None or self._buffer.shape != shape or self._buffer.dtype != dtype:
+            self._buffer = np.empty(shape, dtype=dtype)
+        return self._buffer
 
     def _rows(self, tile):
         return slice(self.offset + tile.start, self.offset + tile.stop)
@@ -126,52 +217,59 @@ class PairSoftmax:
             return int(self.tile_rows)
         row_bytes = TILE_ARRAYS * n_points * self.X.itemsize
         # Tiles that stay in cache are faster than the largest that working_memory allows
-        # (benchmarks/nca_scale.py, n = 5,000: 1.8 s per evaluation with 15 MiB tiles,
-        # 2.5 s with 59 MiB, 6.8 s with all rows at once), so working_memory only caps them.
+        # (benchmarks/nca_scale.py), so working_memory only caps them.
         fast = max(MIN_TILE_ROWS, FAST_TILE_BYTES // row_bytes)
         return min(rows_per_block(row_bytes, self.n_rows), fast, max(self.n_rows, 1))
 
 
-def _tile_terms(Z, B, squared_norms, rows, row_loss, V):
-    """Add the tile ``rows``' part of V to V in place; return the tile's loss."""
-    Z_tile = Z[rows]
-    P = _softmax_tile(Z, Z_tile, squared_norms, rows)
-    S = P @ B
-    loss, U = row_loss(S, B[rows])
-    U = np.asarray(U, dtype=Z.dtype)
-    # w_ij = p_ij (⟨u_i, s_i⟩ − ⟨u_i, b_j⟩), built in the memory of the cross term.
-    W = U @ B.T
-    np.subtract(np.einsum("ij,ij->i", U, S)[:, None], W, out=W)
-    W *= P
-    del P
-    V[rows] += W.sum(axis=1)[:, None] * Z_tile - W @ Z
-    # (Z_Iᵀ W)ᵀ rather than Wᵀ Z_I: the same product, half the time in OpenBLAS (13 ms
-    # against 25 ms for a 256 × 1797 tile, k = 64), which reads W along its rows.
-    V += W.sum(axis=0)[:, None] * Z - (Z_tile.T @ W).T
-    return float(loss)
+class _TargetLayout:
+    """The targets B as the row passes read them: B, Bᵀ (contiguous) and [B | 1]."""
+
+    def __init__(self, B):
+        self.B, self.Bt = B, np.ascontiguousarray(B.T)
+        # [B | 1]: one product gives the tile's unnormalised mix and its row sums.
+        self.B_and_ones = np.hstack([B, np.ones((B.shape[0], 1), dtype=B.dtype)])
 
 
-def _softmax_tile(Z, Z_tile, squared_norms, rows):
-    """p_ij for the tile's rows i against all j (p_ii = 0), one |I| × n array."""
-    D = Z_tile @ Z.T
-    D *= -2.0
-    D += squared_norms[rows, None]
-    D += squared_norms[None, :]
-    np.maximum(D, 0.0, out=D)
-    diagonal = (np.arange(D.shape[0]), np.arange(rows.start, rows.stop))
-    D[diagonal] = np.inf
-    # Shift each row by its smallest distance: exp never overflows, the nearest gets 1.
-    D -= D.min(axis=1, keepdims=True)
-    # Arguments below log(tiny) underflow, and exp takes a slow path on them (4.8 ms
-    # instead of 0.3 ms for 442² values): stop just above the smallest normal number,
-    # whose weight against the nearest point's 1 is far below rounding anyway.
-    np.minimum(D, _EXP_ARGUMENT_FLOOR[D.dtype.type], out=D)
-    np.negative(D, out=D)
-    np.exp(D, out=D)
-    # p_ii = 0: the point itself is never its own neighbour.
-    D[diagonal] = 0.0
-    D /= D.sum(axis=1, keepdims=True)
-    return D
+class _RowPasses:
+    """The compiled passes that turn a tile of Z_I Zᵀ into the tile of w (in place).
+
+    After :meth:`weights` on the rows I: ``loss`` is Σ_{i∈I} f_i, ``row_sums`` the
+    row sums of W_I; ``column_sums`` accumulates the column sums of every tile so
+    far and ``all_row_sums`` their row sums by point (rows of tiles not given stay 0).
+    """
+
+    def __init__(self, Z, targets, row_loss):
+        self.Z, self.row_loss = Z, row_loss
+        self.B, self.Bt, self.B_and_ones = targets.B, targets.Bt, targets.B_and_ones
+        self.norms = np.einsum("ij,ij->i", Z, Z)
+        self.floor = Z.dtype.type(_EXP_ARGUMENT_FLOOR[Z.dtype.type])
+        self.column_sums = np.zeros(Z.shape[0], dtype=Z.dtype)
+        self.all_row_sums = np.zeros(Z.shape[0], dtype=Z.dtype)
+        self.loss, self.row_sums = 0.0, None
+
+    def weights(self, out, rows):
+        """W_I of the rows I (a slice) against all the points, written into ``out``."""
+        from . import _pair_softmax_kernels as kernels
+
+        Z, B = self.Z, self.B
+        np.matmul(Z[rows], Z.T, out=out)
+        kernels.shifted_exponents(out, self.norms[rows], self.norms, rows.start, self.floor)
+        # numpy's exp is vectorised; the compiled passes around it are not worth its work.
+        np.exp(out, out=out)
+        mix_and_sums = out @ self.B_and_ones
+        inverse_sums = 1.0 / mix_and_sums[:, -1]
+        S = mix_and_sums[:, :-1] * inverse_sums[:, None]
+        loss, U = self.row_loss(S, B[rows])
+        U = np.ascontiguousarray(U, dtype=Z.dtype)
+        self.row_sums = np.empty(out.shape[0], dtype=Z.dtype)
+        factor = np.empty(out.shape[1], dtype=Z.dtype)
+        kernels.pair_weights(
+            out, U, S, self.Bt, inverse_sums, factor, self.row_sums, self.column_sums
+        )
+        self.all_row_sums[rows] = self.row_sums
+        self.loss = float(loss)
+        return out
 
 
 def softmax_loss_and_grad(evaluator, n_components, n_features, dtype):

@@ -45,7 +45,12 @@ from ._dask import (
     shard_rows,
     shard_tuples,
 )
-from ._init import components_from_scatters, initial_components, resolve_components_init
+from ._init import (
+    components_from_scatters,
+    disparate_feature_scales,
+    initial_components,
+    resolve_components_init,
+)
 from ._validation import (
     TUPLE_NAMES,
     check_class_labels,
@@ -232,12 +237,40 @@ def initial_components_of(X, y, init, *, n_components, random_state, statistics)
         return initial_components(init, X, y, n_components=n_components, random_state=random_state)
     n_classes = int(np.max(y)) + 1
     name = resolve_components_init(init, n_components, X.shape[1], n_classes, X.shape[0])
+    k = check_n_components(n_components, X.shape[1])
+    auto = isinstance(init, str) and init == "auto"
+    scales = _disparate_scales_of_blocks(statistics, n_classes) if auto else None
+    if scales is not None:
+        counts, sums = statistics.class_sums(n_classes)
+        scatters = _standardised_scatters(statistics.centred_scatters, scales)
+        if name in ("pca", "lda"):
+            return components_from_scatters(name, k, counts, sums / scales, scatters) / scales
+        return np.eye(k, X.shape[1]) / scales
     if isinstance(name, str) and name in ("pca", "lda"):
         counts, sums = statistics.class_sums(n_classes)
-        k = check_n_components(n_components, X.shape[1])
         return components_from_scatters(name, k, counts, sums, statistics.centred_scatters)
     empty = np.empty((0, X.shape[1]), dtype=float_dtype(X))
     return initial_components(name, empty, n_components=n_components, random_state=random_state)
+
+
+def _disparate_scales_of_blocks(statistics, n_classes):
+    """:func:`mlearn._init.disparate_feature_scales` of the points, from block sums."""
+    counts, sums = statistics.class_sums(n_classes)
+    mean = sums.sum(axis=0) / counts.sum()
+    class_means = sums / np.maximum(counts, 1)[:, None]
+    total, _ = statistics.centred_scatters(mean, class_means)
+    return disparate_feature_scales(np.sqrt(np.maximum(np.diag(total), 0.0) / counts.sum()))
+
+
+def _standardised_scatters(centred_scatters, scales):
+    """``centred_scatters`` of the points divided by ``scales`` (means given in those units)."""
+
+    def of(mean, class_means):
+        total, within = centred_scatters(mean * scales, class_means * scales)
+        outer = np.outer(scales, scales)
+        return total / outer, within / outer
+
+    return of
 
 
 def row_blocks_of(X):

@@ -18,6 +18,9 @@ the situations in which a learned metric beats the Euclidean one:
   the informative ones the smallest. Any method that is not scale invariant suffers.
 - `make_concentric_circles`: classes on concentric rings, which no linear map separates; the
   test bed for kernel learners.
+- `make_regional_directions`: regions far apart, in each of which the classes differ along a
+  direction of their own and are noisy along the others, where no single global metric does
+  well; the test bed for one metric per region (`mlearn.MultiMetricLMNN`).
 - `make_classification_stream`: chunks of labelled points drawn one at a time from one fixed
   distribution (informative features among wide noise features, every feature on its own
   scale), for streams larger than memory and ``partial_fit``.
@@ -411,6 +414,72 @@ def make_concentric_circles(
     circle += rng.normal(scale=noise, size=circle.shape) if noise > 0 else 0.0
     extra = rng.normal(size=(n_samples, n_noise_features))
     return np.hstack([circle, extra]), y
+
+
+def make_regional_directions(
+    n_samples=600,
+    n_regions=3,
+    n_classes=2,
+    n_features=6,
+    *,
+    class_sep=3.0,
+    noise_scale=4.0,
+    region_sep=40.0,
+    random_state=None,
+):
+    """Regions far apart, each whose classes differ along its own direction only.
+
+    Region r (0 .. n_regions − 1) is centred at ``region_sep · r`` on the last feature. Inside
+    it, the classes are ``class_sep`` apart along feature r (within-class standard deviation
+    0.5), and every other feature but the last is Gaussian noise of
+    standard deviation ``noise_scale``; the last feature has unit noise. Feature r is thus
+    the signal in region r and noise in every other region, so a global metric that keeps it
+    for region r lets it blur region r' (and shrinking it loses region r), while one metric
+    per region can keep its own direction and drop the others.
+
+    Parameters
+    ----------
+    n_samples : int, default=600
+    n_regions : int, default=3
+        At most n_features − 1.
+    n_classes : int, default=2
+    n_features : int, default=6
+    class_sep : float, default=3.0
+        Distance between consecutive class centres along a region's direction.
+    noise_scale : float, default=4.0
+        Standard deviation of the features that carry no signal in a region.
+    region_sep : float, default=40.0
+        Distance between consecutive region centres (along the last feature).
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Balanced class labels 0 .. n_classes − 1, independent of the region.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mlearn.datasets import make_regional_directions
+    >>> X, y = make_regional_directions(n_samples=100, random_state=0)
+    >>> X.shape, np.bincount(y).tolist()
+    ((100, 6), [50, 50])
+    """
+    _check_counts(
+        n_samples=(n_samples, n_classes * n_regions),
+        n_regions=(n_regions, 1),
+        n_classes=(n_classes, 2),
+        n_features=(n_features, n_regions + 1),
+    )
+    rng = check_random_state(random_state)
+    y = _balanced_labels(n_samples, n_classes, rng)
+    region = rng.permutation(np.arange(n_samples) % n_regions)
+    X = rng.normal(scale=noise_scale, size=(n_samples, n_features))
+    signal = class_sep * (y - (n_classes - 1) / 2.0) + rng.normal(scale=0.5, size=n_samples)
+    X[np.arange(n_samples), region] = signal
+    X[:, -1] = region_sep * region + rng.normal(size=n_samples)
+    return X, y
 
 
 # --- streams --------------------------------------------------------------------------

@@ -225,11 +225,26 @@ NAMES_THE_CONDITION = (
 )
 
 
+def point_method_names(estimator):
+    """The methods that map points X to an array: ``transform`` for a learner with an
+    embedding; for one with a metric per cluster and no embedding (``MultiMetricLMNN``),
+    its distances to the training points and its kNN predictions."""
+    if hasattr(estimator, "transform"):
+        return ["transform"]
+    return [name for name in ("pairwise_distances", "predict") if hasattr(estimator, name)]
+
+
 def check_learned_metric(estimator, X, y):
-    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric."""
-    embedded = estimator.transform(X)
-    assert embedded.dtype == X.dtype, f"transform gives {embedded.dtype} for {X.dtype} input"
-    assert np.all(np.isfinite(embedded))
+    """Finite outputs in X's dtype; for a Mahalanobis learner, a finite PSD metric (one per
+    cluster for a learner of several)."""
+    for name in point_method_names(estimator):
+        out = getattr(estimator, name)(X)
+        if name != "predict":
+            assert out.dtype == X.dtype, f"{name} gives {out.dtype} for {X.dtype} input"
+        assert np.all(np.isfinite(out))
+    if hasattr(estimator, "get_mahalanobis_matrices"):
+        assert estimator.components_.dtype == X.dtype
+        assert all(is_psd(M) for M in estimator.get_mahalanobis_matrices())
     if isinstance(estimator, MahalanobisMixin):
         L = estimator.components_
         assert L.dtype == X.dtype, f"components_ are {L.dtype} for {X.dtype} input"

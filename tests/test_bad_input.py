@@ -32,6 +32,7 @@ from ._estimators import (
     fitted,
     labelled_points,
     make,
+    point_method_names,
     supervision,
 )
 
@@ -94,7 +95,7 @@ def _entry_points(estimator, X=None, y=None, *, indices=False):
     """
     if X is None:
         X, y = labelled_points(seed=1)
-    calls = [("transform", (X,))]
+    calls = [(name, (X,)) for name in point_method_names(estimator)]
     if hasattr(estimator, "pair_distance"):
         pairs = np.arange(20).reshape(10, 2) % X.shape[0]
         calls.append(("pair_distance", (pairs if indices else X[pairs],)))
@@ -377,7 +378,7 @@ def test_methods_before_fit_raise_not_fitted(cls):
     for _name, method, method_args in _entry_points(make(cls)):
         with pytest.raises(NotFittedError):
             method(*method_args)
-    for name in ("get_mahalanobis_matrix", "get_metric"):
+    for name in ("get_mahalanobis_matrix", "get_metric", "get_mahalanobis_matrices"):
         if hasattr(estimator, name):
             with pytest.raises(NotFittedError):
                 getattr(estimator, name)()

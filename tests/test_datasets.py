@@ -21,9 +21,15 @@ from mlearn.datasets import (
     make_badly_scaled,
     make_concentric_circles,
     make_informative_noise,
+    make_regional_directions,
 )
 
-GENERATORS = [make_informative_noise, make_badly_scaled, make_concentric_circles]
+GENERATORS = [
+    make_informative_noise,
+    make_badly_scaled,
+    make_concentric_circles,
+    make_regional_directions,
+]
 
 
 def _knn_accuracy(X, y):
@@ -202,8 +208,23 @@ def test_concentric_circles_put_class_k_on_radius_k_plus_one():
         (make_badly_scaled, {"n_features": 1}, "n_features must be an integer >= 2"),
         (make_concentric_circles, {"noise": -0.1}, "noise must be >= 0"),
         (make_concentric_circles, {"n_samples": 2}, "n_samples must be an integer >= 3"),
+        (make_regional_directions, {"n_features": 3}, "n_features must be an integer >= 4"),
+        (make_regional_directions, {"n_regions": 0}, "n_regions must be an integer >= 1"),
     ],
 )
 def test_generators_reject_bad_parameters_with_a_named_message(make, kwargs, message):
     with pytest.raises(ValueError, match=message):
         make(**kwargs)
+
+
+def test_regional_directions_carry_each_regions_signal_on_its_own_feature():
+    X, y = make_regional_directions(n_samples=900, random_state=0)
+    region = np.round(X[:, -1] / 40.0).astype(int)
+    assert X.shape == (900, 6) and np.bincount(region).tolist() == [300, 300, 300]
+    for r in range(3):
+        inside = region == r
+        # Feature r alone tells the classes apart in region r, and is noise elsewhere.
+        assert _knn_accuracy(X[inside][:, [r]], y[inside]) > 0.95
+        others = np.flatnonzero(~inside)
+        assert _knn_accuracy(X[others][:, [r]], y[others]) < 0.6
+        np.testing.assert_allclose(X[others, r].std(), 4.0, rtol=0.1)

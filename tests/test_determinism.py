@@ -17,6 +17,7 @@ from ._estimators import (
     fitted,
     labelled_points,
     make,
+    point_method_names,
     supervision,
 )
 
@@ -50,7 +51,7 @@ def test_same_random_state_gives_bit_identical_fitted_attributes(cls):
 
 
 def _calls(estimator, X, y):
-    calls = [("transform", (X,))]
+    calls = [(name, (X,)) for name in point_method_names(estimator)]
     if hasattr(estimator, "pair_distance"):
         calls.append(("pair_distance", (X[np.arange(40).reshape(20, 2)],)))
     if supervision(estimator) in TUPLE_SIZES:

@@ -163,3 +163,28 @@ def test_every_learner_that_draws_anything_takes_random_state():
     # Covariance, LFDA and RCA are closed-form and draw nothing.
     for name in set(mlearn.__all__) - {"Covariance", "LFDA", "RCA"}:
         assert "random_state" in inspect.signature(getattr(mlearn, name)).parameters, name
+
+
+def test_inventories_written_offline_are_read_by_sphinx_with_every_api_page(tmp_path):
+    from sphinx.util.inventory import InventoryFile
+
+    sys.path.insert(0, str(DOCS))
+    try:
+        inventories = importlib.import_module("inventories")
+    finally:
+        sys.path.remove(str(DOCS))
+    inventories.write_inventories(tmp_path)
+    mapping = inventories.intersphinx_mapping_for(tmp_path)
+    assert {"sklearn", "numpy", "scipy"} <= set(mapping)
+    site, path = mapping["sklearn"]
+    with open(path, "rb") as stream:
+        inventory = InventoryFile.load(stream, site, lambda a, b: f"{a}/{b}")
+    entry = inventory["py:class"]["sklearn.decomposition.KernelPCA"]
+    assert entry[2] == (
+        "https://scikit-learn.org/stable/modules/generated/"
+        "sklearn.decomposition.KernelPCA.html#sklearn.decomposition.KernelPCA"
+    )
+    assert "sklearn.covariance.graphical_lasso" in inventory["py:function"]
+    assert inventory["py:module"]["sklearn.neighbors"][2].endswith("api/sklearn.neighbors.html")
+    # Only what each module exports: nothing imported into a module is listed under it.
+    assert "sklearn.neighbors.np" not in inventory.get("py:function", {})

@@ -138,3 +138,64 @@ def test_metric_names_have_one_meaning():
         initial_metric(np.eye(2), 3, name="prior")
     with pytest.raises(ValueError, match="init is not positive semidefinite"):
         initial_metric(-np.eye(3), 3)
+
+
+def test_disparate_scales_are_detected_from_the_spread_of_standard_deviations():
+    from mlearn._init import DISPARATE_SCALE_RATIO, disparate_feature_scales
+
+    assert disparate_feature_scales(np.array([1.0, 2.0, 3.0, 0.0])) is None
+    std = np.array([1.0, 1.0, 1.0, 1.01 * DISPARATE_SCALE_RATIO, 0.0])
+    np.testing.assert_array_equal(disparate_feature_scales(std), [1, 1, 1, std[3], 1])
+    assert disparate_feature_scales(np.array([1.0, 1.0, 0.99 * DISPARATE_SCALE_RATIO])) is None
+    assert disparate_feature_scales(np.zeros(3)) is None
+
+
+@pytest.mark.parametrize("n_components", [None, 2, 5])
+def test_auto_start_on_features_in_different_units_is_the_start_of_the_standardised_ones(
+    n_components,
+):
+    X, y = _wine()  # proline's spread is 388 times the median feature's
+    std = X.std(axis=0)
+    L = initial_components("auto", X, y, n_components=n_components)
+    name = resolve_components_init("auto", n_components, 13, n_classes=3, n_samples=178)
+    on_standardised = initial_components(name, X / std, y, n_components=n_components)
+    np.testing.assert_allclose(L, on_standardised / std, rtol=1e-12, atol=1e-15)
+    # An explicit name is taken as given, on the raw features.
+    np.testing.assert_array_equal(
+        initial_components(name, X, y, n_components=n_components),
+        initial_components(name, X, y, n_components=n_components),
+    )
+    if n_components is None:
+        np.testing.assert_allclose(L, np.diag(1 / std), rtol=1e-12)
+
+
+def test_auto_start_of_features_in_shared_units_is_unchanged():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    np.testing.assert_array_equal(initial_components("auto", X, y), np.eye(4))
+    np.testing.assert_allclose(
+        initial_components("auto", X, y, n_components=2),
+        initial_components("lda", X, y, n_components=2),
+    )
+
+
+def test_auto_start_recovers_badly_scaled_features_where_the_identity_does_not():
+    from sklearn.model_selection import train_test_split
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from mlearn import LMNN, NCA
+    from mlearn.datasets import make_badly_scaled
+
+    X, y = make_badly_scaled(n_samples=300, random_state=1)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+    def held_out(learner):
+        learner.fit(Xtr, ytr)
+        knn = KNeighborsClassifier(3).fit(learner.transform(Xtr), ytr)
+        return knn.score(learner.transform(Xte), yte)
+
+    for Learner in (LMNN, NCA):
+        auto, identity = held_out(Learner()), held_out(Learner(init="identity"))
+        assert auto >= identity + 0.3, (Learner.__name__, auto, identity)
+        assert auto >= 0.9, (Learner.__name__, auto)

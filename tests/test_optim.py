@@ -5,6 +5,7 @@ from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
 from mlearn._optim import (
+    ProgressTable,
     minimize_lbfgs,
     prox_nuclear_psd,
     proximal_gradient,
@@ -53,12 +54,35 @@ def test_lbfgs_warns_and_reports_at_max_iter():
     assert result.n_iter == 2
 
 
-def test_lbfgs_verbose_prints_one_row_per_iteration(capsys):
+def test_lbfgs_verbose_prints_the_rule_a_row_per_iteration_and_how_it_ended(capsys):
     _, _, loss_and_grad = _least_squares()
-    result = minimize_lbfgs(loss_and_grad, np.zeros(6), verbose=1, name="Demo", tol=1e-10)
+    result = minimize_lbfgs(loss_and_grad, np.zeros(6), verbose=2, name="Demo", tol=1e-10)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("[Demo]") and "objective" in lines[0]
-    assert len(lines) == result.n_iter + 1
+    assert lines[0] == "[Demo] stops when max |gradient| <= tol=1e-10, or at max_iter=100"
+    assert "objective" in lines[1] and "max |gradient|" in lines[1]
+    rows = lines[2:-1]
+    assert [int(r.split()[1]) for r in rows] == list(range(1, result.n_iter + 1))
+    # The gradient column is that of the iterate: the final one is the returned point's.
+    final_gradient = np.abs(loss_and_grad(result.x)[1]).max()
+    assert float(rows[-1].split()[3]) == pytest.approx(final_gradient, rel=1e-5, abs=1e-12)
+    assert lines[-1].startswith(f"[Demo] converged after {result.n_iter} iterations")
+
+
+def test_progress_rows_thin_out_geometrically_at_verbose_1_and_the_last_row_is_kept(capsys):
+    table = ProgressTable("T", 1, ("value",), rule="stops when value <= 0")
+    for i in range(1, 2501):
+        table.row(i, 1.0 / i)
+    table.finish(2500, converged=False)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "[T] stops when value <= 0"
+    shown = [int(line.split()[1]) for line in lines[2:-1]]
+    expected = [*range(1, 11), *range(20, 101, 10), *range(200, 1001, 100), 2000, 2500]
+    assert shown == expected
+    assert lines[-1].startswith("[T] stopped at max_iter after 2500 iterations")
+    table = ProgressTable("T", 2, ("value",))
+    for i in range(1, 31):
+        table.row(i, 1.0)
+    assert len(capsys.readouterr().out.strip().splitlines()) == 31
 
 
 def _solve_lasso(loss_and_grad, d, lam, **options):
@@ -106,8 +130,8 @@ def test_projected_gradient_solves_least_squares_on_the_psd_cone():
 
 def test_proximal_gradient_objective_never_increases(capsys):
     _, _, loss_and_grad = _least_squares(seed=4, n=20, d=15)
-    _solve_lasso(loss_and_grad, 15, 0.5, max_iter=300, tol=1e-14, verbose=1, name="lasso")
-    rows = capsys.readouterr().out.strip().splitlines()[1:]
+    _solve_lasso(loss_and_grad, 15, 0.5, max_iter=300, tol=1e-14, verbose=2, name="lasso")
+    rows = capsys.readouterr().out.strip().splitlines()[2:-1]
     objectives = np.array([float(r.split()[2]) for r in rows])
     assert len(objectives) > 5
     assert np.all(np.diff(objectives) <= 1e-9 * np.abs(objectives[:-1]))

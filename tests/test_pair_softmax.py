@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn import config_context
 
 from mlearn._pair_softmax import PairSoftmax, softmax_loss_and_grad
 from mlearn.mlkr._objective import squared_error_row_loss
@@ -42,14 +43,31 @@ def _brute_force(X, B, kind, L):
 
 @pytest.mark.parametrize("kind", ["nca", "mlkr"])
 @pytest.mark.parametrize("tile_rows", [1, 7, 16, 40, None])
-def test_tiled_objective_equals_brute_force(kind, tile_rows):
+@pytest.mark.parametrize("whole_matrix", [False, True])
+def test_tiled_objective_equals_brute_force(kind, tile_rows, whole_matrix):
     X, B, row_loss, L = _problem(kind)
-    evaluator = PairSoftmax(0, X, B, row_loss=row_loss, tile_rows=tile_rows)
-    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, X.dtype)(L.ravel())
+    evaluator = PairSoftmax(
+        0, X, B, row_loss=row_loss, tile_rows=tile_rows, whole_matrix=whole_matrix
+    )
+    loss_and_grad = softmax_loss_and_grad(evaluator, *L.shape, X.dtype)
+    # A first call at another L: the second must not read anything the first left behind.
+    loss_and_grad(2 * L.ravel())
+    loss, gradient = loss_and_grad(L.ravel())
     expected_loss, expected_gradient = _brute_force(X, B, kind, L)
     np.testing.assert_allclose(loss, expected_loss, rtol=1e-10)
     scale = np.abs(expected_gradient).max()
     np.testing.assert_allclose(gradient.reshape(L.shape), expected_gradient, atol=1e-10 * scale)
+
+
+def test_the_whole_matrix_is_kept_only_when_the_evaluator_holds_every_point():
+    X, B, row_loss, _ = _problem("nca", n=30)
+    assert PairSoftmax(0, X, B, row_loss=row_loss)._uses_whole_matrix(30)
+    assert not PairSoftmax(0, X, B, row_loss=row_loss, whole_matrix=False)._uses_whole_matrix(30)
+    # A block of rows (a shard) walks tiles even when asked for the whole matrix.
+    block = PairSoftmax(10, X[10:], B[10:], row_loss=row_loss, whole_matrix=True)
+    assert not block._uses_whole_matrix(30)
+    with config_context(working_memory=0.001):  # MiB: 30 rows of 30 float64 do not fit
+        assert not PairSoftmax(0, X, B, row_loss=row_loss)._uses_whole_matrix(30)
 
 
 @pytest.mark.parametrize("kind", ["nca", "mlkr"])

@@ -145,7 +145,8 @@ def alternate(loss, M, *, penalty, alpha_metric, alpha_weights, max_iter, tol, v
     args = (penalty, alpha_metric, alpha_weights)
     M, w, _ = balance_scale(M, np.ones(M.shape[0]), *args)
     objective = farm_objective(loss, M, w, *args)
-    table = ProgressTable(name, verbose, ("objective", "weights kept"))
+    rule = f"stops when the objective's relative decrease < tol={tol:g}, or at max_iter={max_iter}"
+    table = ProgressTable(name, verbose, ("objective", "weights kept", "decrease"), rule=rule)
     step_metric = step_weights = 1.0
     for iteration in range(1, max_iter + 1):
         result = update_metric(loss, M, w, penalty, alpha_metric, step=step_metric)
@@ -156,10 +157,12 @@ def alternate(loss, M, *, penalty, alpha_metric, alpha_weights, max_iter, tol, v
         # The block Lipschitz constants scale as c⁴ (M) and c⁻⁴ (w).
         step_metric, step_weights = step_metric / c**4, step_weights * c**4
         new_objective = farm_objective(loss, M, w, *args)
-        table.row(iteration, new_objective, np.count_nonzero(w))
         decrease = (objective - new_objective) / max(abs(objective), 1e-300)
+        table.row(iteration, new_objective, np.count_nonzero(w), decrease)
         objective = new_objective
         if decrease < tol:
+            table.finish(iteration, True)
             return M, w, objective, iteration
+    table.finish(max_iter, False)
     warn_not_converged(name, max_iter)
     return M, w, objective, max_iter

@@ -69,7 +69,11 @@ def _itml_solve(
     # Imported here, not at the top, so that `import mlearn` does not import numba.
     from ._bregman import logdet_projection_sweep as sweep
 
-    table = ProgressTable(name, verbose, ("lambda change", "visited"))
+    rule = (
+        f"stops when a full sweep changes the dual variables by <= tol={tol:g} relative, "
+        f"or at max_iter={max_iter} sweeps"
+    )
+    table = ProgressTable(name, verbose, ("lambda change", "visited"), rule=rule)
     everything = np.arange(first.shape[0], dtype=np.intp)
     visit, since_full = everything, 0
     converged, n_iter = False, 0
@@ -88,6 +92,7 @@ def _itml_solve(
             visit = everything
         elif full:
             visit = np.flatnonzero(dual > 0).astype(np.intp)
+    table.finish(n_iter, converged)
     if not converged:
         # Every sweep increases the dual objective: the last iterate is the best one.
         warn_not_converged(name, max_iter)

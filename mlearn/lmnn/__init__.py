@@ -78,6 +78,14 @@ pairs per block, objectives and gradients summed on the driver in block
 order). Only L, the partial gradients, the class labels and a few numbers per
 block travel; the rows never reach the driver.
 
+Multiple metrics (:class:`MultiMetricLMNN`, the paper's §5). The training
+points are split into clusters (k-means, or the classes), cluster c gets its
+own map L_c, and every distance to a point x_j is measured with the map of
+x_j's cluster, D_ij = ‖L_g(j)(x_i − x_j)‖², in the same objective ε; the maps
+are learned jointly by the same solver, each pair's gradient going to the map
+that measures it (:mod:`mlearn.lmnn._multimetric`). With one cluster it is
+LMNN.
+
 References
 ----------
 K. Q. Weinberger and L. K. Saul, "Distance Metric Learning for Large Margin
@@ -85,5 +93,6 @@ Nearest Neighbor Classification", JMLR 10:207–244, 2009 (NIPS 2005).
 """
 
 from ._lmnn import LMNN
+from ._multimetric import MultiMetricLMNN
 
-__all__ = ["LMNN"]
+__all__ = ["LMNN", "MultiMetricLMNN"]

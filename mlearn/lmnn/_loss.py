@@ -33,11 +33,43 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     grad : ndarray of shape (n_components, n_features), X's dtype
     """
     # Imported here: the kernels import numba, which ``import mlearn`` does not.
-    from ._kernels import push_weights, squared_distances, weighted_differences
+    from ._kernels import squared_distances, weighted_differences
 
     Z = np.ascontiguousarray(X @ L.T)
     dist = np.empty(pairs.first.shape[0], dtype=Z.dtype)
     squared_distances(Z, pairs.first, pairs.second, dist)
+    loss, weights = loss_and_pair_weights(dist, pairs, push_weight, hinge)
+    lap_z = np.zeros_like(Z)
+    weighted_differences(Z, pairs.first, pairs.second, weights, lap_z)
+    grad = 2 * lap_z.T @ X
+    return loss, grad
+
+
+def loss_and_pair_weights(dist, pairs, push_weight, hinge="hinge"):
+    """ε from the squared distances of the pairs, and each pair's weight w = ∂ε/∂D.
+
+    The objective depends on L only through the distances D of the active pairs
+    (target pairs first, then impostor pairs, as :class:`ActivePairs` orders
+    them), however each distance is measured: with one metric (LMNN) or with the
+    metric of the pair's second point (:mod:`mlearn.lmnn._multimetric`).
+
+    Parameters
+    ----------
+    dist : ndarray of shape (n_pairs,)
+        D of every pair of ``pairs``, in its order.
+    pairs : ActivePairs
+    push_weight : float
+        μ.
+    hinge : {'hinge', 'squared_hinge'}
+
+    Returns
+    -------
+    loss : float
+    weights : ndarray of shape (n_pairs,), dist's dtype
+    """
+    # Imported here: the kernels import numba, which ``import mlearn`` does not.
+    from ._kernels import push_weights
+
     n, k = pairs.targets.shape
     d_target = dist[: n * k].reshape(n, k)
     weights = np.zeros_like(dist)
@@ -55,8 +87,5 @@ def lmnn_loss_and_grad(L, X, pairs, push_weight, hinge="hinge"):
     pull_loss = np.sum(d_target[pairs.valid], dtype=np.float64)
     weights *= push_weight
     target_w += (1 - push_weight) * pairs.valid
-    lap_z = np.zeros_like(Z)
-    weighted_differences(Z, pairs.first, pairs.second, weights, lap_z)
-    grad = 2 * lap_z.T @ X
     loss = (1 - push_weight) * pull_loss + push_weight * push_loss
-    return float(loss), grad
+    return float(loss), weights

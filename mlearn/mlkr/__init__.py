@@ -23,7 +23,9 @@ The softmax p is NCA's, read through other targets: the shared core
 s_i = ŷ_i, f_i = (s_i − y_i)² and u_i = 2 (s_i − y_i), so that
 w_ij = 2 p_ij (ŷ_i − y_i)(ŷ_i − y_j), and assembles the gradient as 2 Vᵀ X with
 V of shape n × n_components: no n × n × d tensor, and no n × n matrix beyond one
-tile of rows (sized by scikit-learn's ``working_memory``).
+tile of rows (sized by scikit-learn's ``working_memory``), except below 64 MiB,
+where the whole matrix is kept so that the gradient takes one n × n × k product
+fewer.
 """
 
 from ._mlkr import MLKR

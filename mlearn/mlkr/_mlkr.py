@@ -26,7 +26,8 @@ class MLKR(MahalanobisMixin, BaseEstimator):
     kernel regression, ŷ_i = Σ_{j≠i} p_ij y_j, and MLKR minimises the
     leave-one-out error Σ_i (ŷ_i − y_i)² by L-BFGS on the fused loss and
     gradient (see :mod:`mlearn.mlkr`). The kernel over all pairs is
-    evaluated in row tiles, so memory grows as n × tile rows, not n².
+    evaluated in row tiles, so memory grows as n × tile rows (with the whole
+    n × n matrix kept where it takes at most 64 MiB), not n².
 
     Parameters
     ----------

@@ -45,7 +45,10 @@ def fit_diagonal(pairs, d, M0, max_iter, tol, verbose, name):
     if pairs.dissimilar_distance_sum(w)[1] == 0:
         w = np.ones_like(s)
     w *= 0.5 / (s @ w)  # the optimal scale of the initial direction
-    table = ProgressTable(name, verbose, ("F(w)", "decrement"))
+    rule = (
+        f"stops when the Newton decrement <= tol={tol:g} * max(1, |F|), or at max_iter={max_iter}"
+    )
+    table = ProgressTable(name, verbose, ("F(w)", "decrement"), rule=rule)
     converged, n_iter = False, 0
     for n_iter in range(1, max_iter + 1):
         F, grad, hess = combine_diagonal(s, w, *pairs.dissimilar_terms(w))
@@ -55,6 +58,7 @@ def fit_diagonal(pairs, d, M0, max_iter, tol, verbose, name):
             converged = True
             break
         w = armijo_projected(s, pairs, w, F, grad, step)
+    table.finish(n_iter, converged)
     if not converged:
         warn_not_converged(name, max_iter)
     return np.diag(w), n_iter

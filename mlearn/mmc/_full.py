@@ -67,6 +67,7 @@ def fit_full(pairs, d, M0, max_iter, tol, verbose, name):
         step=1.0 / max(float(np.linalg.norm(G0)), np.finfo(np.float64).tiny),
         max_iter=max_iter,
         stop=gap_within_tol,
+        stop_rule=f"stops when the Frank-Wolfe gap <= tol={tol:g} times the objective",
         verbose=verbose,
         name=name,
     )

@@ -28,7 +28,9 @@ one-hot class of point i, s_i = Σ_j p_ij b_j (the class probabilities of i's
 soft neighbourhood), f_i = −⟨s_i, b_i⟩ = −p_i and u_i = −b_i, and assembles the
 gradient as 2 Vᵀ X with V of shape n × n_components — never an n × n × d
 tensor, and no n × n matrix beyond one tile of rows (sized by scikit-learn's
-``working_memory``). The docs page "NCA" gives the cost of the tile size.
+``working_memory``), except below 64 MiB, where the whole matrix is kept so that
+the gradient takes one n × n × k product fewer. The docs page "NCA" gives the
+cost of the tile size.
 """
 
 from ._nca import NCA

@@ -24,7 +24,8 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     p_ij = softmax_j(−‖L(x_i − x_j)‖²) over j ≠ i and p_i the probability mass
     of i's own class, it minimises −Σ_i p_i by L-BFGS on the fused loss and
     gradient (see :mod:`mlearn.nca`). The softmax over all pairs is evaluated
-    in row tiles, so memory grows as n × tile rows, not n².
+    in row tiles, so memory grows as n × tile rows (with the whole n × n
+    matrix kept where it takes at most 64 MiB), not n².
 
     Parameters
     ----------

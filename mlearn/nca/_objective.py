@@ -22,9 +22,14 @@ class ClassPairSoftmax(PairSoftmax):
     """The pair softmax of query rows whose targets are one-hot classes, with the class
     statistics that a 'pca' or 'lda' start needs when the rows are on a cluster."""
 
-    def __init__(self, offset, X, targets, *, tile_rows=None):
+    def __init__(self, offset, X, targets, *, tile_rows=None, whole_matrix=None):
         super().__init__(
-            offset, X, targets, row_loss=misclassification_row_loss, tile_rows=tile_rows
+            offset,
+            X,
+            targets,
+            row_loss=misclassification_row_loss,
+            tile_rows=tile_rows,
+            whole_matrix=whole_matrix,
         )
 
     @across_shards("sum")

@@ -79,7 +79,13 @@ def dual_averaging(terms, basis, settings, random_state):
     n_basis, n_triplets = basis.shape[0], terms.n_triplets
     w, gradient_sum, gradient_norm = np.zeros(n_basis), np.zeros(n_basis), np.zeros(n_basis)
     best_w, best = w.copy(), np.inf
-    table = ProgressTable(s["name"], s["verbose"], ("objective", "active triplets"))
+    rule = (
+        f"runs max_iter={s['max_iter']} steps"
+        if s["tol"] is None
+        else f"stops when the best objective improves by <= tol={s['tol']:g} relative over "
+        f"{PATIENCE} checks, or at max_iter={s['max_iter']} steps"
+    )
+    table = ProgressTable(s["name"], s["verbose"], ("objective", "active triplets"), rule=rule)
     # Steps per block of margins drawn at once: n_unique × n_basis floats in memory.
     per_block = rows_per_block(8 * n_basis * s["batch_size"], s["output_iter"])
     step, best_before = 0, []
@@ -99,7 +105,9 @@ def dual_averaging(terms, basis, settings, random_state):
         if s["tol"] is not None and len(best_before) > PATIENCE:
             # The best objective PATIENCE evaluations ago, against the best now.
             if best_before[-PATIENCE] - best <= s["tol"] * best:
+                table.finish(step, True)
                 return best_w, best, step, True
+    table.finish(step, s["tol"] is None)
     if s["tol"] is not None:
         warn_not_converged(s["name"], s["max_iter"])
     return best_w, best, step, s["tol"] is None

@@ -158,7 +158,8 @@ def solve_diagonal_qp(Z, Q, C, max_iter, tol, verbose, name):
         # Z = 0: no weights tell any triplet's two distances apart, so w = 0 is
         # optimal with every slack 1 (and the interior point would have no scale).
         return np.zeros(m), C * n_triplets, 0
-    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
+    rule = f"stops when the relative duality gap <= tol={tol:g}, or at max_iter={max_iter}"
+    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"), rule=rule)
     Qm = np.eye(m) if Q is None else Q
 
     def solve(rows, max_iter, first_row):

@@ -28,7 +28,8 @@ def full_dual(alpha, terms):
 
 def solve_full(terms, C, max_iter, tol, verbose, name):
     """The full form, on a working set of the triplets; returns (M, primal, n_iter)."""
-    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"))
+    rule = f"stops when the relative duality gap <= tol={tol:g}, or at max_iter={max_iter}"
+    table = ProgressTable(name, verbose, ("primal", "dual", "relative gap"), rule=rule)
     n_triplets, d = terms.n_triplets, terms.n_features
 
     def solve(rows, max_iter, first_row):

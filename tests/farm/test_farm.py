@@ -59,9 +59,9 @@ def test_max_iter_warns_and_keeps_the_last_iterate():
 
 def test_verbose_prints_one_row_per_iteration(capsys):
     X, y = informative_and_noise(n=90, n_noise=4)
-    farm = FARMSupervised(verbose=1).fit(X, y)
+    farm = FARMSupervised(verbose=2).fit(X, y)
     rows = [line for line in capsys.readouterr().out.splitlines() if "[FARMSupervised]" in line]
-    assert len(rows) == farm.n_iter_ + 1
+    assert len(rows) == farm.n_iter_ + 3  # the rule, the header, the rows, how it ended
 
 
 def test_init_options_and_bad_init_shape():

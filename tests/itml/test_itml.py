@@ -175,7 +175,8 @@ def test_verbose_prints_a_row_per_sweep(capsys):
     X, y = noisy_classes(n=60, n_noise=1)
     ITMLSupervised(max_iter=3, tol=0.0, verbose=1, random_state=0).fit(X, y)
     rows = [line for line in capsys.readouterr().out.splitlines() if "[ITMLSupervised]" in line]
-    assert len(rows) == 4  # header and three sweeps
+    assert len(rows) == 6  # the rule, the header, three sweeps and how it ended
+    assert rows[-1].startswith("[ITMLSupervised] stopped at max_iter after 3 iterations")
 
 
 @pytest.mark.parametrize("scale", [False, True], ids=["raw", "minmax"])

@@ -26,8 +26,8 @@ def test_shrinking_reaches_the_same_optimum_as_full_sweeps():
 def test_stops_at_the_first_full_sweep_whose_dual_change_is_within_tol(capsys):
     X, pairs, signs = small_problem(9, d=4, n_pairs=40)
     args = (X, pairs, signs, np.eye(4), (1.0, 6.0), 1.0)
-    *_, n_iter = _itml_solve(*args, max_iter=100_000, tol=1e-6, shrink=False, verbose=1)
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    *_, n_iter = _itml_solve(*args, max_iter=100_000, tol=1e-6, shrink=False, verbose=2)
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[2:-1]]
     changes = [float(row[2]) for row in rows]
     assert len(changes) == n_iter > 2
     assert changes[-1] <= 1e-6 < min(changes[:-1])

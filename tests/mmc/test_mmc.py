@@ -122,8 +122,9 @@ def test_verbose_prints_a_decreasing_objective_up_to_n_iter(capsys, diagonal):
     X, pairs, y = random_pairs(16)
     mmc = MMC(diagonal=diagonal, preprocessor=X, verbose=1).fit(pairs, y)
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("[MMC]")
-    rows = np.array([line.split()[1:3] for line in out[1:]], dtype=float)
+    assert out[0].startswith("[MMC] stops when")
+    assert out[-1].startswith(f"[MMC] converged after {mmc.n_iter_} iterations")
+    rows = np.array([line.split()[1:3] for line in out[2:-1]], dtype=float)
     assert len(rows) >= 2
     assert rows[-1, 0] == mmc.n_iter_
     assert np.all(np.diff(rows[:, 1]) <= 1e-12)

@@ -93,5 +93,7 @@ def test_verbose_prints_an_iteration_table(wine, capsys):
     with pytest.warns(ConvergenceWarning):
         NCA(n_components=2, max_iter=3, verbose=1).fit(X_train, y_train)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:3] == ["[NCA]", "iter", "objective"]
-    assert len(lines) == 4
+    assert lines[0].startswith("[NCA] stops when max |gradient| <= tol=")
+    assert lines[1].split()[:3] == ["[NCA]", "iter", "objective"]
+    assert len(lines) == 6  # the rule, the header, three rows and how it ended
+    assert lines[-1].startswith("[NCA] stopped at max_iter after 3 iterations")

@@ -90,10 +90,11 @@ def test_n_components_keeps_the_leading_directions():
 
 def test_verbose_prints_the_gap_per_iteration(capsys):
     X, triplets = triplet_problem(seed=14)
-    model = TripletSVM(verbose=1, preprocessor=X).fit(triplets)
+    model = TripletSVM(verbose=2, preprocessor=X).fit(triplets)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert "relative gap" in lines[0]
-    assert len(lines) == model.n_iter_ + 1
+    assert "stops when the relative duality gap <=" in lines[0]
+    assert "relative gap" in lines[1]
+    assert len(lines) == model.n_iter_ + 2
 
 
 @pytest.mark.parametrize("diagonal", [True, False], ids=["diagonal", "full"])

@@ -1,0 +1,99 @@
+"""Compiled row passes of the pair-softmax core (:mod:`mlearn._pair_softmax`).
+
+A tile of rows I against all n points goes through two compiled passes that
+each read a row of the tile once while it is in cache, where numpy needed a
+dozen passes over the whole tile: distances and their shift
+(:func:`shifted_exponents`), and the pair weights w_ij, normalised, with their
+row and column sums (:func:`pair_weights`). Between them run numpy's exponential,
+which is vectorised (numba's calls the scalar libm one, ten times slower), and
+the targets' mix s_i, a product with B. :func:`symmetrise` turns W into W + Wᵀ
+in place, in cache-sized blocks.
+
+The targets are read as Bᵀ, so that every inner loop runs along a contiguous row
+(one pass over the row per target column that u_i does not zero, while the row
+is in cache): a gather of u_i at each column's class, the obvious form for
+NCA's one-hot targets, does not vectorise.
+"""
+
+import numpy as np
+
+from ._jit import jit
+
+# Rows and columns of the square blocks that symmetrise swaps: two 64 × 64 float64
+# blocks stay in L1.
+_SYMMETRISE_BLOCK = 64
+
+
+@jit
+def shifted_exponents(G, row_norms, norms, first, floor):
+    """Turn G = Z_I Zᵀ into −min(d_ij − min_l d_il, floor), in place, row by row.
+
+    d_ij = max(‖z_i‖² + ‖z_j‖² − 2 G_ij, 0) is the squared distance; the point
+    itself (column ``first + a`` of row a) is left out of the minimum and gets
+    −inf, so that its exponential is exactly 0 (p_ii = 0).
+    """
+    n_rows, n = G.shape
+    for a in range(n_rows):
+        row = G[a]
+        base = row_norms[a]
+        own = first + a
+        # Two loops either side of the point itself, so that each vectorises and the
+        # minimum is taken in the same pass as the distances.
+        nearest = np.inf
+        for j in range(own):
+            d = max(base + norms[j] - 2.0 * row[j], 0.0)
+            row[j] = d
+            nearest = min(nearest, d)
+        for j in range(own + 1, n):
+            d = max(base + norms[j] - 2.0 * row[j], 0.0)
+            row[j] = d
+            nearest = min(nearest, d)
+        for j in range(n):
+            row[j] = -min(row[j] - nearest, floor)
+        row[own] = -np.inf
+
+
+@jit
+def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums):
+    """E → W in place, w_aj = p_aj (⟨u_a, s_a⟩ − ⟨u_a, b_j⟩); row sums out, column sums added.
+
+    E holds the unnormalised exponentials, p_aj = e_aj · ``inverse_sums[a]``;
+    ``factor`` is a scratch row of n entries (the bracket of each pair of the row).
+    """
+    n_rows, n = E.shape
+    for a in range(n_rows):
+        row = E[a]
+        own = 0.0
+        for c in range(Bt.shape[0]):
+            own += U[a, c] * S[a, c]
+        factor[:] = own
+        for c in range(Bt.shape[0]):
+            u, targets = U[a, c], Bt[c]
+            if u == 0.0:  # one-hot targets (NCA): u_a has one entry that is not 0
+                continue
+            for j in range(n):
+                factor[j] -= u * targets[j]
+        scale = inverse_sums[a]
+        total = 0.0
+        for j in range(n):
+            w = row[j] * factor[j] * scale
+            row[j] = w
+            total += w
+            column_sums[j] += w
+        row_sums[a] = total
+
+
+@jit
+def symmetrise(W):
+    """W ← W + Wᵀ in place (W square), swapping square blocks so both stay in cache."""
+    n = W.shape[0]
+    size = _SYMMETRISE_BLOCK
+    for start_i in range(0, n, size):
+        stop_i = min(start_i + size, n)
+        for start_j in range(start_i, n, size):
+            stop_j = min(start_j + size, n)
+            for i in range(start_i, stop_i):
+                for j in range(max(start_j, i), stop_j):
+                    both = W[i, j] + W[j, i]
+                    W[i, j] = both
+                    W[j, i] = both

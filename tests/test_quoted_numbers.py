@@ -1,0 +1,84 @@
+"""Numbers quoted in the README agree with the committed benchmark results they come from."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+RESULTS = ROOT / "benchmarks" / "results"
+
+# The README's learner names, as the harness's results name them.
+HARNESS_NAMES = {"MMCSupervised (full)": "MMC", "MMCSupervised (diagonal)": "MMC-diag"}
+
+
+def _table_after(heading_start, text=README):
+    """The body rows (cells) of the first Markdown table after the line starting so."""
+    lines = text[text.index(heading_start) :].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("|"))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def _harness_rows(dataset):
+    """{(estimator, library): (fit time, accuracy, speed-up)} over every committed run."""
+    found = {}
+    for path in sorted(RESULTS.glob("*/results.md")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) >= 7 and cells[0] == dataset and cells[3]:
+                found.setdefault((cells[1], cells[2]), []).append((cells[3], cells[4], cells[6]))
+    return found
+
+
+def _agrees(quoted, measured):
+    """``quoted`` is ``measured`` rounded to the digits the quote prints."""
+    quoted, measured = quoted.rstrip("×"), float(measured.rstrip("×"))
+    decimals = len(quoted.partition(".")[2])
+    return round(measured, decimals) == pytest.approx(float(quoted), abs=0.51 * 10**-decimals)
+
+
+def test_the_digits_table_quotes_a_committed_harness_run():
+    measured = _harness_rows("digits")
+    rows = _table_after("Digits (1,797 × 64), 10-fold CV")
+    assert len(rows) >= 4
+    for learner, fit, peer_fit, speed_up, accuracies in rows:
+        name = HARNESS_NAMES.get(learner, learner)
+        ours, theirs = accuracies.split(" / ")
+        candidates = [
+            (mine, peer)
+            for mine in measured.get((name, "mlearn"), [])
+            for peer in measured.get((name, "metric-learn"), [])
+        ]
+        assert any(
+            _agrees(fit, mine[0])
+            and _agrees(peer_fit, peer[0])
+            and _agrees(speed_up, mine[2])
+            and _agrees(ours, mine[1])
+            and _agrees(theirs, peer[1])
+            for mine, peer in candidates
+        ), (learner, fit, peer_fit, speed_up, accuracies, candidates)
+
+
+def test_the_demo_tables_are_the_committed_demo_run():
+    committed = (RESULTS / "demo" / "results.md").read_text(encoding="utf-8")
+    # The tables and the takeaway line the demo writes under them.
+    quoted = [line for line in committed.splitlines() if line and not line.startswith("Produced")]
+    assert len(quoted) > 6
+    readme_lines = set(README.splitlines())
+    missing = [line for line in quoted if line not in readme_lines]
+    assert not missing, missing
+
+
+def test_every_speed_up_quoted_in_the_readme_names_its_results():
+    # Each paragraph that quotes "N×" points to the committed file it comes from, or is a
+    # committed result itself (the demo's takeaway).
+    committed = "\n".join(p.read_text(encoding="utf-8") for p in RESULTS.rglob("*.md"))
+    for paragraph in re.split(r"\n\s*\n", README):
+        if re.search(r"\d×", paragraph) and not paragraph.lstrip().startswith("|"):
+            assert "benchmarks/" in paragraph or paragraph in committed, paragraph[:200]
