@@ -21,6 +21,9 @@ the situations in which a learned metric beats the Euclidean one:
 - `make_regional_directions`: regions far apart, in each of which the classes differ along a
   direction of their own and are noisy along the others, where no single global metric does
   well; the test bed for one metric per region (`mlearn.MultiMetricLMNN`).
+- `make_classification_stream`: chunks of labelled points drawn one at a time from one fixed
+  distribution (informative features among wide noise features, every feature on its own
+  scale), for streams larger than memory and ``partial_fit``.
 """
 
 import gzip
@@ -477,3 +480,86 @@ def make_regional_directions(
     X[np.arange(n_samples), region] = signal
     X[:, -1] = region_sep * region + rng.normal(size=n_samples)
     return X, y
+
+
+# --- streams --------------------------------------------------------------------------
+
+
+def make_classification_stream(
+    n_chunks=100,
+    chunk_size=10_000,
+    *,
+    n_informative=5,
+    n_noise=20,
+    n_classes=5,
+    class_sep=2.0,
+    noise_scale=5.0,
+    scale_range=(0.1, 10.0),
+    random_state=None,
+):
+    """Yield ``n_chunks`` chunks (X, y) drawn from one fixed classification distribution.
+
+    The distribution is drawn once, from ``random_state``: class centres in the first
+    ``n_informative`` features (spread ``class_sep``, unit within-class variance), then
+    ``n_noise`` features of Gaussian noise with standard deviation ``noise_scale`` that carry
+    no class information, then every feature multiplied by its own scale, log-uniform in
+    ``scale_range``. Each chunk then draws ``chunk_size`` points with uniformly random labels.
+    Only one chunk is in memory at a time, so the stream may be far larger than memory;
+    Euclidean distances follow the noise and the scales, a learned metric need not.
+
+    Parameters
+    ----------
+    n_chunks : int, default=100
+    chunk_size : int, default=10_000
+    n_informative : int, default=5
+    n_noise : int, default=20
+    n_classes : int, default=5
+    class_sep : float, default=2.0
+        Standard deviation of the class centres in the informative features.
+    noise_scale : float, default=5.0
+        Standard deviation of the noise features (before the feature scales).
+    scale_range : (float, float), default=(0.1, 10.0)
+        Smallest and largest feature scale, both positive.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the distribution and every chunk: two streams with the same integer seed are
+        equal chunk by chunk. Hold out a stream's first chunk (or draw the same seed again)
+        for a test set from the same distribution.
+
+    Yields
+    ------
+    X : ndarray of shape (chunk_size, n_informative + n_noise)
+        Informative columns first, then the noise columns.
+    y : ndarray of shape (chunk_size,)
+        Class labels 0 .. n_classes - 1.
+
+    Examples
+    --------
+    >>> from mlearn.datasets import make_classification_stream
+    >>> stream = make_classification_stream(n_chunks=3, chunk_size=100, random_state=0)
+    >>> [(X.shape, y.shape) for X, y in stream]
+    [((100, 25), (100,)), ((100, 25), (100,)), ((100, 25), (100,))]
+    """
+    _check_counts(
+        n_chunks=(n_chunks, 1),
+        chunk_size=(chunk_size, 1),
+        n_informative=(n_informative, 1),
+        n_noise=(n_noise, 0),
+        n_classes=(n_classes, 2),
+    )
+    low, high = scale_range
+    if not 0 < low <= high:
+        raise ValueError(f"scale_range must satisfy 0 < low <= high, got {scale_range!r}")
+    rng = check_random_state(random_state)
+    centres = rng.normal(scale=class_sep, size=(n_classes, n_informative))
+    scales = np.exp(rng.uniform(np.log(low), np.log(high), size=n_informative + n_noise))
+    # The generator body runs lazily: the arguments are checked above, when it is called.
+    return _stream_chunks(rng, centres, scales, n_chunks, chunk_size, n_noise, noise_scale)
+
+
+def _stream_chunks(rng, centres, scales, n_chunks, chunk_size, n_noise, noise_scale):
+    n_classes, n_informative = centres.shape
+    for _ in range(n_chunks):
+        y = rng.randint(n_classes, size=chunk_size)
+        informative = centres[y] + rng.normal(size=(chunk_size, n_informative))
+        noise = rng.normal(scale=noise_scale, size=(chunk_size, n_noise))
+        yield np.hstack([informative, noise]) * scales, y

@@ -48,7 +48,10 @@ constraint pairs themselves, half of them similar, put u too low: on digits
 
 :class:`ITML` learns from labelled pairs; :class:`ITMLSupervised` draws
 ``n_constraints`` similar pairs and as many dissimilar pairs from class labels
-and runs the same solver. The projections are sequential, so a fit on a dask
+and runs the same solver. ``partial_fit`` learns from a stream of chunks: each call
+projects the current metric onto the chunk's constraints with the same sweeps, from dual
+variables for that chunk only (:mod:`mlearn.itml._online` gives the problem solved per call
+and its order effects). The projections are sequential, so a fit on a dask
 array (X, or the ``preprocessor`` of index pairs) fetches only the rows the
 pairs use, at most two per pair, and solves in memory.
 """

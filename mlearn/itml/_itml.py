@@ -10,12 +10,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._validation import check_n_components
 from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin
 from ..constraints import similar_dissimilar_pairs
-from ..psd import components_from_metric
+from ._online import (
+    OnlineITMLMixin,
+    PairsPartialFitMixin,
+    SupervisedPartialFitMixin,
+    informative_pairs,
+    pairs_per_kind,
+)
 from ._prior import check_bounds, default_bounds, prior_metric
 from ._solver import _itml_solve
 
 
-class _BaseITML(MahalanobisMixin, BaseEstimator):
+class _BaseITML(OnlineITMLMixin, MahalanobisMixin, BaseEstimator):
     """The parameters and the fit that ITML and ITMLSupervised share."""
 
     _parameter_constraints: dict = {
@@ -34,11 +40,7 @@ class _BaseITML(MahalanobisMixin, BaseEstimator):
         check_n_components(self.n_components, X.shape[1])
         X64 = X.astype(np.float64, copy=False)
         prior = prior_metric(self.prior, X64[np.unique(pairs)], random_state)
-        # A pair of identical points says nothing about M (its distance is always 0).
-        informative = np.any(X64[pairs[:, 0]] != X64[pairs[:, 1]], axis=1)
-        if not np.any(informative):
-            raise ValueError("Every pair joins two identical points: there is nothing to learn.")
-        pairs, signs = pairs[informative], signs[informative]
+        pairs, signs = informative_pairs(X64, pairs, signs)
         if self.bounds is None:
             # Distinct points: pairs given as points repeat a point once per pair.
             points = np.unique(X64[np.unique(pairs)], axis=0)
@@ -57,11 +59,10 @@ class _BaseITML(MahalanobisMixin, BaseEstimator):
             verbose=self.verbose,
             name=type(self).__name__,
         )
-        L = components_from_metric(M, self.n_components, check=False)
-        self.components_ = L.astype(X.dtype, copy=False)
+        self._set_metric(M, X.dtype)
 
 
-class ITML(PairsMixin, _BaseITML):
+class ITML(PairsPartialFitMixin, PairsMixin, _BaseITML):
     """Information-Theoretic Metric Learning from similar and dissimilar pairs.
 
     Finds the metric M closest to a prior M₀ in LogDet divergence such that
@@ -73,7 +74,9 @@ class ITML(PairsMixin, _BaseITML):
 
     with D_ld(A, B) = tr(AB⁻¹) − log det(AB⁻¹) − n and ξ₀ = u, l. Solved
     exactly by cyclic Bregman projections, one rank-one update per constraint,
-    in compiled code (see :mod:`mlearn.itml`).
+    in compiled code (see :mod:`mlearn.itml`). :meth:`partial_fit` learns from
+    a stream of chunks of pairs, projecting the current metric onto each
+    chunk's constraints (see the docs' online learning page).
 
     Parameters
     ----------
@@ -129,7 +132,8 @@ default=None
     bounds_ : ndarray of shape (2,)
         The thresholds (u, l) used.
     n_iter_ : int
-        Sweeps over the constraints run by the solver (full or shrunk).
+        Sweeps over the constraints run by the solver (full or shrunk), in the
+        last call of ``fit`` or ``partial_fit``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -137,6 +141,8 @@ default=None
     threshold_ : float
         Pairs at distance ≤ ``threshold_`` are predicted similar; set to
         maximise accuracy on the training pairs.
+    n_tuples_seen_ : int
+        Pairs learned from: by ``fit``, or by all the calls of ``partial_fit``.
 
     See Also
     --------
@@ -209,10 +215,11 @@ default=None
         X, indices, y = self._validate_fit_pairs(pairs, y, calibration_params)
         self._fit_pairs(X, indices, y, check_random_state(self.random_state))
         self._fit_threshold(X, indices, y, calibration_params)
+        self.n_tuples_seen_ = indices.shape[0]
         return self
 
 
-class ITMLSupervised(SupervisedMixin, _BaseITML):
+class ITMLSupervised(SupervisedPartialFitMixin, SupervisedMixin, _BaseITML):
     """Information-Theoretic Metric Learning from class labels.
 
     Draws ``n_constraints`` similar pairs (two points of one class) and as
@@ -222,6 +229,9 @@ class ITMLSupervised(SupervisedMixin, _BaseITML):
 
         min_{M ≻ 0, ξ}  D_ld(M, M₀) + γ · D_ld(diag(ξ), diag(ξ₀))
         s.t.  d²_M(a, b) ≤ ξ_ab (similar),  d²_M(a, b) ≥ ξ_ab (dissimilar).
+
+    :meth:`partial_fit` learns from a stream of chunks of labelled points,
+    drawing each chunk's pairs inside it (see the docs' online learning page).
 
     Parameters
     ----------
@@ -282,13 +292,16 @@ default=None
     bounds_ : ndarray of shape (2,)
         The thresholds (u, l) used.
     n_iter_ : int
-        Sweeps over the constraints run by the solver (full or shrunk).
+        Sweeps over the constraints run by the solver (full or shrunk), in the
+        last call of ``fit`` or ``partial_fit``.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of features seen during fit, when X has string feature names.
     classes_ : ndarray of shape (n_classes,)
-        The class labels seen during fit.
+        The class labels seen during fit (over all the calls of ``partial_fit``).
+    n_samples_seen_ : int
+        Points learned from: by ``fit``, or by all the calls of ``partial_fit``.
 
     See Also
     --------
@@ -363,12 +376,12 @@ default=None
         rng = check_random_state(self.random_state)
 
         def draw_pairs(y):
-            n_classes = self.classes_.shape[0]
-            n = 20 * n_classes**2 if self.n_constraints is None else self.n_constraints
+            n = pairs_per_kind(self.n_constraints, self.classes_.shape[0])
             return similar_dissimilar_pairs(y, 2 * n, random_state=rng)
 
         # With a dask X only the paired rows are fetched: the sequential projections
         # run here, on all the points the objective depends on.
         X, pairs, signs = self._validate_and_draw_pairs(X, y, draw_pairs)
         self._fit_pairs(X, pairs, signs, rng)
+        self.n_samples_seen_ = X.shape[0]
         return self
