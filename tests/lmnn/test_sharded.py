@@ -108,6 +108,23 @@ def test_one_block_fit_equals_the_in_memory_fit(dtype):
         assert on_dask.components_.dtype == dtype
 
 
+def test_auto_start_on_features_in_different_units_is_the_in_memory_one():
+    from mlearn.datasets import make_badly_scaled
+
+    assert current_client() is None
+    X, y = make_badly_scaled(n_samples=120, random_state=0)
+    for n_components in (None, 2, 4):
+        in_memory = LMNN(n_components=n_components, random_state=0).fit(X, y)
+        on_dask = LMNN(n_components=n_components, random_state=0).fit(
+            da.from_array(X, chunks=(120, 3)), y
+        )
+        # The LDA and PCA axes come from block scatters there (a ridge of 1e-10 relative
+        # on the within-class scatter, and axes' signs of their own), from scikit-learn's
+        # solvers here: the metrics agree.
+        M = in_memory.get_mahalanobis_matrix()
+        np.testing.assert_allclose(on_dask.get_mahalanobis_matrix(), M, rtol=1e-6, atol=1e-9)
+
+
 def test_several_blocks_minimise_the_sum_of_the_blocks_objectives():
     X, y, _, _ = _noisy_problem()
     model = LMNN(init="identity", random_state=0)
@@ -320,20 +337,3 @@ def test_a_task_that_raises_stops_the_fit_with_a_clear_error(client):
         warnings.simplefilter("ignore", ConvergenceWarning)
         # A fit after the failure runs as usual on the same cluster.
         LMNN(max_iter=2).fit(da.from_array(X, chunks=50), y)
-
-
-def test_auto_start_on_features_in_different_units_is_the_in_memory_one():
-    from mlearn.datasets import make_badly_scaled
-
-    assert current_client() is None
-    X, y = make_badly_scaled(n_samples=120, random_state=0)
-    for n_components in (None, 2, 4):
-        in_memory = LMNN(n_components=n_components, random_state=0).fit(X, y)
-        on_dask = LMNN(n_components=n_components, random_state=0).fit(
-            da.from_array(X, chunks=(120, 3)), y
-        )
-        # The LDA and PCA axes come from block scatters there (a ridge of 1e-10 relative
-        # on the within-class scatter, and axes' signs of their own), from scikit-learn's
-        # solvers here: the metrics agree.
-        M = in_memory.get_mahalanobis_matrix()
-        np.testing.assert_allclose(on_dask.get_mahalanobis_matrix(), M, rtol=1e-6, atol=1e-9)
