@@ -42,7 +42,7 @@ class _BaseOASIS(BilinearMixin, BaseEstimator):
             W0 = self.bilinear_matrix_
         else:
             W0 = initial_bilinear(self.init, X.shape[1])
-            self.n_triplets_seen_ = 0
+            self.n_tuples_seen_ = 0
         settings = {
             "C": float(self.C),
             "max_iter": self.max_iter,
@@ -58,7 +58,7 @@ class _BaseOASIS(BilinearMixin, BaseEstimator):
         self.objective_ = objective
         self.n_iter_ = n_passes
         self.n_updates_ = n_updates
-        self.n_triplets_seen_ += triplets.shape[0]
+        self.n_tuples_seen_ += triplets.shape[0]
         return self
 
 
@@ -126,7 +126,7 @@ callable or None, default=None
         Passes run in the last call.
     n_updates_ : int
         PA steps of the last call that changed W (those with a positive hinge).
-    n_triplets_seen_ : int
+    n_tuples_seen_ : int
         Triplets learned from since the first fit or partial_fit call.
     n_features_in_ : int
         Number of features seen during fit.
@@ -275,8 +275,10 @@ callable or None, default=None
         Passes run in the last call.
     n_updates_ : int
         PA steps of the last call that changed W (those with a positive hinge).
-    n_triplets_seen_ : int
+    n_tuples_seen_ : int
         Triplets learned from since the first fit or partial_fit call.
+    n_samples_seen_ : int
+        Labelled points learned from since the first fit or partial_fit call.
     n_features_in_ : int
         Number of features seen during fit.
     classes_ : ndarray of shape (n_classes,)
@@ -379,4 +381,6 @@ callable or None, default=None
                 warnings.simplefilter("ignore", UserWarning)
             n_triplets = self.n_constraints or 20 * X.shape[0]
             triplets = random_triplets(y_encoded, n_triplets, random_state=rng)
-        return self._fit_triplets(_canonical(X), triplets, rng, warm=warm)
+        self._fit_triplets(_canonical(X), triplets, rng, warm=warm)
+        self.n_samples_seen_ = (self.n_samples_seen_ if warm else 0) + X.shape[0]
+        return self

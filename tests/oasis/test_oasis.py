@@ -105,7 +105,7 @@ def test_partial_fit_continues_from_the_current_w_and_counts_the_stream():
     expected = OASIS(random_state=0, preprocessor=X, max_iter=2, init=after_first)
     expected.fit(triplets[150:])
     np.testing.assert_array_equal(model.bilinear_matrix_, expected.bilinear_matrix_)
-    assert model.n_triplets_seen_ == 300 and expected.n_triplets_seen_ == 150
+    assert model.n_tuples_seen_ == 300 and expected.n_tuples_seen_ == 150
     with pytest.raises(ValueError, match="3 features.*expecting 13"):
         model.partial_fit(np.ones((4, 3, 3)))
     supervised = OASISSupervised(random_state=0).partial_fit(X[:40], y[:40])
