@@ -3,8 +3,8 @@
 For each shipped dataset (and mlearn's generators), the spread ratio that decides the rule
 (largest feature standard deviation over the median one, ``mlearn._init.DISPARATE_SCALE_RATIO``
 is the threshold) and the 5-fold 3-NN accuracy of Euclidean kNN, of kNN on standardised
-features, and of LMNN and NCA started from the identity and from ``init='auto'``. One BLAS
-thread.
+features, of LMNN and NCA started from the identity and from ``init='auto'``, and of
+ITMLSupervised with ``prior='identity'`` and its default ``prior='auto'``. One BLAS thread.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/init_scaling.py \\
         [--out benchmarks/results/init_scaling.md]
@@ -22,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 
-from mlearn import LMNN, NCA
+from mlearn import LMNN, NCA, ITMLSupervised
 from mlearn._init import DISPARATE_SCALE_RATIO
 from mlearn.datasets import (
     load_fashion_mnist,
@@ -97,6 +97,8 @@ COLUMNS = {
     "LMNN auto": lambda X: LMNN(),
     "NCA identity": lambda X: NCA(init="identity"),
     "NCA auto": lambda X: NCA(),
+    "ITMLSupervised identity": lambda X: ITMLSupervised(prior="identity", random_state=0),
+    "ITMLSupervised auto": lambda X: ITMLSupervised(random_state=0),
 }
 
 

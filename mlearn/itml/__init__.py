@@ -33,9 +33,11 @@ full sweeps (one in ten, or sooner when λ settles), only the constraints with
 criterion is the one above. On digits about a third of the constraints are
 idle, and shrinking saves about 15–20% of the time.
 
-The prior M₀ is the identity, the inverse covariance of the points in the
-pairs, a random metric LᵀL / d (L standard normal), or a given matrix; it must
-be strictly positive definite, since D_ld(M, M₀) needs M₀⁻¹.
+The prior M₀ is the identity (by default, unless the features' spreads are in
+different units: then diag(1/σ²), the standardised features), the inverse
+covariance of the points in the pairs, a random metric LᵀL / d (L standard
+normal), or a given matrix; it must be strictly positive definite, since
+D_ld(M, M₀) needs M₀⁻¹.
 
 Default bounds (our choice, documented in the estimators): u and l are the 5th
 and 95th percentiles of the *squared* prior distances d²_{M₀} between the points

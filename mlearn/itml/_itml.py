@@ -28,7 +28,7 @@ class _BaseITML(OnlineITMLMixin, MahalanobisMixin, BaseEstimator):
         "gamma": [Interval(numbers.Real, 0, np.inf, closed="right")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "prior": [StrOptions({"identity", "covariance", "random"}), "array-like"],
+        "prior": [StrOptions({"auto", "identity", "covariance", "random"}), "array-like"],
         "bounds": ["array-like", None],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
@@ -93,13 +93,17 @@ class ITML(PairsPartialFitMixin, PairsMixin, _BaseITML):
     tol : float, default=1e-3
         Stop when the relative change of the dual variables over a full sweep,
         ‖λ_k − λ_{k−1}‖₂ / ‖λ_k‖₂, is at most ``tol``.
-    prior : {'identity', 'covariance', 'random'} or array of shape (n_features, n_features), \
-default='identity'
+    prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError): the identity; the inverse covariance of the points in the
-        pairs (which must be full rank); a random metric LᵀL / n_features, L
-        square with standard normal entries drawn from ``random_state``; or
-        the given matrix.
+        ValueError): 'auto' is the identity, or diag(1/σ²) (the standardised
+        features) when the features' spreads σ are in different units (the
+        largest over 100 times the median, :mod:`mlearn._init`; from the
+        identity, raw wine gives 0.89 5-fold 3-NN accuracy, from 'auto' 0.97);
+        the identity; the inverse covariance of the points in the pairs (which
+        must be full rank); a random metric LᵀL / n_features, L square with
+        standard normal entries drawn from ``random_state``; or the given
+        matrix.
     bounds : array-like of 2 floats (u, l), default=None
         Thresholds on *squared* distances: similar pairs should have
         d²_M ≤ u, dissimilar pairs d²_M ≥ l (0 < u ≤ l). None uses the 5th
@@ -175,7 +179,7 @@ default=None
         *,
         max_iter=10000,
         tol=1e-3,
-        prior="identity",
+        prior="auto",
         bounds=None,
         n_components=None,
         random_state=None,
@@ -248,13 +252,17 @@ class ITMLSupervised(SupervisedPartialFitMixin, SupervisedMixin, _BaseITML):
     tol : float, default=1e-3
         Stop when the relative change of the dual variables over a full sweep,
         ‖λ_k − λ_{k−1}‖₂ / ‖λ_k‖₂, is at most ``tol``.
-    prior : {'identity', 'covariance', 'random'} or array of shape (n_features, n_features), \
-default='identity'
+    prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError): the identity; the inverse covariance of the points in the
-        pairs (which must be full rank); a random metric LᵀL / n_features, L
-        square with standard normal entries drawn from ``random_state``; or
-        the given matrix.
+        ValueError): 'auto' is the identity, or diag(1/σ²) (the standardised
+        features) when the features' spreads σ are in different units (the
+        largest over 100 times the median, :mod:`mlearn._init`; from the
+        identity, raw wine gives 0.89 5-fold 3-NN accuracy, from 'auto' 0.97);
+        the identity; the inverse covariance of the points in the pairs (which
+        must be full rank); a random metric LᵀL / n_features, L square with
+        standard normal entries drawn from ``random_state``; or the given
+        matrix.
     bounds : array-like of 2 floats (u, l), default=None
         Thresholds on *squared* distances: similar pairs should have
         d²_M ≤ u, dissimilar pairs d²_M ≥ l (0 < u ≤ l). None uses the 5th
@@ -338,7 +346,7 @@ default=None
         *,
         max_iter=10000,
         tol=1e-3,
-        prior="identity",
+        prior="auto",
         bounds=None,
         n_components=None,
         n_constraints=None,

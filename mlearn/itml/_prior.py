@@ -16,7 +16,7 @@ from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_random_state, gen_batches
 
 from .._blocks import rows_per_block
-from .._init import initial_metric
+from .._init import disparate_feature_scales, initial_metric
 from ..psd import PSD_RTOL, inverse_covariance_components, metric_from_components
 
 # Point pairs whose distances set the default bounds: all of them up to this many,
@@ -29,13 +29,18 @@ def prior_metric(prior, X, random_state):
 
     Parameters
     ----------
-    prior : {'identity', 'covariance', 'random'} or array-like of shape (d, d)
+    prior : {'auto', 'identity', 'covariance', 'random'} or array-like of shape (d, d)
     X : ndarray of shape (n_points, d), float64
-        The points of the training pairs ('covariance' is theirs).
+        The points of the training pairs ('covariance' and 'auto' are theirs).
     random_state : RandomState instance
         Draws the 'random' prior.
     """
     d = X.shape[1]
+    if isinstance(prior, str) and prior == "auto":
+        # Features in different units: the prior measures them standardised, as the
+        # 'auto' start of the other learners does (:mod:`mlearn._init`); else the identity.
+        scales = disparate_feature_scales(X.std(axis=0))
+        return np.eye(d) if scales is None else np.diag(1.0 / scales**2)
     if isinstance(prior, str) and prior == "covariance":
         # Its rank is checked on the factor L (as :class:`mlearn.Covariance` finds it),
         # not on the eigenvalues of LᵀL, which spread with the features' scales.

@@ -189,3 +189,30 @@ def test_defaults_converge_on_iris_without_a_warning(scale):
         warnings.simplefilter("error", ConvergenceWarning)
         model = ITMLSupervised(random_state=0).fit(X, y)
     assert 1000 < model.n_iter_ < model.max_iter
+
+
+def test_auto_prior_is_the_identity_unless_features_are_in_different_units():
+    from sklearn.datasets import load_wine
+
+    from mlearn.itml._prior import prior_metric
+
+    rng = np.random.RandomState(0)
+    X, _ = load_iris(return_X_y=True)
+    np.testing.assert_array_equal(prior_metric("auto", X, rng), np.eye(4))
+    X, _ = load_wine(return_X_y=True)  # proline's spread is 388 times the median feature's
+    np.testing.assert_allclose(prior_metric("auto", X, rng), np.diag(1 / X.std(axis=0) ** 2))
+
+
+def test_auto_prior_recovers_badly_scaled_features_where_the_identity_does_not():
+    from mlearn.datasets import make_badly_scaled
+
+    X, y = make_badly_scaled(n_samples=300, random_state=1)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+    def held_out(prior):
+        itml = ITMLSupervised(prior=prior, random_state=0).fit(Xtr, ytr)
+        knn = KNeighborsClassifier(3).fit(itml.transform(Xtr), ytr)
+        return knn.score(itml.transform(Xte), yte)
+
+    auto, identity = held_out("auto"), held_out("identity")
+    assert auto >= identity + 0.3 and auto >= 0.9, (auto, identity)
