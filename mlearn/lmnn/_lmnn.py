@@ -16,6 +16,10 @@ from ._solver import minimize_over_active_sets, searches_and_evaluations
 
 __all__ = ["LMNN"]
 
+# The passes stop early once at most this fraction of the target neighbours
+# changes from one pass to the next (the metric has stopped moving them).
+_SETTLED_TARGETS = 0.01
+
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     """Large Margin Nearest Neighbor metric learning.
@@ -141,6 +145,7 @@ default=None
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "init": [StrOptions({"auto", "pca", "lda", "identity", "random"}), np.ndarray],
+        "n_passes": [Interval(Integral, 1, None, closed="left")],
         "push_weight": [Interval(Real, 0, 1, closed="both")],
         "hinge": [StrOptions({"hinge", "squared_hinge"})],
         "max_impostors": [Interval(Integral, 1, None, closed="left"), None],
@@ -156,6 +161,7 @@ default=None
         *,
         n_components=None,
         init="auto",
+        n_passes=1,
         push_weight=0.5,
         hinge="hinge",
         max_impostors=500_000,
@@ -168,6 +174,7 @@ default=None
         self.n_neighbors = n_neighbors
         self.n_components = n_components
         self.init = init
+        self.n_passes = n_passes
         self.push_weight = push_weight
         self.hinge = hinge
         self.max_impostors = max_impostors
@@ -212,23 +219,51 @@ default=None
                 random_state=check_random_state(self.random_state),
             )
             L = self._initial_components(evaluator, X, y, dtype)
-            if not isinstance(self.init, np.ndarray):
-                L = _unit_target_scale(L, evaluator, dtype)
-            search, evaluate = searches_and_evaluations(
-                evaluator,
-                max_impostors=self.max_impostors,
-                n_samples=n_samples,
-                push_weight=self.push_weight,
-                hinge=self.hinge,
-            )
-            fitted = minimize_over_active_sets(
-                L, search, evaluate, max_iter=self.max_iter, tol=self.tol, verbose=self.verbose
-            )
+            fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
         self.components_ = fitted.components
         self.n_iter_, self.n_loss_evals_ = fitted.n_iter, fitted.n_loss_evals
         self.n_searches_, self.n_impostor_pairs_ = fitted.n_searches, fitted.n_impostor_pairs
         self.impostors_sampled_ = fitted.impostors_sampled
         return self
+
+    def _fit_passes(self, evaluator, L, n_samples, dtype):
+        """Up to ``n_passes`` LMNN fits, each pass's targets the kNN in the last metric.
+
+        Returns the last pass's :class:`~mlearn.lmnn._solver.ActiveSetFit` with its
+        counts summed over the passes, and the number of passes run.
+        """
+        search, evaluate = searches_and_evaluations(
+            evaluator,
+            max_impostors=self.max_impostors,
+            n_samples=n_samples,
+            push_weight=self.push_weight,
+            hinge=self.hinge,
+        )
+        totals, n_passes = np.zeros(3, dtype=int), 0
+        while n_passes < self.n_passes and totals[0] < self.max_iter:
+            if n_passes:
+                # Weinberger & Saul (2009, §6.1): the targets of the next pass are the
+                # nearest same-class points under the metric just learned.
+                evaluator.select_targets(L)
+                changed, slots = evaluator.target_changes()
+                if self.verbose:
+                    print(f"[LMNN] pass {n_passes + 1}: {changed} of {slots} targets changed")
+                if changed <= _SETTLED_TARGETS * slots:
+                    break
+            if n_passes or not isinstance(self.init, np.ndarray):
+                L = _unit_target_scale(L, evaluator, dtype)
+            fitted = minimize_over_active_sets(
+                L,
+                search,
+                evaluate,
+                max_iter=self.max_iter - totals[0],
+                tol=self.tol,
+                verbose=self.verbose,
+            )
+            L, n_passes = fitted.components, n_passes + 1
+            totals += (fitted.n_iter, fitted.n_loss_evals, fitted.n_searches)
+        fitted.n_iter, fitted.n_loss_evals, fitted.n_searches = (int(t) for t in totals)
+        return fitted, n_passes
 
     def _check_class_sizes(self, y, bounds):
         """Refuse labels that give no target neighbour; warn about classes below k + 1.

@@ -118,3 +118,30 @@ def test_verbose_prints_one_table_with_a_running_iteration_counter(capsys):
     assert len(searches) == model.n_searches_ - 1
     # The last row shows the stopping test met: the fresh search's gap below its threshold.
     assert float(searches[-1][4]) <= float(searches[-1][5])
+
+
+def test_second_pass_minimises_over_the_targets_of_the_first_passes_metric():
+    X, y = small_problem(seed=7, n=60, d=5)
+    options = dict(n_neighbors=3, init="identity", hinge="squared_hinge", tol=1e-10)
+    first = LMNN(n_passes=1, max_iter=500, **options).fit(X, y)
+    second = LMNN(n_passes=2, max_iter=1000, **options).fit(X, y)
+    assert (first.n_passes_, second.n_passes_) == (1, 2)
+    # The second pass's targets: the 3 nearest same-class points under the first's L.
+    targets, valid = target_neighbors(X @ first.components_.T, y, 3)
+    assert not np.array_equal(targets, target_neighbors(X, y, 3)[0])
+    pairs = ActivePairs(targets, valid, *all_impostor_pairs(y))
+    L = second.components_
+    end, _ = lmnn_loss_and_grad(L, X, pairs, 0.5, "squared_hinge")
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        step = 1e-3 * np.linalg.norm(L) * rng.normal(size=L.shape)
+        nearby, _ = lmnn_loss_and_grad(L + step, X, pairs, 0.5, "squared_hinge")
+        assert nearby >= end * (1 - 1e-9)
+
+
+def test_passes_stop_once_the_targets_settle(monkeypatch):
+    X, y = small_problem(seed=7, n=60, d=5)
+    monkeypatch.setattr(_lmnn, "_SETTLED_TARGETS", 1.0)
+    model = LMNN(n_passes=5, init="identity").fit(X, y)
+    assert model.n_passes_ == 1
+    assert model.n_iter_ == LMNN(n_passes=1, init="identity").fit(X, y).n_iter_
