@@ -11,20 +11,21 @@ Cases (``--case``):
   ``--fashion-dir``);
 - ``mnist``: the 5,000 MNIST digits of :func:`mlearn.datasets.load_mnist_digits` at 784
   dimensions (pixels / 255), a stratified 70/30 split;
-- ``small``: ``LMNN(random_state=0)`` (with ``--lmnn-init``) on iris, wine, breast cancer and
-  digits, stratified 5-fold (shuffled, ``random_state=0``), min-max scaled per fold: the mean
+- ``small``: ``LMNN(random_state=0)`` (with ``--lmnn-init``; and each ``--lmnn-variant``) on
+  iris, wine, breast cancer and digits, stratified 5-fold (shuffled, ``random_state=0``), min-max scaled per fold: the mean
   and standard deviation of the 3-NN accuracy, the median CPU time and iterations per fold.
 
 ``--fit-subset N`` fits every learner on the first N training points only (the 3-NN reference
 stays all of them); ``--with-lda-start`` adds ``LMNN(init='lda')`` (all components, the padded
-LDA start).
+LDA start); ``--lmnn-variant n_passes=1,push_weight=0.5`` adds LMNN with those parameters (the
+former defaults, here), and may be repeated.
 
 Learners, each fitted on the training points and scored by 3-NN accuracy on the held-out points
 with every training point as a reference: Euclidean (no learning), PCA to n_classes − 1
 dimensions, scikit-learn's ``LinearDiscriminantAnalysis``, scikit-learn's
 ``NeighborhoodComponentsAnalysis`` on a stratified ``--nca-subsample`` (5,000), ``LMNN()`` at its
 defaults, ``LMNN(n_components=n_classes − 1)`` (its 'auto' start is then 'lda'), and, with
-``--with-mlearn-nca``, ``mlearn.NCA`` on the same subsample (once it exists). Each line gives
+``--with-mlearn-nca``, ``mlearn.NCA`` on the same subsample. Each line gives
 the fit's wall and CPU time; LMNN's also its iterations, searches and whether the final impostor set
 was a sample. Run on one core::
 
@@ -142,17 +143,37 @@ def _learners(args, n_classes):
     ]
     if args.with_lda_start:
         learners.insert(4, ("LMNN(init='lda')", lambda: LMNN(init="lda", random_state=0), False))
+    for variant in args.lmnn_variant:
+        # e.g. "n_passes=1,push_weight=0.5": LMNN with those parameters (numbers or words).
+        options = {k: _number_or_word(v) for k, v in (kv.split("=") for kv in variant.split(","))}
+        learners.insert(
+            4,
+            (
+                f"LMNN({variant.replace(',', ', ')})",
+                lambda o=options: LMNN(random_state=0, verbose=args.verbose, **o),
+                False,
+            ),
+        )
     if args.with_mlearn_nca:
-        # The hook for mlearn's own NCA, once it is merged.
         from mlearn import NCA
 
         learners.append((f"mlearn NCA on {args.nca_subsample}", lambda: NCA(random_state=0), True))
     return [entry for entry in learners if not any(s in entry[0] for s in args.skip)]
 
 
+def _number_or_word(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"None": None}.get(text, text)
+
+
 def _lmnn_details(model):
     return (
-        f", {model.n_iter_} L-BFGS iterations, {model.n_searches_} searches, "
+        f", {getattr(model, 'n_passes_', 1)} passes, {model.n_iter_} L-BFGS iterations, "
+        f"{model.n_searches_} searches, "
         f"{model.n_impostor_pairs_} impostor pairs "
         f"({'sampled' if model.impostors_sampled_ else 'exact'})"
     )
@@ -166,24 +187,30 @@ def run_small(args):
     from mlearn import LMNN
 
     loaders = [load_iris, load_wine, load_breast_cancer, load_digits]
+    configs = [("LMNN()", {"init": args.lmnn_init})]
+    for variant in args.lmnn_variant:
+        options = {k: _number_or_word(v) for k, v in (kv.split("=") for kv in variant.split(","))}
+        configs.append((f"LMNN({variant})", {"init": args.lmnn_init, **options}))
     for load in loaders:
         X, y = load(return_X_y=True)
-        accuracies, seconds, iterations = [], [], []
-        for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
-            scaler = MinMaxScaler().fit(X[train])
-            A, B = scaler.transform(X[train]), scaler.transform(X[test])
-            start = time.process_time()
-            model = LMNN(init=args.lmnn_init, random_state=0).fit(A, y[train])
-            seconds.append(time.process_time() - start)
-            iterations.append(model.n_iter_)
-            accuracies.append(
-                knn_accuracy(model.transform(A), y[train], model.transform(B), y[test])
+        for label, options in configs:
+            accuracies, seconds, iterations = [], [], []
+            for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+                scaler = MinMaxScaler().fit(X[train])
+                A, B = scaler.transform(X[train]), scaler.transform(X[test])
+                start = time.process_time()
+                model = LMNN(random_state=0, **options).fit(A, y[train])
+                seconds.append(time.process_time() - start)
+                iterations.append(model.n_iter_)
+                accuracies.append(
+                    knn_accuracy(model.transform(A), y[train], model.transform(B), y[test])
+                )
+            print(
+                f"{load.__name__[5:]:>14} {label:>32}: 3-NN {np.mean(accuracies):.4f} ± "
+                f"{np.std(accuracies):.4f}, cpu per fold {np.median(seconds):.2f} s, "
+                f"iterations {int(np.median(iterations))}",
+                flush=True,
             )
-        print(
-            f"{load.__name__[5:]:>14}: 3-NN {np.mean(accuracies):.4f} ± {np.std(accuracies):.4f}, "
-            f"cpu per fold {np.median(seconds):.2f} s, iterations {int(np.median(iterations))}",
-            flush=True,
-        )
 
 
 def run(args):
@@ -274,6 +301,12 @@ def main():
     parser.add_argument("--with-lda-start", action="store_true", help="also LMNN(init='lda')")
     parser.add_argument("--lmnn-init", default="auto", help="LMNN's init in --case small")
     parser.add_argument("--with-mlearn-nca", action="store_true", help="also mlearn.NCA")
+    parser.add_argument(
+        "--lmnn-variant",
+        action="append",
+        default=[],
+        help="also LMNN with these parameters, e.g. n_passes=1,push_weight=0.5 (repeatable)",
+    )
     parser.add_argument(
         "--skip", nargs="*", default=[], help="skip the learners whose name contains these"
     )

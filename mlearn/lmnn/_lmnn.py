@@ -5,9 +5,11 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._optim import warn_not_converged
 from .._threads import blas_threads_for
 from .._validation import float_dtype
 from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
@@ -19,6 +21,9 @@ __all__ = ["LMNN"]
 # The passes stop early once at most this fraction of the target neighbours
 # changes from one pass to the next (the metric has stopped moving them).
 _SETTLED_TARGETS = 0.01
+# Above this many features a full-rank fit warns (benchmarks/lmnn_scale.py --case mnist:
+# at 784 dimensions the full-rank fit takes minutes, n_components=64 seconds).
+_MANY_FEATURES = 256
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
@@ -55,6 +60,13 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         rescaled so that the mean squared distance to target neighbours is 1,
         the scale of the unit margin (otherwise the first iterations only
         shrink or grow L); an array is used as given.
+    n_passes : int, default=1
+        Number of fits, each after the first with new target neighbours: the
+        k nearest same-class points under the metric the previous fit learned
+        (the "multiple passes" of Weinberger & Saul 2009, §6.1), each fit
+        starting from the previous L (rescaled as a string ``init`` is). The
+        passes stop early once at most 1 % of the target neighbours change.
+        ``max_iter`` counts the L-BFGS iterations of all passes.
     push_weight : float in [0, 1], default=0.5
         μ, the weight of the impostor (push) term against the target
         neighbour (pull) term. metric-learn's ``regularization`` is 1 − μ.
@@ -101,13 +113,15 @@ default=None
     components_ : ndarray of shape (n_components, n_features)
         The learned map L; M = LᵀL.
     n_iter_ : int
-        L-BFGS iterations taken in total.
+        L-BFGS iterations taken in total, over all passes.
+    n_passes_ : int
+        Passes run (see ``n_passes``).
     n_loss_evals_ : int
-        Evaluations of the loss and gradient, including the verifications.
+        Evaluations of the loss and gradient, including the verifications, over all passes.
     n_searches_ : int
-        Impostor searches, including the final verification.
+        Impostor searches, including the final verifications, over all passes.
     n_impostor_pairs_ : int
-        Impostor pairs in the final active set.
+        Impostor pairs in the final active set (of the last pass).
     impostors_sampled_ : bool
         Whether the final active set was a sample (see ``max_impostors``).
     classes_ : ndarray of shape (n_classes,)
@@ -205,6 +219,7 @@ default=None
         X, y = self._validate_supervised(X, y)
         self._check_class_sizes(y, row_blocks_of(X))
         (n_samples, n_features), dtype = X.shape, float_dtype(X)
+        self._warn_if_many_features(n_features)
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
@@ -252,18 +267,36 @@ default=None
                     break
             if n_passes or not isinstance(self.init, np.ndarray):
                 L = _unit_target_scale(L, evaluator, dtype)
-            fitted = minimize_over_active_sets(
-                L,
-                search,
-                evaluate,
-                max_iter=self.max_iter - totals[0],
-                tol=self.tol,
-                verbose=self.verbose,
-            )
+            with warnings.catch_warnings():
+                # The budget is the total over the passes: warned about below, once.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                fitted = minimize_over_active_sets(
+                    L,
+                    search,
+                    evaluate,
+                    max_iter=self.max_iter - totals[0],
+                    tol=self.tol,
+                    verbose=self.verbose,
+                )
             L, n_passes = fitted.components, n_passes + 1
             totals += (fitted.n_iter, fitted.n_loss_evals, fitted.n_searches)
         fitted.n_iter, fitted.n_loss_evals, fitted.n_searches = (int(t) for t in totals)
+        if fitted.n_iter >= self.max_iter:
+            warn_not_converged("LMNN", self.max_iter)
         return fitted, n_passes
+
+    def _warn_if_many_features(self, n_features):
+        """Warn that a full-rank map in many dimensions is slow, and what to do instead."""
+        if self.n_components is not None or n_features <= _MANY_FEATURES:
+            return
+        warnings.warn(
+            f"LMNN with n_components=None learns a {n_features} x {n_features} map; every "
+            f"evaluation costs n_samples x {n_features}^2 operations and the fit can take "
+            f"minutes. Above {_MANY_FEATURES} features, pass n_components (e.g. "
+            f"n_components=64, init='pca'), or reduce X with PCA first.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def _check_class_sizes(self, y, bounds):
         """Refuse labels that give no target neighbour; warn about classes below k + 1.

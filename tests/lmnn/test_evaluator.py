@@ -72,9 +72,7 @@ def test_blocks_after_the_first_sample_with_streams_of_their_own():
 def test_selected_targets_are_the_nearest_same_class_points_under_L():
     X, y = small_problem(seed=5, n=70, d=4)
     L = np.random.default_rng(6).normal(size=(2, 4))
-    block = RowBlockObjective.from_block(
-        0, X, y, n_neighbors=3, dtype=np.float64, random_state=0
-    )
+    block = RowBlockObjective.from_block(0, X, y, n_neighbors=3, dtype=np.float64, random_state=0)
     before = block.targets.copy()
     block.select_targets(L)
     Z = X @ L.T

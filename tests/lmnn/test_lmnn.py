@@ -102,3 +102,14 @@ def test_bad_init_and_n_components_are_clear_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert model.fit(X, y).components_.shape == (3, 4)
+
+
+def test_many_features_at_full_rank_warn_and_say_what_to_do():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 300)), np.arange(20) % 2
+    with pytest.warns(UserWarning, match="n_components=64, init='pca'"):
+        LMNN(max_iter=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LMNN(n_components=5, init="pca", max_iter=2).fit(X, y)
