@@ -12,8 +12,9 @@ Cases (``--case``):
 - ``mnist``: the 5,000 MNIST digits of :func:`mlearn.datasets.load_mnist_digits` at 784
   dimensions (pixels / 255), a stratified 70/30 split;
 - ``small``: ``LMNN(random_state=0)`` (with ``--lmnn-init``; and each ``--lmnn-variant``) on
-  iris, wine, breast cancer and digits, stratified 5-fold (shuffled, ``random_state=0``), min-max scaled per fold: the mean
-  and standard deviation of the 3-NN accuracy, the median CPU time and iterations per fold.
+  iris, wine, breast cancer and digits, stratified 5-fold (shuffled, ``random_state=0``),
+  min-max scaled per fold: the mean and standard deviation of the 3-NN accuracy, the median
+  CPU time and iterations per fold.
 
 ``--fit-subset N`` fits every learner on the first N training points only (the 3-NN reference
 stays all of them); ``--with-lda-start`` adds ``LMNN(init='lda')`` (all components, the padded
