@@ -114,9 +114,10 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds ``init='random'`` and the sampling of impostors.
     verbose : int, default=0
-        If > 0, print one table: a row per L-BFGS iteration (counted over
-        the whole fit) and per impostor search, each with the quantity the
-        stopping test compares (``change``) and its ``threshold``.
+        If > 0, print one table per pass: a row per L-BFGS iteration
+        (counted over the pass) and per impostor search, each with the
+        quantity the stopping test compares (``change``) and its
+        ``threshold``; between passes, how many target neighbours changed.
     preprocessor : array-like of shape (n_points, n_features), callable or None, \
 default=None
         What X stands for when it is given as an (n_samples,) array of identifiers: an
