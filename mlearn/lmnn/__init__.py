@@ -65,7 +65,10 @@ repeated: pass p + 1 re-selects every point's targets as its k nearest
 same-class points under the metric L_p that pass p learned, and minimises ε
 over them from L_p (rescaled to a unit mean target distance). Each pass is an
 ordinary LMNN fit with fixed targets, verified as above; the passes stop early
-when at most 1 % of the target slots change. On a Dask array the targets are
+when at most 1 % of the target slots change. With ``n_passes='auto'`` (one pass
+below 4 points per entry of L, else up to 5) they also stop when a re-selection
+moves fewer targets than the one before, and the metric of the pass before that
+is kept. On a Dask array the targets are
 re-selected within each row block, where they were first chosen.
 
 Row blocks (a Dask array). The rows of X are split into its row blocks

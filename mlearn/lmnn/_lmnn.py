@@ -81,12 +81,15 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         (the "multiple passes" of Weinberger & Saul 2009, §6.1), each fit
         starting from the previous L (rescaled as a string ``init`` is). The
         passes stop early once at most 1 % of the target neighbours change.
-        'auto' runs 3 passes when there are at least 4 points per entry of L
-        (n_samples ≥ 4 · n_components · n_features), else 1: with fewer, the
-        metric of one pass is fitted to noise in its own points, and the
-        targets it picks carry that into the next (the user guide's LMNN page
-        has the measurements). ``max_iter`` counts the L-BFGS iterations of
-        all passes.
+        'auto': one pass when there are fewer than 4 points per entry of L
+        (n_samples < 4 · n_components · n_features: the metric of one pass is
+        then fitted partly to noise in its own points, and the targets it picks
+        carry that into the next); otherwise up to 5 passes, going on while each
+        re-selection moves more targets than the one before, and keeping the
+        pass before the first one that moves fewer (the passes are then settling
+        back around the first metric's neighbourhoods, where a further pass
+        only re-fits its own points; the user guide's LMNN page has the
+        measurements). ``max_iter`` counts the L-BFGS iterations of all passes.
     push_weight : float in [0, 1], default=0.1
         μ, the weight of the impostor (push) term against the target
         neighbour (pull) term. metric-learn's ``regularization`` is 1 − μ (its
@@ -139,7 +142,8 @@ default=None
     n_iter_ : int
         L-BFGS iterations taken in total, over all passes.
     n_passes_ : int
-        Passes run (see ``n_passes``).
+        Passes up to the one whose metric was kept (see ``n_passes``); the
+        iteration counts include every pass run.
     n_loss_evals_ : int
         Evaluations of the loss and gradient, including the verifications, over all passes.
     n_searches_ : int
