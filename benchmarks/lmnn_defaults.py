@@ -16,8 +16,7 @@ Problems (``--problem``):
   them), scored on --n-test test images;
 - ``mnist784``: the 5,000 MNIST digits of :func:`mlearn.datasets.load_mnist_digits` at 784
   dimensions (pixels / 255), a stratified 70/30 split;
-- ``letters``: scikit-learn's ``fetch_openml`` is not reachable offline, so the check problem
-  is ``digits`` (1,797 × 64, min-max scaled, 70/30) with ``--n-fit`` ignored.
+- ``digits``: scikit-learn's digits (1,797 × 64, min-max scaled, 70/30), ``--n-fit`` ignored.
 
 Run on one core::
 
