@@ -149,6 +149,10 @@ def _row_block_objective_case():
         ("active_set_size", ()),
         ("loss_and_grad", (L, 0.5, "hinge")),
         ("loss_and_grad", (L, 0.3, "squared_hinge")),
+        ("select_targets", (L,)),
+        ("target_changes", ()),
+        ("search_active_set", (L, None, len(X))),
+        ("loss_and_grad", (L, 0.5, "hinge")),
     ]
     options = {"n_neighbors": 3, "dtype": np.float64, "random_state": 0}
     return RowBlockObjective.from_block, "rows", X, (y,), options, calls

@@ -1,7 +1,7 @@
 """LMNN: Large Margin Nearest Neighbor (Weinberger & Saul 2005, 2009).
 
 Each point x_i gets k *target neighbours* j ⇝ i: its k nearest points of the
-same class under the Euclidean metric of the input space, fixed once. With
+same class under the Euclidean metric of the input space, fixed during a fit. With
 D_ab = ‖L(x_a − x_b)‖² and μ ∈ [0, 1] the push weight, LMNN minimises over
 L (n_components × n_features)
 
@@ -57,6 +57,19 @@ the fit continues on that one unless the two estimates agree within 1 %, until
 the sample has grown to 4 · ``max_impostors``. A fit whose last search was
 sampled (the objective over the final set is an estimate, not verified)
 sets ``impostors_sampled_``.
+
+Multiple passes (Weinberger & Saul 2009, §6.1). The target neighbours are
+chosen under the Euclidean metric, which on noisy features is a poor guide to
+which same-class points belong together. With ``n_passes`` = P > 1 the fit is
+repeated: pass p + 1 re-selects every point's targets as its k nearest
+same-class points under the metric L_p that pass p learned, and minimises ε
+over them from L_p (rescaled to a unit mean target distance). Each pass is an
+ordinary LMNN fit with fixed targets, verified as above; the passes stop early
+when at most 1 % of the target slots change. With ``n_passes='auto'`` (one pass
+below 4 points per entry of L, else up to 5) they also stop when a re-selection
+moves fewer targets than the one before, and the metric of the pass before that
+is kept. On a Dask array the targets are
+re-selected within each row block, where they were first chosen.
 
 Row blocks (a Dask array). The rows of X are split into its row blocks
 b = 1..B (X_b, y_b). Target neighbours and impostors are searched *within* each

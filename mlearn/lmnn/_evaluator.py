@@ -39,6 +39,7 @@ class RowBlockObjective:
         self.offset, self.X, self.y = offset, X, y
         self.targets, self.valid, self.rng = targets, valid, rng
         self.pairs = None
+        self.n_changed_targets = 0
 
     @classmethod
     def from_block(cls, offset, X_block, y_block, *, n_neighbors, dtype, random_state):
@@ -80,6 +81,23 @@ class RowBlockObjective:
         """Σ D_ij over the valid target pairs (float64), and their number."""
         d_target = target_distances(self.X @ L.T, self.targets)
         return float(np.sum(d_target[self.valid], dtype=np.float64)), int(self.valid.sum())
+
+    @across_shards("update")
+    def select_targets(self, L):
+        """Re-select the target neighbours as the k nearest same-class rows under L.
+
+        The active set is dropped (its target pairs are stale); the number of
+        target slots that changed (as sets per point) is kept for :meth:`target_changes`.
+        """
+        targets, valid = target_neighbors(self.X @ L.T, self.y, self.targets.shape[1])
+        changed = np.sort(targets, axis=1) != np.sort(self.targets, axis=1)
+        self.n_changed_targets = int(np.count_nonzero(changed))
+        self.targets, self.valid, self.pairs = targets, valid, None
+
+    @across_shards("sum")
+    def target_changes(self):
+        """Target slots changed by the last :meth:`select_targets`, and valid slots."""
+        return self.n_changed_targets, int(self.valid.sum())
 
     @across_shards("update")
     def search_active_set(self, L, max_impostors, n_samples):

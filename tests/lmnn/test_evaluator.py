@@ -17,10 +17,14 @@ def test_every_method_the_solver_calls_declares_how_blocks_combine():
         "class_sums",
         "loss_and_grad",
         "search_active_set",
+        "select_targets",
+        "target_changes",
         "target_distance_sum",
     ]
-    assert declared_combination(RowBlockObjective, "search_active_set") == ("update", ())
-    for name in ["active_set_size", "class_sums", "loss_and_grad", "target_distance_sum"]:
+    for name in ["search_active_set", "select_targets"]:
+        assert declared_combination(RowBlockObjective, name) == ("update", ())
+    names = ["active_set_size", "class_sums", "loss_and_grad", "target_changes"]
+    for name in names + ["target_distance_sum"]:
         assert declared_combination(RowBlockObjective, name) == ("sum", ())
 
 
@@ -63,3 +67,18 @@ def test_blocks_after_the_first_sample_with_streams_of_their_own():
     np.testing.assert_array_equal(rng.get_state()[1], np.random.RandomState(0).get_state()[1])
     draws = [block.rng.randint(2**31, size=4) for block in blocks]
     assert len({tuple(d) for d in draws}) == 3
+
+
+def test_selected_targets_are_the_nearest_same_class_points_under_L():
+    X, y = small_problem(seed=5, n=70, d=4)
+    L = np.random.default_rng(6).normal(size=(2, 4))
+    block = RowBlockObjective.from_block(0, X, y, n_neighbors=3, dtype=np.float64, random_state=0)
+    before = block.targets.copy()
+    block.select_targets(L)
+    Z = X @ L.T
+    D = np.sum((Z[:, None] - Z[None]) ** 2, axis=2)
+    D[(y[:, None] != y) | np.eye(X.shape[0], dtype=bool)] = np.inf
+    np.testing.assert_array_equal(block.targets, np.argsort(D, axis=1)[:, :3])
+    changed = np.sort(block.targets, axis=1) != np.sort(before, axis=1)
+    assert block.target_changes() == (np.count_nonzero(changed), 3 * X.shape[0])
+    assert 0 < np.count_nonzero(changed)

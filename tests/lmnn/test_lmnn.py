@@ -2,8 +2,12 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris
+from sklearn.datasets import load_iris, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from mlearn import LMNN
 from mlearn.lmnn._targets import target_neighbors
@@ -102,3 +106,64 @@ def test_bad_init_and_n_components_are_clear_errors():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         assert model.fit(X, y).components_.shape == (3, 4)
+
+
+def test_many_features_at_full_rank_warn_and_say_what_to_do():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 300)), np.arange(20) % 2
+    with pytest.warns(UserWarning, match="n_components=64, init='pca'"):
+        LMNN(max_iter=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LMNN(n_components=5, init="pca", max_iter=2).fit(X, y)
+
+
+def _many_points_per_entry():
+    # 1,400 training points for the 16 x 16 entries of L, 12 of the 16 features noise.
+    X, y = make_classification(
+        n_samples=2000, n_features=16, n_informative=4, n_classes=4, random_state=0
+    )
+    return train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+
+
+def test_auto_passes_reselect_targets_with_many_points_per_entry_and_gain():
+    X_train, X_test, y_train, y_test = _many_points_per_entry()
+    model = LMNN(random_state=0).fit(X_train, y_train)
+    one = LMNN(n_passes=1, random_state=0).fit(X_train, y_train)
+    assert model.n_passes_ >= 3 and one.n_passes_ == 1
+    accuracy = knn_accuracy(model.transform(X_train), model.transform(X_test), y_train, y_test)
+    single = knn_accuracy(one.transform(X_train), one.transform(X_test), y_train, y_test)
+    assert accuracy > single + 0.02
+
+
+def test_auto_passes_keep_the_pass_before_targets_that_settle_back():
+    # On iris the second re-selection moves fewer targets than the first: the
+    # passes are settling, and 'auto' keeps the first pass's metric.
+    X, y = load_iris(return_X_y=True)
+    auto = LMNN(random_state=0).fit(X, y)
+    one = LMNN(n_passes=1, random_state=0).fit(X, y)
+    two = LMNN(n_passes=2, random_state=0).fit(X, y)
+    assert auto.n_passes_ == 1 and two.n_passes_ == 2
+    np.testing.assert_array_equal(auto.components_, one.components_)
+    assert auto.n_iter_ == two.n_iter_ > one.n_iter_
+
+
+def test_auto_passes_are_one_with_few_points_per_entry():
+    X, y = small_problem(seed=7, n=60, d=5)
+    auto = LMNN().fit(X, y)
+    assert auto.n_passes_ == 1
+    assert auto.n_iter_ == LMNN(n_passes=1).fit(X, y).n_iter_
+
+
+def test_default_push_weight_beats_the_papers_half_on_wine():
+    X, y = load_wine(return_X_y=True)
+    X = MinMaxScaler().fit_transform(X)
+
+    def accuracy(model):
+        pipeline = make_pipeline(model, KNeighborsClassifier(3))
+        folds = StratifiedKFold(5, shuffle=True, random_state=0)
+        return cross_val_score(pipeline, X, y, cv=folds).mean()
+
+    assert LMNN().push_weight == 0.1
+    assert accuracy(LMNN(random_state=0)) > accuracy(LMNN(push_weight=0.5, random_state=0)) + 0.005

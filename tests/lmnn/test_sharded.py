@@ -127,10 +127,10 @@ def test_auto_start_on_features_in_different_units_is_the_in_memory_one():
 
 def test_several_blocks_minimise_the_sum_of_the_blocks_objectives():
     X, y, _, _ = _noisy_problem()
-    model = LMNN(init="identity", random_state=0)
+    model = LMNN(init="identity", n_passes=1, random_state=0)
     on_dask = model.fit(da.from_array(X, chunks=(200, 5)), da.from_array(y, chunks=100))
     reference, blocks = _per_block_reference(
-        LMNN(init="identity"), X, y, np.array([0, 200, 400, 600])
+        LMNN(init="identity", n_passes=1), X, y, np.array([0, 200, 400, 600])
     )
     np.testing.assert_allclose(on_dask.components_, reference, rtol=1e-10, atol=1e-12)
     # The verified optimum: at L, the active sets hold every margin violation, so the
@@ -222,8 +222,10 @@ def test_cluster_fit_equals_the_in_memory_fit_of_the_same_objective(client):
     X, y, _, _ = _noisy_problem()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        on_cluster = LMNN(init="identity", max_iter=30).fit(da.from_array(X, chunks=(200, 10)), y)
-        reference, _ = _per_block_reference(LMNN(max_iter=30), X, y, np.array([0, 200, 400, 600]))
+        model = LMNN(init="identity", n_passes=1, max_iter=30)
+        on_cluster = model.fit(da.from_array(X, chunks=(200, 10)), y)
+        blocks = np.array([0, 200, 400, 600])
+        reference, _ = _per_block_reference(LMNN(n_passes=1, max_iter=30), X, y, blocks)
     np.testing.assert_allclose(on_cluster.components_, reference, rtol=1e-10, atol=1e-12)
     iris_X, iris_y = load_iris(return_X_y=True)
     one_block = LMNN(init="identity").fit(da.from_array(iris_X, chunks=150), iris_y)

@@ -29,7 +29,8 @@ def test_sampled_start_falls_back_to_an_exact_verified_search(monkeypatch):
 
     monkeypatch.setattr(_active_set, "sample_impostor_pairs", counted)
     X_train, X_test, y_train, y_test = noisy_problem()
-    model = LMNN(init="identity", max_impostors=7000, random_state=0).fit(X_train, y_train)
+    model = LMNN(init="identity", n_passes=1, push_weight=0.5, max_impostors=7000, random_state=0)
+    model.fit(X_train, y_train)
     assert sampled
     assert not model.impostors_sampled_
     L = model.components_
@@ -45,7 +46,13 @@ def test_sampled_start_falls_back_to_an_exact_verified_search(monkeypatch):
 def test_fit_ends_at_a_local_minimum_of_the_full_objective():
     X, y = small_problem(seed=7, n=60, d=5)
     model = LMNN(
-        n_neighbors=3, init="identity", hinge="squared_hinge", tol=1e-10, max_iter=500
+        n_neighbors=3,
+        init="identity",
+        n_passes=1,
+        push_weight=0.5,
+        hinge="squared_hinge",
+        tol=1e-10,
+        max_iter=500,
     ).fit(X, y)
     targets, valid = target_neighbors(X, y, 3)
     pairs = ActivePairs(targets, valid, *all_impostor_pairs(y))
@@ -93,7 +100,7 @@ def test_a_converged_sample_is_compared_on_a_fresh_larger_sample(monkeypatch):
 
     monkeypatch.setattr(_lmnn, "searches_and_evaluations", spied)
     X_train, _, y_train, _ = noisy_problem()
-    model = LMNN(max_impostors=300, random_state=0).fit(X_train, y_train)
+    model = LMNN(n_passes=1, max_impostors=300, random_state=0).fit(X_train, y_train)
     assert model.impostors_sampled_
     assert growths[0] == 1 and growths == sorted(growths)
     assert growths[-1] > 1
@@ -103,7 +110,7 @@ def test_a_converged_sample_is_compared_on_a_fresh_larger_sample(monkeypatch):
 
 def test_verbose_prints_one_table_with_a_running_iteration_counter(capsys):
     X, y = load_iris(return_X_y=True)
-    model = LMNN(n_neighbors=3, max_iter=500, verbose=1).fit(X, y)
+    model = LMNN(n_neighbors=3, n_passes=1, max_iter=500, verbose=1).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     head = ["[LMNN]", "iter", "step", "objective", "change", "threshold", "impostors"]
     assert lines[0].split()[:7] == head
@@ -118,3 +125,32 @@ def test_verbose_prints_one_table_with_a_running_iteration_counter(capsys):
     assert len(searches) == model.n_searches_ - 1
     # The last row shows the stopping test met: the fresh search's gap below its threshold.
     assert float(searches[-1][4]) <= float(searches[-1][5])
+
+
+def test_second_pass_minimises_over_the_targets_of_the_first_passes_metric():
+    X, y = small_problem(seed=7, n=60, d=5)
+    options = dict(
+        n_neighbors=3, init="identity", push_weight=0.5, hinge="squared_hinge", tol=1e-10
+    )
+    first = LMNN(n_passes=1, max_iter=500, **options).fit(X, y)
+    second = LMNN(n_passes=2, max_iter=1000, **options).fit(X, y)
+    assert (first.n_passes_, second.n_passes_) == (1, 2)
+    # The second pass's targets: the 3 nearest same-class points under the first's L.
+    targets, valid = target_neighbors(X @ first.components_.T, y, 3)
+    assert not np.array_equal(targets, target_neighbors(X, y, 3)[0])
+    pairs = ActivePairs(targets, valid, *all_impostor_pairs(y))
+    L = second.components_
+    end, _ = lmnn_loss_and_grad(L, X, pairs, 0.5, "squared_hinge")
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        step = 1e-3 * np.linalg.norm(L) * rng.normal(size=L.shape)
+        nearby, _ = lmnn_loss_and_grad(L + step, X, pairs, 0.5, "squared_hinge")
+        assert nearby >= end * (1 - 1e-9)
+
+
+def test_passes_stop_once_the_targets_settle(monkeypatch):
+    X, y = small_problem(seed=7, n=60, d=5)
+    monkeypatch.setattr(_lmnn, "_SETTLED_TARGETS", 1.0)
+    model = LMNN(n_passes=5, init="identity").fit(X, y)
+    assert model.n_passes_ == 1
+    assert model.n_iter_ == LMNN(n_passes=1, init="identity").fit(X, y).n_iter_
