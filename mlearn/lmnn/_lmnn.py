@@ -68,7 +68,9 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
         n_classes − 1), else 'pca' when n_components < min(n_features,
-        n_samples), else 'identity' (metric-learn's rule). 'lda' works for
+        n_samples), else 'identity' (metric-learn's rule), taken on the
+        standardised features when their spreads are in different units (the
+        largest standard deviation over 100 times the median). 'lda' works for
         every n_components: beyond the n_classes − 1 discriminant axes it adds
         the leading principal axes of the residual (:mod:`mlearn._init`).
         'random' draws a standard normal matrix. These are
