@@ -18,7 +18,6 @@ from ._online import (
     pairs_per_kind,
 )
 from ._prior import check_bounds, default_bounds, prior_metric
-from ._solver import _itml_solve
 
 
 class _BaseITML(OnlineITMLMixin, MahalanobisMixin, BaseEstimator):
@@ -47,19 +46,7 @@ class _BaseITML(OnlineITMLMixin, MahalanobisMixin, BaseEstimator):
             self.bounds_ = default_bounds(points, prior, random_state)
         else:
             self.bounds_ = check_bounds(self.bounds)
-        M, _, _, self.n_iter_ = _itml_solve(
-            X64,
-            pairs,
-            signs,
-            prior,
-            self.bounds_,
-            self.gamma,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            verbose=self.verbose,
-            name=type(self).__name__,
-        )
-        self._set_metric(M, X.dtype)
+        self._project_from(prior, X64, pairs, signs, X.dtype)
 
 
 class ITML(PairsPartialFitMixin, PairsMixin, _BaseITML):

@@ -86,18 +86,13 @@ class OnlineITMLMixin:
         L = components_from_metric(M, self.n_components, check=False)
         self.components_ = L.astype(dtype, copy=False)
 
-    def _continue_pairs(self, X, pairs, signs):
-        """Project the current metric onto the constraints (X, pairs, signs); see the module."""
-        # Only the rows of this chunk's pairs are converted and handed to the solver, so
-        # that memory follows the chunk even when a preprocessor holds many more points.
-        rows, inverse = np.unique(pairs, return_inverse=True)
-        X64 = np.asarray(X[rows], dtype=np.float64)
-        pairs, signs = informative_pairs(X64, inverse.reshape(pairs.shape), signs)
+    def _project_from(self, M0, X64, pairs, signs, dtype):
+        """Bregman-project M0 onto the constraints (``bounds_``); keep the result."""
         M, _, _, self.n_iter_ = _itml_solve(
             X64,
             pairs,
             signs,
-            self._metric,
+            M0,
             self.bounds_,
             self.gamma,
             max_iter=self.max_iter,
@@ -105,7 +100,16 @@ class OnlineITMLMixin:
             verbose=self.verbose,
             name=type(self).__name__,
         )
-        self._set_metric(M, X.dtype)
+        self._set_metric(M, dtype)
+
+    def _continue_pairs(self, X, pairs, signs):
+        """Project the current metric onto the constraints (X, pairs, signs); see the module."""
+        # Only the rows of this chunk's pairs are converted and handed to the solver, so
+        # that memory follows the chunk even when a preprocessor holds many more points.
+        rows, inverse = np.unique(pairs, return_inverse=True)
+        X64 = np.asarray(X[rows], dtype=np.float64)
+        pairs, signs = informative_pairs(X64, inverse.reshape(pairs.shape), signs)
+        self._project_from(self._metric, X64, pairs, signs, X.dtype)
 
 
 class PairsPartialFitMixin:
