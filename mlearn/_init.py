@@ -25,7 +25,7 @@ One meaning per name, whichever learner takes it:
   L₀ = A · diag(1/σ) for the start A of the standardised points. From the
   identity, the feature with the largest units decides every distance and the
   gradient of the others is too small to recover them in the iterations a fit
-  takes (kNN 0.31 from the identity, 0.97 from diag(1/σ) on
+  takes (LMNN's kNN 0.29 from the identity, 0.97 from diag(1/σ) on
   :func:`mlearn.datasets.make_badly_scaled`; ``benchmarks/init_scaling.py``);
 - an array: used as given, after its shape, finiteness (and for a metric, PSD)
   are checked.
