@@ -46,6 +46,18 @@ QUICK = {
 }
 
 
+def _path_in_repository(path):
+    """``path`` relative to the repository when it lies there, else ``PEER``: results files
+    are committed, and a path of the machine they ran on means nothing to a reader."""
+    candidate = Path(path)
+    if not candidate.is_absolute():
+        return str(path)
+    try:
+        return str(candidate.relative_to(_ROOT))
+    except ValueError:
+        return "PEER"
+
+
 def parse_args(argv=None):
     """Parse the command line; ``--quick`` fills in datasets, estimators and repeats."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -189,7 +201,8 @@ def header_lines(args, peer_info):
         described = peer_info.get("error") or ", ".join(
             f"{name} {value}" for name, value in peer_info.items()
         )
-        lines.append(f"peer {args.peer_python}: {described}; timeout {args.timeout:g} s")
+        shown = _path_in_repository(args.peer_python)
+        lines.append(f"peer {shown}: {described}; timeout {args.timeout:g} s")
     return lines
 
 

@@ -228,3 +228,12 @@ def test_deep_retrieval_report_gives_the_student_t_interval(monkeypatch):
     assert (
         deep_retrieval_report.mean_ci(values) == f"{np.mean(values):.3f} ± {(high - low) / 2:.3f}"
     )
+
+
+def test_results_name_the_peer_interpreter_without_the_machines_paths(harness):
+    shown = harness["run"]._path_in_repository
+    assert shown(".peer-venv/bin/python") == ".peer-venv/bin/python"
+    assert shown(str(BENCHMARKS.parent / ".peer-venv" / "bin" / "python")) == str(
+        Path(".peer-venv/bin/python")
+    )
+    assert shown("/opt/elsewhere/bin/python") == "PEER"
