@@ -165,26 +165,52 @@ def test_every_learner_that_draws_anything_takes_random_state():
         assert "random_state" in inspect.signature(getattr(mlearn, name)).parameters, name
 
 
-def test_inventories_written_offline_are_read_by_sphinx_with_every_api_page(tmp_path):
-    from sphinx.util.inventory import InventoryFile
+def _read_inventory(path):
+    """{(name, role): uri} of an inventory in Sphinx's version-2 format, read by hand."""
+    import zlib
 
+    with open(path, "rb") as stream:
+        header = [stream.readline() for _ in range(4)]
+        body = zlib.decompress(stream.read()).decode()
+    assert header[0] == b"# Sphinx inventory version 2\n"
+    entries = {}
+    for line in body.splitlines():
+        name, role, _, uri, _ = line.split(" ", 4)
+        entries[name, role] = uri.replace("$", name) if uri.endswith("$") else uri
+    return entries
+
+
+def _written_inventories(folder):
     sys.path.insert(0, str(DOCS))
     try:
         inventories = importlib.import_module("inventories")
     finally:
         sys.path.remove(str(DOCS))
-    inventories.write_inventories(tmp_path)
-    mapping = inventories.intersphinx_mapping_for(tmp_path)
+    inventories.write_inventories(folder)
+    return inventories.intersphinx_mapping_for(folder)
+
+
+def test_inventories_written_offline_give_every_api_page_its_address(tmp_path):
+    mapping = _written_inventories(tmp_path)
     assert {"sklearn", "numpy", "scipy"} <= set(mapping)
     site, path = mapping["sklearn"]
-    with open(path, "rb") as stream:
-        inventory = InventoryFile.load(stream, site, lambda a, b: f"{a}/{b}")
-    entry = inventory["py:class"]["sklearn.decomposition.KernelPCA"]
-    assert entry[2] == (
-        "https://scikit-learn.org/stable/modules/generated/"
-        "sklearn.decomposition.KernelPCA.html#sklearn.decomposition.KernelPCA"
+    assert site == "https://scikit-learn.org/stable"
+    entries = _read_inventory(path)
+    assert entries["sklearn.decomposition.KernelPCA", "py:class"] == (
+        "modules/generated/sklearn.decomposition.KernelPCA.html#sklearn.decomposition.KernelPCA"
     )
-    assert "sklearn.covariance.graphical_lasso" in inventory["py:function"]
-    assert inventory["py:module"]["sklearn.neighbors"][2].endswith("api/sklearn.neighbors.html")
+    assert ("sklearn.covariance.graphical_lasso", "py:function") in entries
+    assert entries["sklearn.neighbors", "py:module"] == "api/sklearn.neighbors.html"
     # Only what each module exports: nothing imported into a module is listed under it.
-    assert "sklearn.neighbors.np" not in inventory.get("py:function", {})
+    assert not any(name == "sklearn.neighbors.np" for name, _ in entries)
+
+
+def test_sphinx_reads_the_written_inventories_as_fetched_ones(tmp_path):
+    inventory_file = pytest.importorskip("sphinx.util.inventory").InventoryFile
+    site, path = _written_inventories(tmp_path)["sklearn"]
+    entries = _read_inventory(path)
+    with open(path, "rb") as stream:
+        inventory = inventory_file.load(stream, site, lambda a, b: f"{a}/{b}")
+    assert inventory["py:class"]["sklearn.decomposition.KernelPCA"][2] == (
+        f"{site}/" + entries["sklearn.decomposition.KernelPCA", "py:class"]
+    )
