@@ -198,3 +198,21 @@ class NeighborsOverClustersMixin:
         check_is_fitted(self, "components_")
         indices = self.kneighbors(X, min(self.n_neighbors, self.fit_X_.shape[0]), False)
         return self.classes_[vote(self.fit_y_[indices], self.classes_.shape[0])]
+
+    def score(self, X, y, sample_weight=None):
+        """The kNN accuracy: the fraction of X whose :meth:`predict` is its label.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+        y : array-like of shape (n_queries,)
+            True labels.
+        sample_weight : array-like of shape (n_queries,), default=None
+            Weights of the queries in the mean.
+
+        Returns
+        -------
+        score : float
+            The (weighted) mean of ``predict(X) == y``.
+        """
+        return float(np.average(self.predict(X) == np.asarray(y), weights=sample_weight))

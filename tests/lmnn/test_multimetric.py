@@ -135,3 +135,13 @@ def test_float32_stays_float32_and_init_arrays_are_checked():
         MultiMetricLMNN(n_metrics=3, init=start).fit(X_train, y_train)
     with pytest.raises(ValueError, match="n_metrics=500"):
         MultiMetricLMNN(n_metrics=500).fit(X_train, y_train)
+
+
+def test_score_is_the_knn_accuracy_of_predict_with_weights():
+    X_train, X_test, y_train, y_test = _regional(0, n=240)
+    model = MultiMetricLMNN(n_metrics=3, random_state=0).fit(X_train, y_train)
+    correct = model.predict(X_test) == y_test
+    assert model.score(X_test, y_test) == pytest.approx(correct.mean())
+    weights = np.linspace(1.0, 2.0, y_test.shape[0])
+    expected = (weights * correct).sum() / weights.sum()
+    assert model.score(X_test, y_test, sample_weight=weights) == pytest.approx(expected)
