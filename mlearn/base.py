@@ -248,27 +248,38 @@ def initial_components_of(X, y, init, *, n_components, random_state, statistics)
     name = resolve_components_init(init, n_components, X.shape[1], n_classes, X.shape[0])
     k = check_n_components(n_components, X.shape[1])
     auto = isinstance(init, str) and init == "auto"
-    scales = _disparate_scales_of_blocks(statistics, n_classes) if auto else None
-    if scales is not None:
+    scatter_start = isinstance(name, str) and name in ("pca", "lda")
+    if auto or scatter_start:
+        # One pass for the class sums and, when the start needs them, one for the scatters.
         counts, sums = statistics.class_sums(n_classes)
-        scatters = _standardised_scatters(statistics.centred_scatters, scales)
-        if name in ("pca", "lda"):
-            return components_from_scatters(name, k, counts, sums / scales, scatters) / scales
-        return np.eye(k, X.shape[1]) / scales
-    if isinstance(name, str) and name in ("pca", "lda"):
-        counts, sums = statistics.class_sums(n_classes)
-        return components_from_scatters(name, k, counts, sums, statistics.centred_scatters)
+        scatters = statistics.centred_scatters
+        if auto:
+            scatters = _scatters_once(scatters, counts, sums)
+            total, _ = scatters(*_grand_and_class_means(counts, sums))
+            spreads = np.sqrt(np.maximum(np.diag(total), 0.0) / counts.sum())
+            scales = disparate_feature_scales(spreads)
+            if scales is not None and scatter_start:
+                standardised = _standardised_scatters(scatters, scales)
+                L = components_from_scatters(name, k, counts, sums / scales, standardised)
+                return L / scales
+            if scales is not None:
+                return np.eye(k, X.shape[1]) / scales
+        if scatter_start:
+            return components_from_scatters(name, k, counts, sums, scatters)
     empty = np.empty((0, X.shape[1]), dtype=float_dtype(X))
     return initial_components(name, empty, n_components=n_components, random_state=random_state)
 
 
-def _disparate_scales_of_blocks(statistics, n_classes):
-    """:func:`mlearn._init.disparate_feature_scales` of the points, from block sums."""
-    counts, sums = statistics.class_sums(n_classes)
-    mean = sums.sum(axis=0) / counts.sum()
-    class_means = sums / np.maximum(counts, 1)[:, None]
-    total, _ = statistics.centred_scatters(mean, class_means)
-    return disparate_feature_scales(np.sqrt(np.maximum(np.diag(total), 0.0) / counts.sum()))
+def _grand_and_class_means(counts, sums):
+    """The mean of all points and of each class, from the class counts and sums."""
+    return sums.sum(axis=0) / counts.sum(), sums / np.maximum(counts, 1)[:, None]
+
+
+def _scatters_once(centred_scatters, counts, sums):
+    """``centred_scatters`` computed once, about the points' own means (the only means the
+    starts ask for), however often it is called."""
+    cached = centred_scatters(*_grand_and_class_means(counts, sums))
+    return lambda mean, class_means: cached
 
 
 def _standardised_scatters(centred_scatters, scales):
