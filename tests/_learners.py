@@ -6,7 +6,7 @@ first pair of a quadruplet), shrunk by ``regularization``:
 
     M = diag(1 / (mean_{(i, j) close} (x_i − x_j)² + regularization))
 
-This is enough to test base.py, validation and the conformance checks on every
+This is enough to test mlearn.base, validation and the conformance checks on every
 kind of supervision before the real weakly supervised learners exist; the
 public learners are checked by the same tests once they land.
 """

@@ -1,4 +1,4 @@
-"""The parts of base.py's API that metric-learn's users rely on.
+"""The parts of mlearn.base's API that metric-learn's users rely on.
 
 ``components_`` of a fixed shape, the callable metric, thresholds set by hand or
 calibrated in ``fit``, ``preprocessor`` on every learner (identifiers of any kind),
@@ -116,7 +116,7 @@ def test_metric_matches_scipy_cdist_and_euclidean_knn_on_the_transform():
 
 
 def test_metric_warns_once_when_called_as_often_as_in_a_neighbour_search(monkeypatch):
-    monkeypatch.setattr("mlearn.base.SLOW_USE_CALLS", 5)
+    monkeypatch.setattr("mlearn.base._distance.SLOW_USE_CALLS", 5)
     metric = MahalanobisDistance(L_FIXED)
     u = np.ones(3)
     with warnings.catch_warnings(record=True) as caught:

@@ -13,14 +13,15 @@ def test_imports_keep_the_layer_contract():
     pytest.importorskip("importlinter")
     lint = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
-        [str(lint), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        [str(lint), "--no-cache", str(ROOT / "pyproject.toml")],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "4 kept, 0 broken" in result.stdout
+    n_contracts = (ROOT / "pyproject.toml").read_text().count("[[tool.importlinter.contracts]]")
+    assert f"{n_contracts} kept, 0 broken" in result.stdout
 
 
 def test_importing_mlearn_imports_neither_numba_nor_dask_nor_torch():

@@ -1,7 +1,7 @@
 """LSML fitted on a dask array: the sums over the quadruplets are taken on the workers.
 
 The evaluator (mlearn/lsml/_evaluator.py) is built per shard of the quadruplets through
-the seam in mlearn/base.py; these fits must equal the in-memory ones.
+the seam in mlearn.base; these fits must equal the in-memory ones.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """MMC fitted on a dask array: the sums over the pairs are taken on the workers.
 
 The pairs' evaluator (mlearn/mmc/_evaluator.py) is built per shard of the pairs
-through the seam in mlearn/base.py; these fits must equal the in-memory ones.
+through the seam in mlearn.base; these fits must equal the in-memory ones.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """RCA fitted on a dask array: the chunk sums and scatters are taken on the workers.
 
 RCA's statistics (mlearn/rca/_statistics.py) are per-row sums built per row block
-through the seam in mlearn/base.py; the fit must equal the in-memory one.
+through the seam in mlearn.base; the fit must equal the in-memory one.
 """
 
 import numpy as np

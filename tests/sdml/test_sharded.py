@@ -1,7 +1,7 @@
 """SDML fitted on a dask array: the scatter of the pairs is summed on the workers.
 
 The evaluator (mlearn/sdml/_evaluator.py) is built per shard of the pairs through the
-seam in mlearn/base.py; these fits must equal the in-memory ones.
+seam in mlearn.base; these fits must equal the in-memory ones.
 """
 
 import numpy as np

@@ -1,7 +1,7 @@
 """TripletSVM fitted on a dask array: sums over the triplets on the workers.
 
 The evaluators (mlearn/triplet_svm/_features.py, _terms.py) are built per shard of
-the triplets through the seam in mlearn/base.py; these fits and products must equal
+the triplets through the seam in mlearn.base; these fits and products must equal
 the in-memory ones.
 """
 
