@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._optim import minimize_lbfgs
 from .._pair_softmax import softmax_loss_and_grad
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype, is_dask_array
+from .._validation import check_n_components, float_dtype
 from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of
 from ._objective import ClassPairSoftmax, one_hot_classes
 
@@ -185,9 +185,7 @@ default=None
                 evaluator = self._evaluator(
                     ClassPairSoftmax, X.astype(stage_dtype), stage_targets, by="rows"
                 )
-            loss_and_grad = softmax_loss_and_grad(
-                evaluator, n_components, n_features, stage_dtype
-            )
+            loss_and_grad = softmax_loss_and_grad(evaluator, n_components, n_features, stage_dtype)
             result = minimize_lbfgs(
                 loss_and_grad,
                 L0,
