@@ -8,7 +8,9 @@ gradient entry; metric-learn's default, ``tol=None``, runs on to scipy's ftol of
 Reported: fit time (median of the repeats, one BLAS thread on both sides), the objective
 value at each library's L evaluated by the same brute-force formula, their relative
 difference, and the held-out score: kNN (k=3) accuracy for NCA, kNN regression (k=10) R² for
-MLKR, with the Euclidean score beside them.
+MLKR, with the Euclidean score beside them. For NCA, scikit-learn's
+NeighborhoodComponentsAnalysis is timed too, from the same start with the same ``max_iter`` and
+``tol`` (the same objective, its n × n matrices formed whole).
 
 Usage::
 
@@ -136,6 +138,13 @@ def score(learner, Z_train, Z_test, y_train, y_test):
     return float(knn.fit(Z_train, y_train).score(Z_test, y_test))
 
 
+def sklearn_nca(*, init, max_iter, tol):
+    """scikit-learn's NeighborhoodComponentsAnalysis from the same start (the same objective)."""
+    from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+    return NeighborhoodComponentsAnalysis(init=init, max_iter=max_iter, tol=tol)
+
+
 def measure(learner, peer_class, dataset, kwargs, python, repeats, blas_threads):
     from threadpoolctl import threadpool_limits
 
@@ -151,6 +160,11 @@ def measure(learner, peer_class, dataset, kwargs, python, repeats, blas_threads)
             lambda: getattr(mlearn, learner)(init=init, **ours_kwargs), X_train, y_train, repeats
         )
         default = getattr(mlearn, learner)(random_state=0).fit(X_train, y_train)
+        sklearn_s = sklearn_cpu_s = None
+        if learner == "NCA":
+            sklearn_s, sklearn_cpu_s, _ = timed_fits(
+                lambda: sklearn_nca(init=init, **kwargs), X_train, y_train, repeats
+            )
     peer_s, peer_cpu_s, peer_L, peer_iter = run_peer(
         python, peer_class, X_train, y_train, init, kwargs, repeats, blas_threads
     )
@@ -165,6 +179,9 @@ def measure(learner, peer_class, dataset, kwargs, python, repeats, blas_threads)
         "fit CPU s": ours_cpu_s,
         "peer fit CPU s": peer_cpu_s,
         "CPU speed-up": peer_cpu_s / ours_cpu_s,
+        "scikit-learn fit s": sklearn_s or "",
+        "scikit-learn fit CPU s": sklearn_cpu_s or "",
+        "CPU speed-up vs scikit-learn": sklearn_cpu_s / ours_cpu_s if sklearn_s else "",
         "iters": f"{ours.n_iter_} / {peer_iter}",
         "objective": f_ours,
         "peer objective": f_peer,

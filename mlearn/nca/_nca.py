@@ -61,7 +61,9 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     tol : float, default=1e-5
         L-BFGS stops when the objective's relative decrease falls below tol
         or the largest entry of the gradient below tol (scikit-learn's NCA
-        passes tol to scipy the same way).
+        passes tol to scipy the same way). With tol ≥ 1e-6, the softmax of
+        float64 data is evaluated in float32 (rounding the objective to about
+        1e-7 relative, below what tol reads); a smaller tol keeps float64.
     verbose : int, default=0
         Print one line per L-BFGS iteration (objective, elapsed time) if > 0.
     random_state : int, RandomState instance or None, default=None
@@ -80,7 +82,8 @@ default=None
     n_iter_ : int
         L-BFGS iterations taken.
     objective_ : float
-        −Σ_i p_i at the learned L (the value minimised).
+        −Σ_i p_i at the learned L (the value minimised), as the last
+        evaluation computed it (in float32 where ``tol`` allows).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
