@@ -184,3 +184,21 @@ def test_fit_on_identifiers_through_the_preprocessor_equals_fit_on_points():
     on_ids = MLKR(max_iter=20, random_state=0, preprocessor=X).fit(np.arange(40), y)
     np.testing.assert_allclose(on_ids.components_, on_points.components_)
     np.testing.assert_allclose(on_ids.transform(np.arange(5)), on_points.transform(X[:5]))
+
+
+def test_held_out_error_in_blocks_equals_the_whole():
+    """The held-out error is summed over row blocks that working_memory bounds."""
+    from sklearn import config_context
+
+    from mlearn.mlkr._objective import held_out_squared_error
+
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(60, 4)), rng.normal(size=60)
+    L = rng.normal(size=(2, 4))
+    whole = held_out_squared_error(L, X[:40], y[:40], X[40:], y[40:])
+    with config_context(working_memory=0.001):  # MiB: a few rows of 40 per block
+        blocked = held_out_squared_error(L, X[:40], y[:40], X[40:], y[40:])
+    np.testing.assert_allclose(blocked, whole, rtol=1e-12)
+    np.testing.assert_allclose(
+        whole, _held_out_error(L, X[:40], y[:40], X[40:], y[40:]), rtol=1e-10
+    )
