@@ -22,6 +22,12 @@ __all__ = ["NCA"]
 # benchmarks/nca_mlkr_peer.py). A smaller tol keeps float64.
 FLOAT32_STAGE_MIN_TOL = 1e-6
 
+# An evaluation whose centred projected points reach a larger squared norm runs in float64:
+# its float32 distances would be rounded by more than about 1e-4 (6e-8 (‖z_i‖² + ‖z_j‖²)).
+# Digits, wine and MNIST end their fits below 250; breast_cancer's raw features reach 10⁴,
+# where float32 evaluations stop at an objective 3e-4 above float64's.
+FLOAT32_STAGE_MAX_SQUARED_NORM = 1e3
+
 
 def softmax_stage_dtype(X, tol):
     """The dtype the pair softmax is evaluated in: float32 for float64 data when ``tol`` ≥
@@ -182,13 +188,20 @@ default=None
                 statistics=evaluator,
             )
             n_components = L0.shape[0]  # an init array sets it when n_components is None
-            stage_dtype = softmax_stage_dtype(X, self.tol)
+            stage_dtype, wide = softmax_stage_dtype(X, self.tol), None
             if stage_dtype != dtype:
-                stage_targets = targets.astype(stage_dtype)
+                wide, stage_targets = evaluator, targets.astype(stage_dtype)
                 evaluator = self._evaluator(
                     ClassPairSoftmax, X.astype(stage_dtype), stage_targets, by="rows"
                 )
-            loss_and_grad = softmax_loss_and_grad(evaluator, n_components, n_features, stage_dtype)
+            loss_and_grad = softmax_loss_and_grad(
+                evaluator,
+                n_components,
+                n_features,
+                stage_dtype,
+                wide=wide,
+                max_squared_norm=FLOAT32_STAGE_MAX_SQUARED_NORM,
+            )
             result = minimize_lbfgs(
                 loss_and_grad,
                 L0,
