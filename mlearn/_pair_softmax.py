@@ -272,21 +272,35 @@ class _RowPasses:
         return out
 
 
-def softmax_loss_and_grad(evaluator, n_components, n_features, dtype):
+def softmax_loss_and_grad(
+    evaluator, n_components, n_features, dtype, *, wide=None, max_squared_norm=np.inf
+):
     """``loss_and_grad(flat_L) -> (loss, ∂loss/∂L flattened)`` for L-BFGS, from an evaluator.
 
     Each call projects the points once (``embed``), sums the tiles' losses and V
     (``loss_and_directions``) and forms 2 Vᵀ X (``gradient``). The targets are read
     once. L is evaluated in ``dtype`` (float32 data stays float32); the loss and
     gradient are returned in float64 for scipy.
+
+    ``wide``, an evaluator of the same points in float64, takes over an evaluation
+    whose projected points, centred, reach a squared norm above ``max_squared_norm``:
+    a float32 distance is rounded by about 6e-8 (‖z_i‖² + ‖z_j‖²), which only small
+    norms keep negligible.
     """
     B = evaluator.all_targets()
+    wide_B = None if wide is None else wide.all_targets()
 
     def loss_and_grad(flat_L):
-        L = np.asarray(flat_L).reshape(n_components, n_features).astype(dtype, copy=False)
-        Z = evaluator.embed(L)
-        loss, V = evaluator.loss_and_directions(Z, B)
-        gradient = evaluator.gradient(V)
+        L = np.asarray(flat_L).reshape(n_components, n_features)
+        stage, targets = evaluator, B
+        Z = stage.embed(L.astype(dtype))
+        if wide is not None:
+            centred = Z - Z.mean(axis=0)
+            if np.einsum("ij,ij->i", centred, centred).max() > max_squared_norm:
+                stage, targets = wide, wide_B
+                Z = stage.embed(L.astype(np.float64))
+        loss, V = stage.loss_and_directions(Z, targets)
+        gradient = stage.gradient(V)
         return float(loss), np.asarray(gradient, dtype=np.float64).ravel()
 
     return loss_and_grad

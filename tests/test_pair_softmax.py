@@ -128,3 +128,25 @@ def test_far_apart_points_give_a_finite_objective():
     np.testing.assert_allclose(
         gradient.reshape(L.shape), expected_gradient, atol=1e-8 * np.abs(expected_gradient).max()
     )
+
+
+def test_wide_evaluator_takes_over_above_the_squared_norm():
+    """A float32 evaluator with a float64 one beside it: the float64 one evaluates every L
+    whose centred projected points reach a squared norm above the bound."""
+    X, B, row_loss, L = _problem("nca", seed=5)
+    narrow = PairSoftmax(0, X.astype(np.float32), B.astype(np.float32), row_loss=row_loss)
+    wide = PairSoftmax(0, X, B, row_loss=row_loss)
+    alone = {
+        "float32": softmax_loss_and_grad(narrow, *L.shape, np.float32)(L.ravel()),
+        "float64": softmax_loss_and_grad(wide, *L.shape, np.float64)(L.ravel()),
+    }
+    Z = X @ L.T
+    largest = np.max(np.sum((Z - Z.mean(axis=0)) ** 2, axis=1))
+    for bound, expected in [(0.5 * largest, "float64"), (2.0 * largest, "float32")]:
+        both = softmax_loss_and_grad(
+            narrow, *L.shape, np.float32, wide=wide, max_squared_norm=bound
+        )
+        loss, gradient = both(L.ravel())
+        assert loss == alone[expected][0]
+        np.testing.assert_array_equal(gradient, alone[expected][1])
+    assert alone["float32"][0] != alone["float64"][0]

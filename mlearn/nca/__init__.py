@@ -31,6 +31,13 @@ tensor, and no n × n matrix beyond one tile of rows (sized by scikit-learn's
 ``working_memory``), except below 64 MiB, where the whole matrix is kept so that
 the gradient takes one n × n × k product fewer. The docs page "NCA" gives the
 cost of the tile size.
+
+For float64 data and ``tol`` ≥ 1e-6 (the default is 1e-5) the softmax stage runs
+in float32: every pass over the n × n matrix moves half the bytes. The loss of a
+tile is summed in float64; the objective is then rounded to about 1e-7 relative,
+ten times below what the stopping rule reads, and the fit takes the same L-BFGS
+path as in float64 (``benchmarks/results/nca_mlkr_peer.md``). A smaller ``tol``
+keeps float64 throughout.
 """
 
 from ._nca import NCA

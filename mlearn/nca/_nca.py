@@ -15,6 +15,28 @@ from ._objective import ClassPairSoftmax, one_hot_classes
 
 __all__ = ["NCA"]
 
+# The softmax over pairs of float64 data is evaluated in float32 when tol asks for no
+# more than this: its objective is then rounded to about 1e-7 relative (n terms, each
+# to float32's 6e-8), ten times below what the stopping rule reads, and the evaluation
+# takes 0.6 times as long (half the bytes in every pass over the n × n matrix;
+# benchmarks/nca_mlkr_peer.py). A smaller tol keeps float64.
+FLOAT32_STAGE_MIN_TOL = 1e-6
+
+# An evaluation whose centred projected points reach a larger squared norm runs in float64:
+# its float32 distances would be rounded by more than about 1e-4 (6e-8 (‖z_i‖² + ‖z_j‖²)).
+# Digits, wine and MNIST end their fits below 250; breast_cancer's raw features reach 10⁴,
+# where float32 evaluations stop at an objective 3e-4 above float64's.
+FLOAT32_STAGE_MAX_SQUARED_NORM = 1e3
+
+
+def softmax_stage_dtype(X, tol):
+    """The dtype the pair softmax is evaluated in: float32 for float64 data when ``tol`` ≥
+    :data:`FLOAT32_STAGE_MIN_TOL`, else X's own."""
+    dtype = float_dtype(X)
+    if dtype == np.float64 and tol >= FLOAT32_STAGE_MIN_TOL:
+        return np.dtype(np.float32)
+    return dtype
+
 
 class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     """Neighbourhood Components Analysis.
@@ -45,7 +67,9 @@ class NCA(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     tol : float, default=1e-5
         L-BFGS stops when the objective's relative decrease falls below tol
         or the largest entry of the gradient below tol (scikit-learn's NCA
-        passes tol to scipy the same way).
+        passes tol to scipy the same way). With tol ≥ 1e-6, the softmax of
+        float64 data is evaluated in float32 (rounding the objective to about
+        1e-7 relative, below what tol reads); a smaller tol keeps float64.
     verbose : int, default=0
         Print one line per L-BFGS iteration (objective, elapsed time) if > 0.
     random_state : int, RandomState instance or None, default=None
@@ -64,7 +88,8 @@ default=None
     n_iter_ : int
         L-BFGS iterations taken.
     objective_ : float
-        −Σ_i p_i at the learned L (the value minimised).
+        −Σ_i p_i at the learned L (the value minimised), as the last
+        evaluation computed it (in float32 where ``tol`` allows).
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -163,7 +188,20 @@ default=None
                 statistics=evaluator,
             )
             n_components = L0.shape[0]  # an init array sets it when n_components is None
-            loss_and_grad = softmax_loss_and_grad(evaluator, n_components, n_features, dtype)
+            stage_dtype, wide = softmax_stage_dtype(X, self.tol), None
+            if stage_dtype != dtype:
+                wide, stage_targets = evaluator, targets.astype(stage_dtype)
+                evaluator = self._evaluator(
+                    ClassPairSoftmax, X.astype(stage_dtype), stage_targets, by="rows"
+                )
+            loss_and_grad = softmax_loss_and_grad(
+                evaluator,
+                n_components,
+                n_features,
+                stage_dtype,
+                wide=wide,
+                max_squared_norm=FLOAT32_STAGE_MAX_SQUARED_NORM,
+            )
             result = minimize_lbfgs(
                 loss_and_grad,
                 L0,

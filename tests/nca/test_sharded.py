@@ -19,19 +19,22 @@ def wine():
 
 
 @pytest.mark.parametrize("init", ["pca", "lda", "identity"])
-def test_fit_on_row_blocks_equals_the_fit_in_memory(wine, init):
+@pytest.mark.parametrize(("tol", "rtol"), [(1e-7, 1e-9), (1e-5, 1e-6)])
+def test_fit_on_row_blocks_equals_the_fit_in_memory(wine, init, tol, rtol):
+    """To rounding: of float64 where tol keeps it, of the float32 stage at the default."""
     X, y = wine
-    params = {"n_components": 2, "init": init, "max_iter": 15}
+    params = {"n_components": 2, "init": init, "max_iter": 15, "tol": tol}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         in_memory = NCA(**params).fit(X, y)
         sharded = NCA(**params).fit(da.from_array(X, chunks=(50, 13)), y)
     assert sharded.n_iter_ == in_memory.n_iter_
-    np.testing.assert_allclose(sharded.objective_, in_memory.objective_, rtol=1e-9)
+    np.testing.assert_allclose(sharded.objective_, in_memory.objective_, rtol=rtol)
     # 'pca' and 'lda' axes from summed scatters may flip a row's sign; the metric cannot.
-    np.testing.assert_allclose(
-        sharded.get_mahalanobis_matrix(), in_memory.get_mahalanobis_matrix(), atol=1e-6
-    )
+    # float32's rounding, summed in another order, moves the L-BFGS path by about 1e-4.
+    M = in_memory.get_mahalanobis_matrix()
+    atol = 1e-6 if rtol < 1e-6 else 1e-3 * np.abs(M).max()
+    np.testing.assert_allclose(sharded.get_mahalanobis_matrix(), M, atol=atol)
 
 
 def test_float32_blocks_stay_float32(wine):
