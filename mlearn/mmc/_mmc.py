@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype
+from .._validation import check_n_components, distinct_points, float_dtype
 from ..base import (
     MahalanobisMixin,
     PairsMixin,
@@ -105,7 +105,8 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
     def _start_inverse_covariance(X, indices):
         """The inverse covariance of the paired points (float64, as in the solvers;
         components_ alone keeps X's dtype); computed on the cluster for a dask X."""
-        return inverse_covariance(X.astype(np.float64, copy=False), used=np.unique(indices))()
+        used = distinct_points(X, indices)
+        return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
 
 class MMC(PairsMixin, _BaseMMC):

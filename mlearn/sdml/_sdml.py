@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._init import strictly_definite_prior
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype
+from .._validation import check_n_components, distinct_points, float_dtype
 from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin, inverse_covariance
 from ..constraints import similar_dissimilar_pairs
 from ..psd import components_from_metric
@@ -51,7 +51,7 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
 
         def inverse_covariance_of_paired_points():
             # Only the 'covariance' prior needs the points used.
-            used = np.unique(pairs)
+            used = distinct_points(X, pairs)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
         M0 = strictly_definite_prior(
