@@ -8,10 +8,10 @@ ITMLSupervised, LSMLSupervised and SDMLSupervised with ``prior='identity'`` and
 ``prior='auto'``. One BLAS thread.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/init_scaling.py \\
-        [--out benchmarks/results/init_scaling.md] [--columns NAME,...] [--datasets NAME,...]
+        [--out benchmarks/results/init_scaling.md] [--columns "NAME;..."] [--datasets "NAME;..."]
 
-``--columns`` / ``--datasets`` measure only those (comma lists of the table's names) and
-merge them into the table already in ``--out``, keeping its other cells.
+``--columns`` / ``--datasets`` measure only those (lists of the table's names, separated by
+semicolons) and merge them into the table already in ``--out``, keeping its other cells.
 """
 
 import argparse
@@ -125,10 +125,10 @@ def existing_cells(path):
 
 
 def chosen(names, known):
-    """The names of a comma list, checked against ``known`` (all of them when None)."""
+    """The names of a semicolon list, checked against ``known`` (all of them when None)."""
     if names is None:
         return list(known)
-    names = [name.strip() for name in names.split(",")]
+    names = [name.strip() for name in names.split(";")]
     unknown = [name for name in names if name not in known]
     if unknown:
         raise SystemExit(f"unknown names {unknown}; known: {list(known)}")
@@ -160,6 +160,8 @@ def main():
             cells.update(measured_cells(name, load, columns))
         lines.append("| " + " | ".join(cells.get(column, "") for column in header) + " |")
         print(lines[-1], flush=True)
+    if any(cell == "" for line in lines[4:] for cell in line.strip("| ").split(" | ")):
+        lines += ["", "An empty cell was not measured (see ``--columns`` / ``--datasets``)."]
     Path(args.out).write_text("\n".join(lines) + "\n")
 
 

@@ -147,8 +147,9 @@ shape (n_features, n_features) or (n_components, n_features), default='identity'
         ('lda', MMCSupervised only); the inverse covariance of the paired points;
         LᵀL / n_features with L a square matrix of standard normal entries drawn
         from ``random_state``; a given PSD matrix; or LᵀL for a given map L with
-        fewer rows than features. The problems are convex: the start changes the
-        path, not the optimum.
+        fewer rows than features ('auto', 'pca' and 'lda' read the points, which
+        must then be in memory, not a dask array). The problems are convex: the
+        start changes the path, not the optimum.
     max_iter : int, default=1000
         Maximum number of iterations. The diagonal solver rarely needs more
         than 20; the full one needs 10 to 100 on most data, a few hundred
@@ -292,8 +293,9 @@ shape (n_features, n_features) or (n_components, n_features), default='identity'
         ('lda', MMCSupervised only); the inverse covariance of the paired points;
         LᵀL / n_features with L a square matrix of standard normal entries drawn
         from ``random_state``; a given PSD matrix; or LᵀL for a given map L with
-        fewer rows than features. The problems are convex: the start changes the
-        path, not the optimum.
+        fewer rows than features ('auto', 'pca' and 'lda' read the points, which
+        must then be in memory, not a dask array). The problems are convex: the
+        start changes the path, not the optimum.
     max_iter : int, default=1000
         Maximum number of iterations. The diagonal solver rarely needs more
         than 20; the full one needs 10 to 100 on most data, a few hundred
