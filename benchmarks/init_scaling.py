@@ -160,8 +160,8 @@ def main():
             cells.update(measured_cells(name, load, columns))
         lines.append("| " + " | ".join(cells.get(column, "") for column in header) + " |")
         print(lines[-1], flush=True)
-    if any(cell == "" for line in lines[4:] for cell in line.strip("| ").split(" | ")):
-        lines += ["", "An empty cell was not measured (see ``--columns`` / ``--datasets``)."]
+    if any("|  |" in line or line.endswith("|  |") for line in lines[4:]):
+        lines += ["", "An empty cell was not measured (see `--columns` / `--datasets`)."]
     Path(args.out).write_text("\n".join(lines) + "\n")
 
 
