@@ -115,6 +115,18 @@ CAUSES = [
         r"The 'init' parameter of MMC",
     ),
     (
+        "a warning of metric-learn's for a singular 'covariance' start (mlearn's convex MMC "
+        "starts from the pseudo-inverse silently: the start changes the path, not the optimum)",
+        "deliberate",
+        r"test_singular_covariance_init_of_non_strict_pd",
+    ),
+    (
+        "a warning of metric-learn's for SCML's default n_basis (mlearn documents the default "
+        "instead of warning about it)",
+        "deliberate",
+        r"As no value for `n_basis` was selected",
+    ),
+    (
         "mlearn's learners are scikit-learn transformers: the test transforms tuples",
         "deliberate",
         r"Found array with dim \d+, while dim <= 2|is expecting \d+ features as input",

@@ -96,7 +96,7 @@ def compare(name, peer_python, tmp):
     k = len(np.unique(y))
     pairs, signs = similar_dissimilar_pairs(y, 2 * 20 * k * k, random_state=0)
     quadruplets = quadruplets_from_labels(y, 20 * k * k, random_state=0)
-    eta = SDML(preprocessor=X).fit(pairs, signs).balance_
+    eta = SDML(prior="identity", preprocessor=X).fit(pairs, signs).balance_
     path = str(Path(tmp, f"{name}.npz"))
     np.savez(path, X=X, pairs=pairs, signs=signs, quadruplets=quadruplets, eta=eta)
     answer = subprocess.run(
@@ -106,9 +106,13 @@ def compare(name, peer_python, tmp):
     peer = np.load(path.replace(".npz", "_peer.npz"))
     with threadpool_one():
         sdml, sdml_time = _median_fit_time(
-            lambda: SDML(balance_param=eta, sparsity_param=0.01, preprocessor=X), pairs, signs
+            lambda: SDML(balance_param=eta, sparsity_param=0.01, prior="identity", preprocessor=X),
+            pairs,
+            signs,
         )
-        lsml, lsml_time = _median_fit_time(lambda: LSML(preprocessor=X), quadruplets)
+        lsml, lsml_time = _median_fit_time(
+            lambda: LSML(prior="identity", preprocessor=X), quadruplets
+        )
     M = sdml.get_mahalanobis_matrix()
     sdml_gap = np.linalg.norm(M - peer["sdml"]) / np.linalg.norm(peer["sdml"])
     evaluator = QuadrupletResiduals(X, quadruplets)

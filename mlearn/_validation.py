@@ -327,3 +327,29 @@ def check_n_components(n_components, n_features):
             f"it must not exceed the number of features."
         )
     return n_components
+
+
+def distinct_points(X, rows):
+    """The indices among ``rows`` of X that hold distinct points: the first of each value.
+
+    Tuples given as points repeat a point in every tuple it is in, tuples of
+    identifiers name it once; a statistic of "the points the tuples use" (the
+    covariance of a 'covariance' start or prior) counts each distinct point once
+    in both forms, as metric-learn does. For a dask X the rows stay on the
+    cluster: distinct identifiers are returned, not compared by value.
+
+    Parameters
+    ----------
+    X : ndarray or dask array of shape (n_points, n_features)
+    rows : array-like of int
+        Row indices into X, any shape, repeats allowed.
+
+    Returns
+    -------
+    rows : ndarray of int, sorted
+    """
+    rows = np.unique(np.asarray(rows, dtype=np.intp))
+    if is_dask_array(X) or rows.size == 0:
+        return rows
+    _, first = np.unique(np.asarray(X[rows]), axis=0, return_index=True)
+    return rows[np.sort(first)]

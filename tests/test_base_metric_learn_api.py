@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.spatial.distance import cdist
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -240,6 +241,22 @@ def test_supervised_fit_on_identifiers_equals_fit_on_points(cls):
     assert_allclose(
         by_index.transform(np.arange(5)), direct.transform(X[:5]), rtol=1e-10, atol=1e-12
     )
+
+
+WEAK = [c for c in MAHALANOBIS if issubclass(c, _TuplesMixin)]
+
+
+@pytest.mark.parametrize("cls", WEAK, ids=_ids(WEAK))
+def test_tuple_fit_through_a_preprocessor_equals_the_fit_on_the_formed_tuples(cls):
+    # metric-learn's users switch between the two forms; the metric must not change.
+    X, y = labelled_points()
+    estimator = make(cls)
+    formed = fit_quietly(clone(estimator), *fit_args(estimator, X, y))
+    by_index = fit_quietly(
+        clone(estimator).set_params(preprocessor=X), *fit_args(estimator, X, y, indices=True)
+    )
+    M, M_formed = by_index.get_mahalanobis_matrix(), formed.get_mahalanobis_matrix()
+    assert_allclose(M, M_formed, rtol=1e-9, atol=1e-12 * np.abs(M_formed).max())
 
 
 def test_callable_preprocessor_takes_tuples_of_file_names_reading_each_once():

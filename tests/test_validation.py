@@ -8,6 +8,7 @@ from mlearn._validation import (
     check_positive_int,
     check_preprocessor,
     check_tuples,
+    distinct_points,
     points_from_identifiers,
 )
 
@@ -174,3 +175,10 @@ def test_identifiers_that_cannot_be_resolved_are_refused(identifiers, preprocess
 def test_non_numeric_tuples_without_a_callable_preprocessor_are_refused():
     with pytest.raises(ValueError, match="need a callable preprocessor"):
         check_tuples(np.array([["a", "b"]]), 2, preprocessor=np.ones((2, 2)))
+
+
+def test_distinct_points_keep_the_first_index_of_each_value():
+    X = np.array([[0.0, 1.0], [2.0, 3.0], [0.0, 1.0], [4.0, 5.0], [2.0, 3.0]])
+    np.testing.assert_array_equal(distinct_points(X, [[4, 2], [1, 3], [2, 3]]), [1, 2, 3])
+    np.testing.assert_array_equal(distinct_points(X, np.arange(5)), [0, 1, 3])
+    assert distinct_points(X, np.empty(0, dtype=int)).size == 0

@@ -7,9 +7,9 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import strictly_definite_prior
+from .._init import disparate_feature_scales, strictly_definite_prior
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype
+from .._validation import check_n_components, distinct_points, float_dtype
 from ..base import MahalanobisMixin, QuadrupletsMixin, SupervisedMixin, inverse_covariance
 from ..constraints import quadruplets_from_labels
 from ..psd import components_from_metric
@@ -39,6 +39,18 @@ def _quadruplet_weights(weights, n_quadruplets):
     return w / w.sum()
 
 
+def _is_auto(prior):
+    return isinstance(prior, str) and prior == "auto"
+
+
+def _auto_prior(X, quadruplets):
+    """prior='auto': the identity, or diag(1/σ²) of the distinct points the tuples use when
+    the features' spreads are in different units (:mod:`mlearn._init`'s rule for 'auto')."""
+    rows = distinct_points(X, quadruplets)
+    scales = disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
+    return np.eye(X.shape[1]) if scales is None else np.diag(1.0 / scales**2)
+
+
 class _BaseLSML(MahalanobisMixin, BaseEstimator):
     """The parameters and the fit that LSML and LSMLSupervised share."""
 
@@ -46,7 +58,7 @@ class _BaseLSML(MahalanobisMixin, BaseEstimator):
     _fits_on_dask = True
 
     _parameter_constraints: dict = {
-        "prior": [StrOptions({"identity", "covariance", "random"}), "array-like"],
+        "prior": [StrOptions({"auto", "identity", "covariance", "random"}), "array-like"],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -62,14 +74,19 @@ class _BaseLSML(MahalanobisMixin, BaseEstimator):
 
         def inverse_covariance_of_used_points():
             # Only the 'covariance' prior needs the points used.
-            used = np.unique(quadruplets)
+            used = distinct_points(X, quadruplets)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
-        M0 = strictly_definite_prior(
-            self.prior,
-            n_features,
-            inverse_covariance=inverse_covariance_of_used_points,
-            random_state=random_state,
+        # 'auto' is diagonal with positive entries: definite however far apart they are.
+        M0 = (
+            _auto_prior(X, quadruplets)
+            if _is_auto(self.prior)
+            else strictly_definite_prior(
+                self.prior,
+                n_features,
+                inverse_covariance=inverse_covariance_of_used_points,
+                random_state=random_state,
+            )
         )
         evaluator = self._evaluator(QuadrupletResiduals, X, quadruplets)
         with blas_threads_for(n_features):
@@ -102,13 +119,18 @@ class LSML(QuadrupletsMixin, _BaseLSML):
 
     Parameters
     ----------
-    prior : {'identity', 'covariance', 'random'} or array of shape (n_features, n_features), \
-default='identity'
+    prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError), and the starting point: the identity; the inverse
-        covariance of the points in the tuples (which must be full rank); a
-        random metric LᵀL / n_features, L square with standard normal entries
-        drawn from ``random_state``; or the given matrix.
+        ValueError), and the starting point: 'auto' is the identity, or
+        diag(1/σ²) (the standardised features) when the spreads σ of the points
+        in the tuples are in different units (the largest more than 100 times
+        the median; from the identity, raw wine gives 0.943 5-fold 3-NN accuracy
+        with LSMLSupervised, from 'auto' 0.960; ``benchmarks/init_scaling.py``);
+        the identity (metric-learn's default); the inverse covariance of the
+        points in the tuples (which must be full rank); a random metric
+        LᵀL / n_features, L square with standard normal entries drawn from
+        ``random_state``; or the given matrix.
     tol : float, default=1e-3
         Stop when the largest entry of the objective's gradient with respect
         to K (L = K C, M₀ = CᵀC) is at most ``tol``, or when the objective's
@@ -178,7 +200,7 @@ default=None
 
     def __init__(
         self,
-        prior="identity",
+        prior="auto",
         *,
         tol=1e-3,
         max_iter=1000,
@@ -232,13 +254,18 @@ class LSMLSupervised(SupervisedMixin, _BaseLSML):
 
     Parameters
     ----------
-    prior : {'identity', 'covariance', 'random'} or array of shape (n_features, n_features), \
-default='identity'
+    prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
+(n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError), and the starting point: the identity; the inverse
-        covariance of the points in the tuples (which must be full rank); a
-        random metric LᵀL / n_features, L square with standard normal entries
-        drawn from ``random_state``; or the given matrix.
+        ValueError), and the starting point: 'auto' is the identity, or
+        diag(1/σ²) (the standardised features) when the spreads σ of the points
+        in the tuples are in different units (the largest more than 100 times
+        the median; from the identity, raw wine gives 0.943 5-fold 3-NN accuracy
+        with LSMLSupervised, from 'auto' 0.960; ``benchmarks/init_scaling.py``);
+        the identity (metric-learn's default); the inverse covariance of the
+        points in the tuples (which must be full rank); a random metric
+        LᵀL / n_features, L square with standard normal entries drawn from
+        ``random_state``; or the given matrix.
     tol : float, default=1e-3
         Stop when the largest entry of the objective's gradient with respect
         to K (L = K C, M₀ = CᵀC) is at most ``tol``, or when the objective's
@@ -322,7 +349,7 @@ default=None
 
     def __init__(
         self,
-        prior="identity",
+        prior="auto",
         *,
         tol=1e-3,
         max_iter=1000,

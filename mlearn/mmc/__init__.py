@@ -41,6 +41,14 @@ the diagonal of Xᵀ Lap(W_S) X; the Hessian of the log term,
 Σ_D q qᵀ/(4‖d‖³_w)/h + ∇h ∇hᵀ/h² with q = d² and h = Σ_D ‖d‖_w, needs the
 n_D × d matrix of squared differences, which is kept (never n_D × d × d).
 
+Starting point. Both problems are convex, so ``init`` changes the path, not
+the optimum. The solvers start from a metric M₀: the names the shared init
+module defines as metrics ('identity', 'covariance', 'random', a d × d array)
+are used as they are, those it defines as a linear map L₀ ('pca', 'lda',
+'auto', a k × d array with k < d) as M₀ = L₀ᵀL₀. ``n_components`` truncates
+the learned M after the solve, so where metric-learn's 'auto' rule picks the
+identity (n_samples ≤ n_components) the start is the full identity.
+
 Degenerate input. Directions along which every similar pair agrees (constant
 features, duplicated points) cost nothing in f: if the dissimilar pairs differ
 along such a direction the problem is unbounded there. The learned metric

@@ -68,8 +68,11 @@ class PairSums:
     """The paired points, and every sum over the pairs the MMC solvers need.
 
     Only the points the pairs use are kept (in float64: float32 rounding would
-    stall the solvers' line searches above their certified tolerance), with the
-    pairs re-indexed into them in the same order.
+    stall the solvers' line searches above their certified tolerance), each
+    distinct point once and in the order of their values, with the pairs
+    re-indexed into them in the same order. The sums (Xᵀ Lap(W) X) then run over
+    the same rows in the same order whether the pairs came as points or as
+    identifiers of a preprocessor, so both fits agree to the last bit.
 
     Parameters
     ----------
@@ -80,8 +83,9 @@ class PairSums:
 
     def __init__(self, X, similar, dissimilar):
         used, inverse = np.unique(np.concatenate([similar, dissimilar]), return_inverse=True)
-        inverse = inverse.reshape(-1, 2)
-        self.X = np.asarray(X[used], dtype=np.float64)
+        points, row = np.unique(np.asarray(X[used], dtype=np.float64), axis=0, return_inverse=True)
+        inverse = row.ravel()[inverse].reshape(-1, 2)
+        self.X = points
         self.pairs = {"similar": inverse[: len(similar)], "dissimilar": inverse[len(similar) :]}
         self._Q = None
 

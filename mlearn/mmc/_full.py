@@ -28,8 +28,12 @@ def _initial_point(pairs, B, M0):
     """N₀ = B⁺ M₀ B⁺ᵀ on the spectrahedron, with g(N₀) and its gradient."""
     root = (B / np.sum(B * B, axis=0)).T  # B⁺ = Λ^½ Uᵀ
     N0 = root @ M0 @ root.T
-    tiny = np.finfo(np.float64).tiny
-    N0 = project_spectrahedron(N0 / max(np.trace(N0), tiny))
+    # tr N₀ ≤ ‖M₀‖₂ ‖B⁺‖²_F; far below that bound, M₀ is (to rounding) blind to the span
+    # of the similar pairs' differences (a low-rank 'lda' or 'pca' start can be), and
+    # dividing by the trace would overflow: such a start is treated as a blind one.
+    size = float(np.trace(N0))
+    seen = np.isfinite(size) and size > 1e-12 * np.linalg.norm(M0, 2) * np.sum(root * root)
+    N0 = project_spectrahedron(N0 / size) if seen else np.zeros_like(N0)
     g0, G0 = pairs.dissimilar_sum_and_gradient(N0)
     if g0 <= 0:  # a start blind to every dissimilar pair: restart from the centre
         N0 = np.eye(B.shape[1]) / B.shape[1]

@@ -6,16 +6,22 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import initial_metric
 from .._threads import blas_threads_for
-from .._validation import check_n_components, float_dtype
-from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin, inverse_covariance
+from .._validation import check_n_components, distinct_points, float_dtype
+from ..base import (
+    MahalanobisMixin,
+    PairsMixin,
+    SupervisedMixin,
+    inverse_covariance,
+    points_in_memory,
+)
 from ..constraints import similar_dissimilar_pairs
 from ..psd import components_from_metric
 from ._diagonal import fit_diagonal
 from ._evaluator import PairSums
 from ._full import fit_full
 from ._standardize import from_standardized, standardize, to_standardized
+from ._start import starting_metric
 
 __all__ = ["MMC", "MMCSupervised"]
 
@@ -40,31 +46,31 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "diagonal": ["boolean"],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
-        "init": [StrOptions({"identity", "covariance", "random"}), "array-like"],
+        "init": [StrOptions({"auto", "identity", "covariance", "pca", "random"}), "array-like"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
 
-    def _learn(self, X, indices, y):
-        """Fit ``components_`` on the labelled index pairs into X (an array or a dask array)."""
+    def _learn(self, X, indices, y, classes=None):
+        """Fit ``components_`` on the labelled index pairs into X (an array or a dask array).
+
+        ``classes``: the points' class labels, encoded (MMCSupervised), for the
+        starts that read them; None for pairs.
+        """
         n_features = X.shape[1]
         check_n_components(self.n_components, n_features)  # before any work is done
         similar, dissimilar = split_pair_labels(indices, y)
         pairs = self._evaluator(PairSums, X, similar, dissimilar)
-        used = np.unique(indices)
-
-        def inverse_covariance_of_paired_points():
-            # Only the paired points enter the objective, so the start ignores the others;
-            # float64 as in the solvers (components_ alone keeps X's dtype).
-            return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
-
-        M0 = initial_metric(
+        M0 = starting_metric(
             self.init,
             n_features,
-            inverse_covariance=inverse_covariance_of_paired_points,
-            random_state=self.random_state,
+            points=lambda: self._start_points(X, indices, classes),
+            y=classes,
+            n_components=self.n_components,
+            inverse_covariance=lambda: self._start_inverse_covariance(X, indices),
+            seed=self.random_state,
         )
         spread, keep = standardize(pairs)
         solve = fit_diagonal if self.diagonal else fit_full
@@ -86,6 +92,21 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
             M, check_n_components(self.n_components, n_features), check=False
         )
         self.components_ = L.astype(float_dtype(X), copy=False)
+
+    def _start_points(self, X, indices, classes):
+        """The points a data-driven start reads: X (MMCSupervised), or the distinct paired
+        points (MMC), the same whether the pairs came as points or as identifiers."""
+        X = points_in_memory(X, f"init={self.init!r}")
+        if classes is not None:
+            return np.asarray(X, dtype=np.float64)
+        return np.unique(np.asarray(X[np.unique(indices)], dtype=np.float64), axis=0)
+
+    @staticmethod
+    def _start_inverse_covariance(X, indices):
+        """The inverse covariance of the paired points (float64, as in the solvers;
+        components_ alone keeps X's dtype); computed on the cluster for a dask X."""
+        used = distinct_points(X, indices)
+        return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
 
 class MMC(PairsMixin, _BaseMMC):
@@ -114,12 +135,20 @@ class MMC(PairsMixin, _BaseMMC):
         ``n_components`` largest eigenpairs (best rank-k approximation).
         None: n_features rows, zero rows past M's numerical rank (the full
         MMC optimum often has rank one).
-    init : {'identity', 'covariance', 'random'} or array of shape \
-(n_features, n_features), default='identity'
-        Starting metric (the diagonal only, when ``diagonal=True``): the
-        identity, the inverse covariance of the paired points, LᵀL / n_features
-        with L a square matrix of standard normal entries drawn from
-        ``random_state``, or a given PSD matrix. The problems are convex: the
+    init : {'identity', 'auto', 'pca', 'lda', 'covariance', 'random'} or array of \
+shape (n_features, n_features) or (n_components, n_features), default='identity'
+        Starting metric M₀ (its diagonal only, when ``diagonal=True``): the
+        identity; 'auto', metric-learn's rule: 'lda' when n_components ≤
+        min(n_features, n_classes − 1) (MMCSupervised only), else 'pca' when
+        n_components < min(n_features, n_samples), else the identity (taken on
+        standardised features when the largest feature spread exceeds 100 times
+        the median one); M₀ = LᵀL for the leading principal axes L of the points
+        ('pca'; for MMC, the distinct paired points) or for the discriminant axes
+        ('lda', MMCSupervised only); the inverse covariance of the paired points;
+        LᵀL / n_features with L a square matrix of standard normal entries drawn
+        from ``random_state``; a given PSD matrix; or LᵀL for a given map L with
+        fewer rows than features ('auto', 'pca' and 'lda' read the points, which
+        must then be in memory, not a dask array). The problems are convex: the
         start changes the path, not the optimum.
     max_iter : int, default=1000
         Maximum number of iterations. The diagonal solver rarely needs more
@@ -252,12 +281,20 @@ class MMCSupervised(SupervisedMixin, _BaseMMC):
         n_constraints pairs of each kind (similar and dissimilar) are drawn,
         2·n_constraints pairs in all. None means 20·n_classes² of each kind
         (metric-learn's default), or as many as the labels have if fewer.
-    init : {'identity', 'covariance', 'random'} or array of shape \
-(n_features, n_features), default='identity'
-        Starting metric (the diagonal only, when ``diagonal=True``): the
-        identity, the inverse covariance of the paired points, LᵀL / n_features
-        with L a square matrix of standard normal entries drawn from
-        ``random_state``, or a given PSD matrix. The problems are convex: the
+    init : {'identity', 'auto', 'pca', 'lda', 'covariance', 'random'} or array of \
+shape (n_features, n_features) or (n_components, n_features), default='identity'
+        Starting metric M₀ (its diagonal only, when ``diagonal=True``): the
+        identity; 'auto', metric-learn's rule: 'lda' when n_components ≤
+        min(n_features, n_classes − 1) (MMCSupervised only), else 'pca' when
+        n_components < min(n_features, n_samples), else the identity (taken on
+        standardised features when the largest feature spread exceeds 100 times
+        the median one); M₀ = LᵀL for the leading principal axes L of the points
+        ('pca'; for MMC, the distinct paired points) or for the discriminant axes
+        ('lda', MMCSupervised only); the inverse covariance of the paired points;
+        LᵀL / n_features with L a square matrix of standard normal entries drawn
+        from ``random_state``; a given PSD matrix; or LᵀL for a given map L with
+        fewer rows than features ('auto', 'pca' and 'lda' read the points, which
+        must then be in memory, not a dask array). The problems are convex: the
         start changes the path, not the optimum.
     max_iter : int, default=1000
         Maximum number of iterations. The diagonal solver rarely needs more
@@ -322,6 +359,10 @@ default=None
 
     _parameter_constraints: dict = {
         **_BaseMMC._parameter_constraints,
+        "init": [
+            StrOptions({"auto", "identity", "covariance", "pca", "lda", "random"}),
+            "array-like",
+        ],
         "preprocessor": ["array-like", callable, None],
         "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -366,8 +407,14 @@ default=None
         -------
         self : MMCSupervised
         """
-        X, indices, labels = self._validate_and_draw_pairs(X, y, self._draw_pairs)
-        self._learn(X, indices, labels)
+        classes = []  # the encoded labels, kept for the starts that read them
+
+        def draw_pairs(y_encoded):
+            classes.append(y_encoded)
+            return self._draw_pairs(y_encoded)
+
+        X, indices, labels = self._validate_and_draw_pairs(X, y, draw_pairs)
+        self._learn(X, indices, labels, classes=classes[0])
         return self
 
     def _draw_pairs(self, y):

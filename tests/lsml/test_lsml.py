@@ -138,3 +138,22 @@ def test_predict_orders_quadruplets_by_the_learned_distances():
     d_cd = np.linalg.norm(Z[quadruplets[:, 2]] - Z[quadruplets[:, 3]], axis=1)
     np.testing.assert_array_equal(lsml.predict(quadruplets), np.where(d_cd > d_ab, 1, -1))
     assert lsml.score(quadruplets) == np.mean(d_cd > d_ab)
+
+
+def test_auto_prior_is_the_identity_or_the_standardising_diagonal():
+    X, y = _noisy_classes(seed=5)
+    quadruplets = quadruplets_from_labels(y, 150, random_state=0)
+
+    def fit(prior, X):
+        return LSML(prior=prior, preprocessor=X, random_state=0).fit(quadruplets)
+
+    # Features in one unit (spread ratio 4): 'auto' is the identity.
+    assert_allclose(fit("auto", X).components_, fit("identity", X).components_, rtol=1e-12)
+    # One feature in units 1000 times larger: 'auto' is diag(1/σ²) of the points used.
+    X_units = X * np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e3])
+    std = X_units[np.unique(quadruplets)].std(axis=0)
+    assert_allclose(
+        fit("auto", X_units).get_mahalanobis_matrix(),
+        fit(np.diag(1 / std**2), X_units).get_mahalanobis_matrix(),
+        rtol=1e-12,
+    )

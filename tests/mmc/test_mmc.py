@@ -79,11 +79,13 @@ def test_max_iter_warns_convergence_and_sets_n_iter(diagonal):
     assert 1 < converged.n_iter_ < 5000
 
 
-@pytest.mark.parametrize("init", ["covariance", "random", "matrix"])
+@pytest.mark.parametrize("init", ["covariance", "random", "matrix", "auto", "pca", "map"])
 def test_every_init_reaches_the_same_optimum(init):
     X, pairs, y = random_pairs(9)
     if init == "matrix":
         init = np.diag([1.0, 2.0, 3.0, 4.0])
+    if isinstance(init, str) and init == "map":  # fewer rows than features: LᵀL, rank 2
+        init = np.arange(8.0).reshape(2, 4)
     reference = MMC(preprocessor=X, tol=1e-7, max_iter=5000).fit(pairs, y)
     other = MMC(preprocessor=X, init=init, random_state=0, tol=1e-7, max_iter=5000)
     other.fit(pairs, y)
@@ -91,6 +93,41 @@ def test_every_init_reaches_the_same_optimum(init):
     g_other = f_and_g(X, pairs, y, other.get_mahalanobis_matrix())[1]
     # Both gaps are certified below 1e-7 of the optimum.
     assert g_other == pytest.approx(g_ref, rel=2e-7)
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_supervised_lda_and_auto_starts_reach_the_identity_start_optimum(diagonal):
+    # n_components=2 = n_classes - 1: 'auto' is the 'lda' start, of rank 2; the
+    # truncation to 2 rows comes after the solve, from the same convex optimum.
+    X, y = _noisy_badly_scaled(n=120)
+    metrics = [
+        MMCSupervised(diagonal=diagonal, init=init, n_components=2, random_state=0, tol=1e-7)
+        .set_params(max_iter=5000)
+        .fit(X, y)
+        .get_mahalanobis_matrix()
+        for init in ("identity", "lda", "auto")
+    ]
+    scale = np.abs(metrics[0]).max()
+    np.testing.assert_allclose(metrics[1], metrics[0], atol=1e-4 * scale)
+    np.testing.assert_array_equal(metrics[2], metrics[1])
+
+
+def test_pairs_learner_refuses_the_lda_start_it_has_no_labels_for():
+    X, pairs, y = random_pairs(3)
+    with pytest.raises(ValueError, match="init"):
+        MMC(preprocessor=X, init="lda").fit(pairs, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("init", ["identity", "pca"])
+def test_fit_on_identifiers_equals_fit_on_the_points_to_the_last_bit(init):
+    # The same pairs given through a preprocessor (indices, points used once) or as
+    # points (each point repeated in every pair it is in) make the same sums.
+    X, pairs, y = random_pairs(4)
+    by_index = MMC(preprocessor=X, init=init, max_iter=3).fit(pairs, y)
+    by_points = MMC(init=init, max_iter=3).fit(X[pairs], y)
+    np.testing.assert_array_equal(by_index.components_, by_points.components_)
+    assert by_index.threshold_ == by_points.threshold_
 
 
 def test_init_of_wrong_shape_or_not_psd_is_rejected():

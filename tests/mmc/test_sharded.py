@@ -28,6 +28,12 @@ def _assert_same_metric(on_dask, in_memory):
     assert on_dask.n_iter_ == in_memory.n_iter_
 
 
+def test_a_start_read_from_the_points_needs_them_in_memory():
+    X, y = labelled_points(seed=1)
+    with pytest.raises(ValueError, match="init='pca' needs the points in memory"):
+        MMCSupervised(init="pca", random_state=0).fit(dask_points(X), y)
+
+
 # The tests without a client come first: the module's cluster, once started, is the
 # default scheduler of every later dask computation.
 

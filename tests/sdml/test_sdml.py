@@ -118,3 +118,22 @@ def test_a_singular_covariance_prior_is_refused():
     X[:, 4] = 1.0
     with pytest.raises(ValueError, match="strictly positive definite"):
         SDMLSupervised(prior="covariance", random_state=0).fit(X, y)
+
+
+def test_auto_prior_is_the_identity_or_the_standardising_diagonal():
+    X, y = _noisy_classes(seed=5)
+    pairs, signs = similar_dissimilar_pairs(y, 200, random_state=0)
+
+    def fit(prior, X):
+        return SDML(prior=prior, preprocessor=X).fit(pairs, signs)
+
+    # Features in one unit (spread ratio 4): 'auto' is the identity.
+    assert_allclose(fit("auto", X).components_, fit("identity", X).components_, rtol=1e-12)
+    # One feature in units 1000 times larger: 'auto' is diag(1/σ²) of the paired points.
+    X_units = X * np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e3])
+    std = X_units[np.unique(pairs)].std(axis=0)
+    assert_allclose(
+        fit("auto", X_units).get_mahalanobis_matrix(),
+        fit(np.diag(1 / std**2), X_units).get_mahalanobis_matrix(),
+        rtol=1e-12,
+    )
