@@ -31,10 +31,12 @@ enough for the products to run at full speed, and ``working_memory`` caps them
 plus one tile, not the 29 GB of one n × n float64 matrix.
 
 When the evaluator holds all the points and the n × n matrix takes at most
-``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64), the tiles are written
-into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one n × n × k product
-instead of two: the distances and this product are then the whole cost, as in
-the n × n formulation, without its dozen passes over n × n temporaries.
+``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64, 4,096 in float32), the
+tiles are written into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one
+n × n × k product instead of two, and the distances' Z Zᵀ is a symmetric rank-k
+update (half the multiply-adds) into one triangle, mirrored: these two products
+are then most of the cost, as in the n × n formulation, without its dozen passes
+over n × n temporaries.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums
