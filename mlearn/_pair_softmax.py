@@ -31,10 +31,12 @@ enough for the products to run at full speed, and ``working_memory`` caps them
 plus one tile, not the 29 GB of one n × n float64 matrix.
 
 When the evaluator holds all the points and the n × n matrix takes at most
-``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64), the tiles are written
-into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one n × n × k product
-instead of two: the distances and this product are then the whole cost, as in
-the n × n formulation, without its dozen passes over n × n temporaries.
+``WHOLE_MATRIX_BYTES`` (64 MiB: n ≤ 2,896 in float64, 4,096 in float32), the
+tiles are written into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes one
+n × n × k product instead of two, and the distances' Z Zᵀ is a symmetric rank-k
+update (half the multiply-adds) into one triangle, mirrored: these two products
+are then most of the cost, as in the n × n formulation, without its dozen passes
+over n × n temporaries.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums
@@ -42,6 +44,7 @@ over the query rows, so the shards' results add up to the whole objective.
 """
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 from sklearn.utils import gen_batches
 
 from ._blocks import rows_per_block
@@ -182,13 +185,22 @@ class PairSoftmax:
 
     def _whole_matrix_terms(self, passes, tile_rows):
         """(loss, V) with all of W kept: V = diag((W + Wᵀ) 1) Z − (W + Wᵀ) Z, one product."""
-        from ._pair_softmax_kernels import symmetrise
+        from ._pair_softmax_kernels import mirror_lower, symmetrise
 
         Z = passes.Z
         W = self._scratch((Z.shape[0], Z.shape[0]), Z.dtype)
+        # Z Zᵀ as a symmetric rank-k update (half the multiply-adds of the general product)
+        # into W's lower triangle (the upper one of the Fortran-ordered Wᵀ), then mirrored:
+        # 2.0 ms against 3.2 ms for n = 1,257, k = 64 in float32 (benchmarks/results/
+        # nca_evaluation_parts.md times the evaluations).
+        syrk = get_blas_funcs("syrk", dtype=Z.dtype)
+        gram = syrk(1.0, Z.T, trans=1, beta=0.0, c=W.T, overwrite_c=1)
+        if not np.shares_memory(gram, W):  # scipy copied rather than writing in place
+            W[...] = gram.T
+        mirror_lower(W)
         loss = 0.0
         for tile in gen_batches(Z.shape[0], tile_rows):
-            passes.weights(W[tile], tile)
+            passes.weights(W[tile], tile, gram_written=True)
             loss += passes.loss
         symmetrise(W)
         # (Zᵀ (W + Wᵀ))ᵀ = (W + Wᵀ) Z, in the order OpenBLAS runs fastest (see above).
@@ -248,12 +260,14 @@ class _RowPasses:
         self.all_row_sums = np.zeros(Z.shape[0], dtype=Z.dtype)
         self.loss, self.row_sums = 0.0, None
 
-    def weights(self, out, rows):
-        """W_I of the rows I (a slice) against all the points, written into ``out``."""
+    def weights(self, out, rows, gram_written=False):
+        """W_I of the rows I (a slice) against all the points, written into ``out``
+        (which holds Z_I Zᵀ already when ``gram_written``)."""
         from . import _pair_softmax_kernels as kernels
 
         Z, B = self.Z, self.B
-        np.matmul(Z[rows], Z.T, out=out)
+        if not gram_written:
+            np.matmul(Z[rows], Z.T, out=out)
         kernels.shifted_exponents(out, self.norms[rows], self.norms, rows.start, self.floor)
         # numpy's exp is vectorised; the compiled passes around it are not worth its work.
         np.exp(out, out=out)

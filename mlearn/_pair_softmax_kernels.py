@@ -7,7 +7,8 @@ dozen passes over the whole tile: distances and their shift
 row and column sums (:func:`pair_weights`). Between them run numpy's exponential,
 which is vectorised (numba's calls the scalar libm one, ten times slower), and
 the targets' mix s_i, a product with B. :func:`symmetrise` turns W into W + Wᵀ
-in place, in cache-sized blocks.
+in place, in cache-sized blocks, and :func:`mirror_lower` copies a lower triangle to the
+upper one (the symmetric product Z Zᵀ writes one triangle).
 
 The targets are read as Bᵀ, so that every inner loop runs along a contiguous row
 (one pass over the row per target column that u_i does not zero, while the row
@@ -97,3 +98,17 @@ def symmetrise(W):
                     both = W[i, j] + W[j, i]
                     W[i, j] = both
                     W[j, i] = both
+
+
+@jit
+def mirror_lower(W):
+    """W[i, j] ← W[j, i] for j > i (W square), in square blocks that stay in cache."""
+    n = W.shape[0]
+    size = _SYMMETRISE_BLOCK
+    for start_i in range(0, n, size):
+        stop_i = min(start_i + size, n)
+        for start_j in range(start_i, n, size):
+            stop_j = min(start_j + size, n)
+            for i in range(start_i, stop_i):
+                for j in range(max(start_j, i + 1), stop_j):
+                    W[i, j] = W[j, i]
