@@ -73,7 +73,8 @@ INTERNALS = [
 
 # (cause, kind, regular expression on the failure text). kind: "internal" (a test of
 # metric-learn's private helpers or exact wording), "deliberate" (a difference the migration
-# table documents), "mlearn" (an API behaviour to look at), "environment".
+# table documents), "mlearn" (an API behaviour to look at), "environment", "inapplicable"
+# (a test metric-learn runs only on other learners, selected here by a parameter mlearn's has).
 CAUSES = [
     (
         "pytest.warns(None), which pytest 8 removed",
@@ -107,18 +108,24 @@ CAUSES = [
         "exact error / warning message of metric-learn",
         "internal",
         r"Regex pattern did not match|warn_msgs|expected_msg|msg ==|== msg|str\(raised_e|"
-        r"\.message\) ==|== str\(|str\(\w+\.value\)|You should provide a strictly positive",
+        r"\.message\) ==|== str\(|str\(\w+\.value\)|You should provide a strictly positive|"
+        r"value\.args\[0\] ==",
     ),
     (
-        "MMC's init takes no 'auto' (nor an init array of every shape)",
-        "mlearn",
-        r"The 'init' parameter of MMC",
-    ),
-    (
-        "a warning of metric-learn's for a singular 'covariance' start (mlearn's convex MMC "
-        "starts from the pseudo-inverse silently: the start changes the path, not the optimum)",
+        "an 'lda' start asked of the pairs learner MMC, whose ±1 pair labels are no classes "
+        "(MMCSupervised takes it)",
         "deliberate",
-        r"test_singular_covariance_init_of_non_strict_pd",
+        r"The 'init' parameter of MMC must be .*Got 'lda' instead",
+    ),
+    (
+        "a square init that is not a metric: MMC's is a starting metric, as in metric-learn",
+        "deliberate",
+        r"init is not symmetric",
+    ),
+    (
+        "a test metric-learn runs on learners of points only: it tiles pairs into 4-element tuples",
+        "inapplicable",
+        r"pairs must have 2 elements each \(axis 1\), got 4",
     ),
     (
         "a warning of metric-learn's for SCML's default n_basis (mlearn documents the default "
@@ -350,7 +357,8 @@ def markdown(per_file, causes, kinds, examples, command):
         "kind: *internal* = a test of metric-learn's private helpers, classes or exact "
         "message wording; *deliberate* = a difference the migration table documents; "
         "*mlearn* = an API behaviour of mlearn to look at; *environment* = scikit-learn's "
-        "API, not mlearn's.",
+        "API, not mlearn's; *inapplicable* = a test that metric-learn runs only on other "
+        "learners (mlearn's have more parameters), whose set-up does not fit this one.",
         "",
     ]
     return "\n".join(lines)

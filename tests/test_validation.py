@@ -9,6 +9,7 @@ from mlearn._validation import (
     check_preprocessor,
     check_tuples,
     distinct_points,
+    distinct_rows,
     points_from_identifiers,
 )
 
@@ -182,3 +183,12 @@ def test_distinct_points_keep_the_first_index_of_each_value():
     np.testing.assert_array_equal(distinct_points(X, [[4, 2], [1, 3], [2, 3]]), [1, 2, 3])
     np.testing.assert_array_equal(distinct_points(X, np.arange(5)), [0, 1, 3])
     assert distinct_points(X, np.empty(0, dtype=int)).size == 0
+
+
+def test_distinct_rows_split_as_numpy_unique_in_an_order_set_by_the_values():
+    X = np.round(RNG.normal(size=(12, 3)), 1)[RNG.integers(0, 12, 40)]
+    distinct, inverse = distinct_rows(X)
+    assert_array_equal(distinct[inverse], X)
+    assert len(distinct) == len(np.unique(X, axis=0))
+    shuffled = X[RNG.permutation(40)]
+    assert_array_equal(distinct_rows(shuffled)[0], distinct)

@@ -13,6 +13,7 @@ from sklearn.utils import gen_batches
 from .._blocks import paired_distances, rows_per_block
 from .._evaluator import across_shards
 from .._scatter import PairScatter
+from .._validation import distinct_rows
 
 
 def difference_scatter(X, first, second, weights):
@@ -69,7 +70,8 @@ class PairSums:
 
     Only the points the pairs use are kept (in float64: float32 rounding would
     stall the solvers' line searches above their certified tolerance), each
-    distinct point once and in the order of their values, with the pairs
+    distinct point once, in an order set by their values alone
+    (:func:`mlearn._validation.distinct_rows`), with the pairs
     re-indexed into them in the same order. The sums (Xᵀ Lap(W) X) then run over
     the same rows in the same order whether the pairs came as points or as
     identifiers of a preprocessor, so both fits agree to the last bit.
@@ -83,8 +85,8 @@ class PairSums:
 
     def __init__(self, X, similar, dissimilar):
         used, inverse = np.unique(np.concatenate([similar, dissimilar]), return_inverse=True)
-        points, row = np.unique(np.asarray(X[used], dtype=np.float64), axis=0, return_inverse=True)
-        inverse = row.ravel()[inverse].reshape(-1, 2)
+        points, row = distinct_rows(np.asarray(X[used], dtype=np.float64))
+        inverse = row[inverse].reshape(-1, 2)
         self.X = points
         self.pairs = {"similar": inverse[: len(similar)], "dissimilar": inverse[len(similar) :]}
         self._Q = None

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import blas_threads_for
-from .._validation import check_n_components, distinct_points, float_dtype
+from .._validation import check_n_components, distinct_points, distinct_rows, float_dtype
 from ..base import (
     MahalanobisMixin,
     PairsMixin,
@@ -99,7 +99,7 @@ class _BaseMMC(MahalanobisMixin, BaseEstimator):
         X = points_in_memory(X, f"init={self.init!r}")
         if classes is not None:
             return np.asarray(X, dtype=np.float64)
-        return np.unique(np.asarray(X[np.unique(indices)], dtype=np.float64), axis=0)
+        return distinct_rows(np.asarray(X[np.unique(indices)], dtype=np.float64))[0]
 
     @staticmethod
     def _start_inverse_covariance(X, indices):

@@ -31,12 +31,13 @@ def _is_auto(prior):
     return isinstance(prior, str) and prior == "auto"
 
 
-def _auto_prior(X, pairs):
-    """prior='auto': the identity, or diag(1/σ²) of the distinct points the tuples use when
-    the features' spreads are in different units (:mod:`mlearn._init`'s rule for 'auto')."""
-    rows = distinct_points(X, pairs)
-    scales = disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
-    return np.eye(X.shape[1]) if scales is None else np.diag(1.0 / scales**2)
+def _auto_scales(X, pairs):
+    """prior='auto': the spreads σ of the points the pairs use when the features are in
+    different units (:mod:`mlearn._init`'s rule for 'auto'), else None (the identity)."""
+    # Each index once; not compared by value (:func:`distinct_points` would double the
+    # fit time of a small SDML, and σ is only compared against a 100× threshold).
+    rows = np.unique(pairs)
+    return disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
 
 
 class _BaseSDML(MahalanobisMixin, BaseEstimator):
@@ -66,9 +67,9 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
             used = distinct_points(X, pairs)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
-        # 'auto' is diagonal with positive entries: definite however far apart they are.
+        scales = _auto_scales(X, pairs) if _is_auto(self.prior) else None
         M0 = (
-            _auto_prior(X, pairs)
+            np.eye(n_features)
             if _is_auto(self.prior)
             else strictly_definite_prior(
                 self.prior,
@@ -79,6 +80,12 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
         )
         with blas_threads_for(n_features):
             S = self._evaluator(PairDifferenceScatter, X, pairs).scatter(signs.astype(np.float64))
+            if scales is not None:
+                # Features in different units: the problem on the standardised features
+                # X / σ, with the identity prior. P = D⁻¹ P' D⁻¹ is that of the prior
+                # D⁻² (D = diag σ) for the same η, but its graphical lasso is well
+                # conditioned and λ penalises the standardised metric, not the units.
+                S = S / np.outer(scales, scales)
             self.balance_ = balance_of(self.balance_param, S, M0)
             P = np.linalg.inv(M0) + self.balance_ * S
             # 'auto' keeps P's eigenvalues (in M₀'s coordinates) at or above
@@ -89,6 +96,8 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
                 P, self.sparsity_param, tol=self.tol, max_iter=self.max_iter, verbose=self.verbose
             )
         self.objective_ = sdml_objective(M, P, self.sparsity_param)
+        if scales is not None:
+            M = M / np.outer(scales, scales)
         L = components_from_metric(M, self.n_components, check=False)
         self.components_ = L.astype(float_dtype(X), copy=False)
         return self
@@ -123,12 +132,13 @@ class SDML(PairsMixin, _BaseSDML):
     prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
 (n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError): 'auto' is the identity, or diag(1/σ²) (the standardised
-        features) when the spreads σ of the points in the pairs are in different
-        units (the largest more than 100 times the median; from the identity,
-        raw wine gives 0.652 5-fold 3-NN accuracy with SDMLSupervised, from
-        'auto' 0.972; ``benchmarks/init_scaling.py``); the identity
-        (metric-learn's default); the inverse covariance of the points in the
+        ValueError): 'auto' is the identity, or, when the spreads σ of the points
+        in the pairs are in different units (the largest more than 100 times the
+        median), the identity on the features divided by σ, the fit mapped back:
+        the prior diag(1/σ²) with the sparsity penalty on the standardised
+        metric (from the identity, raw wine gives 0.652 5-fold 3-NN accuracy
+        with SDMLSupervised, from 'auto' 0.978; ``benchmarks/init_scaling.py``);
+        the identity (metric-learn's default); the inverse covariance of the points in the
         pairs (which must be full rank); a random metric LᵀL / n_features, L
         square with standard normal entries drawn from ``random_state``; or the
         given matrix.
@@ -165,7 +175,8 @@ default=None
         The balance η used.
     objective_ : float
         tr(M P) − log det M + λ Σ_{i≠j} |M_ij| at the solution (with P as
-        shifted, when it was).
+        shifted, when it was; on the standardised features, when
+        ``prior='auto'`` standardises them).
     n_iter_ : int
         Graphical lasso iterations run.
     n_features_in_ : int
@@ -277,12 +288,13 @@ class SDMLSupervised(SupervisedMixin, _BaseSDML):
     prior : {'auto', 'identity', 'covariance', 'random'} or array of shape \
 (n_features, n_features), default='auto'
         The prior metric M₀, which must be strictly positive definite (else a
-        ValueError): 'auto' is the identity, or diag(1/σ²) (the standardised
-        features) when the spreads σ of the points in the pairs are in different
-        units (the largest more than 100 times the median; from the identity,
-        raw wine gives 0.652 5-fold 3-NN accuracy with SDMLSupervised, from
-        'auto' 0.972; ``benchmarks/init_scaling.py``); the identity
-        (metric-learn's default); the inverse covariance of the points in the
+        ValueError): 'auto' is the identity, or, when the spreads σ of the points
+        in the pairs are in different units (the largest more than 100 times the
+        median), the identity on the features divided by σ, the fit mapped back:
+        the prior diag(1/σ²) with the sparsity penalty on the standardised
+        metric (from the identity, raw wine gives 0.652 5-fold 3-NN accuracy
+        with SDMLSupervised, from 'auto' 0.978; ``benchmarks/init_scaling.py``);
+        the identity (metric-learn's default); the inverse covariance of the points in the
         pairs (which must be full rank); a random metric LᵀL / n_features, L
         square with standard normal entries drawn from ``random_state``; or the
         given matrix.
@@ -325,7 +337,8 @@ default=None
         The balance η used.
     objective_ : float
         tr(M P) − log det M + λ Σ_{i≠j} |M_ij| at the solution (with P as
-        shifted, when it was).
+        shifted, when it was; on the standardised features, when
+        ``prior='auto'`` standardises them).
     n_iter_ : int
         Graphical lasso iterations run.
     n_features_in_ : int

@@ -129,11 +129,17 @@ def test_auto_prior_is_the_identity_or_the_standardising_diagonal():
 
     # Features in one unit (spread ratio 4): 'auto' is the identity.
     assert_allclose(fit("auto", X).components_, fit("identity", X).components_, rtol=1e-12)
-    # One feature in units 1000 times larger: 'auto' is diag(1/σ²) of the paired points.
+    # One feature in units 1000 times larger: 'auto' is SDML on the features divided by
+    # their spreads over the paired points, with the identity prior, mapped back.
     X_units = X * np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e3])
     std = X_units[np.unique(pairs)].std(axis=0)
+    standardised = fit("identity", X_units / std).get_mahalanobis_matrix()
+    M = fit("auto", X_units).get_mahalanobis_matrix()
+    assert_allclose(M, standardised / np.outer(std, std), rtol=1e-9)
+    # Without sparsity that is the prior diag(1/σ²) on the raw features, to rounding.
+    dense = SDML(prior="auto", sparsity_param=0.0, preprocessor=X_units).fit(pairs, signs)
+    diagonal_prior = SDML(prior=np.diag(1 / std**2), sparsity_param=0.0, preprocessor=X_units)
+    diagonal_prior.fit(pairs, signs)
     assert_allclose(
-        fit("auto", X_units).get_mahalanobis_matrix(),
-        fit(np.diag(1 / std**2), X_units).get_mahalanobis_matrix(),
-        rtol=1e-12,
+        dense.get_mahalanobis_matrix(), diagonal_prior.get_mahalanobis_matrix(), rtol=1e-8
     )
