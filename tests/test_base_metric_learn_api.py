@@ -259,6 +259,23 @@ def test_tuple_fit_through_a_preprocessor_equals_the_fit_on_the_formed_tuples(cl
     assert_allclose(M, M_formed, rtol=1e-9, atol=1e-12 * np.abs(M_formed).max())
 
 
+WITH_PRIOR = [c for c in WEAK if "prior" in c().get_params()]
+
+
+@pytest.mark.parametrize("cls", WITH_PRIOR, ids=_ids(WITH_PRIOR))
+def test_covariance_prior_counts_each_point_once_in_either_form(cls):
+    # Formed tuples repeat a point once per tuple it is in; the prior's covariance must not
+    # weight it by that count, or the two forms learn different metrics.
+    X, y = labelled_points()
+    estimator = make(cls).set_params(prior="covariance")
+    formed = fit_quietly(clone(estimator), *fit_args(estimator, X, y))
+    by_index = fit_quietly(
+        clone(estimator).set_params(preprocessor=X), *fit_args(estimator, X, y, indices=True)
+    )
+    M, M_formed = by_index.get_mahalanobis_matrix(), formed.get_mahalanobis_matrix()
+    assert_allclose(M, M_formed, rtol=1e-9, atol=1e-12 * np.abs(M_formed).max())
+
+
 def test_callable_preprocessor_takes_tuples_of_file_names_reading_each_once():
     X, pairs, labels = _pairs_and_labels()
     calls = []

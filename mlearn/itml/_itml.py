@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_n_components
+from .._validation import check_n_components, distinct_points
 from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin
 from ..constraints import similar_dissimilar_pairs
 from ._online import (
@@ -38,7 +38,7 @@ class _BaseITML(OnlineITMLMixin, MahalanobisMixin, BaseEstimator):
         """Learn M from (X, pairs, signs); set ``components_``, ``bounds_``, ``n_iter_``."""
         check_n_components(self.n_components, X.shape[1])
         X64 = X.astype(np.float64, copy=False)
-        prior = prior_metric(self.prior, X64[np.unique(pairs)], random_state)
+        prior = prior_metric(self.prior, X64[distinct_points(X64, pairs)], random_state)
         pairs, signs = informative_pairs(X64, pairs, signs)
         if self.bounds is None:
             # Distinct points: pairs given as points repeat a point once per pair.
