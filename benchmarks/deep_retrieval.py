@@ -13,8 +13,9 @@ This script applies that protocol at the scale of one shared CPU core:
   ``disjoint`` (train on the training part's classes 0–4, test on the test part's 5–9);
 - budget: the same epochs for all (``--epochs``); PML and mlearn's corresponding
   configurations share batch size, m images per class, Adam's learning rate (constant, as
-  PML's loop keeps it) and the embedding dimension (``BUDGET``, ``SAME_AS_PML``); mlearn's *defaults* row leaves everything but the network, the
-  epochs and the seed at ``DeepMetricLearner``'s defaults, as a user would;
+  PML's loop keeps it) and the embedding dimension (``BUDGET``, ``SAME_AS_PML``); mlearn's
+  *defaults* row leaves everything but the network, the epochs and the seed at
+  ``DeepMetricLearner``'s defaults, as a user would;
 - scores: each test image queries the rest of the test set (``mlearn.metrics``); MAP@R and
   P@1 on L2-normalised embeddings (cosine ranking, as PML's testers normalise) and MAP@R
   with the Euclidean ranking of the raw embedding; training CPU time (``process_time``, one
