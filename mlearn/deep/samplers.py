@@ -12,11 +12,11 @@ class it can, as in pytorch-metric-learning's ``MPerClassSampler``. When the
 classes have different numbers of groups, the j-th of a class's G groups is
 placed at (j + u) / G of the epoch (u uniform in [0, 1)), so every class is
 spread evenly over the epoch and the last batches are not of one class; with
-equal G this is exactly the rounds. This is the
-"P classes × K images" batch of Hermans et al. (2017). Shuffling the groups of
-all classes together instead left, on 10 classes and 16 groups a batch, about 2
-classes out of each batch (up to 4), and cost SupCon 0.016 MAP@R on Fashion-MNIST (0.664 against 0.680)
-(``benchmarks/deep_batch_ablation.py``).
+equal G this is exactly the rounds. This is the "P classes × K images" batch
+of Hermans et al. (2017). Shuffling the groups of all classes together
+instead left, on 10 classes and 16 groups a batch, about 2 classes out of each
+batch (up to 4), and cost SupCon 0.016 MAP@R on Fashion-MNIST (0.664 against
+0.680, ``benchmarks/results/deep_batch_ablation.md``).
 """
 
 import numpy as np
