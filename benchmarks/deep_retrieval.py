@@ -12,9 +12,10 @@ This script applies that protocol at the scale of one shared CPU core:
 - splits: ``usual`` (train on the training part, test on the test part, all 10 classes) and
   ``disjoint`` (train on the training part's classes 0–4, test on the test part's 5–9);
 - budget: the same epochs for all (``--epochs``); PML and mlearn's corresponding
-  configurations share batch size, m images per class, Adam's learning rate and the embedding
-  dimension (``BUDGET``); mlearn's *defaults* row leaves everything but the network, the
-  epochs and the seed at ``DeepMetricLearner``'s defaults, as a user would;
+  configurations share batch size, m images per class, Adam's learning rate (constant, as
+  PML's loop keeps it) and the embedding dimension (``BUDGET``, ``SAME_AS_PML``); mlearn's
+  *defaults* row leaves everything but the network, the epochs and the seed at
+  ``DeepMetricLearner``'s defaults, as a user would;
 - scores: each test image queries the rest of the test set (``mlearn.metrics``); MAP@R and
   P@1 on L2-normalised embeddings (cosine ranking, as PML's testers normalise) and MAP@R
   with the Euclidean ranking of the raw embedding; training CPU time (``process_time``, one
@@ -62,6 +63,9 @@ WORKER = HERE / "pml_worker.py"
 BUDGET = {"batch_size": 64, "samples_per_class": 4, "lr": 1e-3, "embedding_dim": 64}
 """What PML and mlearn's corresponding configurations share (Adam in both)."""
 
+SAME_AS_PML = {**BUDGET, "lr_schedule": "constant"}
+"""BUDGET, and PML's loop's constant learning rate (mlearn's default anneals it)."""
+
 PML_CONFIGS = ["triplet_semihard", "contrastive", "multi_similarity", "supcon"]
 """``pml_worker.pml_parts`` names; each at the settings PML's documentation gives."""
 
@@ -72,21 +76,21 @@ MLEARN_CONFIGS = {
         "miner": "semihard",
         "margin": 0.2,
         "distance": "normalized_euclidean",
-        **BUDGET,
+        **SAME_AS_PML,
     },
     "contrastive": {
         "loss": "contrastive",
         "margin": 1.0,
         "distance": "normalized_euclidean",
-        **BUDGET,
+        **SAME_AS_PML,
     },
     "multi_similarity": {
         "loss": "multi_similarity",
         "miner": "multi_similarity",
         "distance": "cosine",
-        **BUDGET,
+        **SAME_AS_PML,
     },
-    "supcon": {"loss": "supcon", "distance": "cosine", **BUDGET},
+    "supcon": {"loss": "supcon", "distance": "cosine", **SAME_AS_PML},
 }
 """mlearn's configuration corresponding to each PML one, by the public parameter names."""
 

@@ -50,6 +50,8 @@ def table_lines(rows):
         ok = [r for r in runs if "error" not in r]
         notes = sorted({r["error"][:90] for r in runs if "error" in r})
         notes += sorted({w[:90] for r in ok for w in r.get("warnings", [])})
+        if any(r.get("carried_over") for r in ok):
+            notes.append("carried over from the previous run (seeded: bit-identical)")
         ignored = sorted({p for r in ok for p in r.get("params_ignored", [])})
         if ignored:
             notes.append(f"not a parameter of this mlearn: {', '.join(ignored)}")

@@ -82,3 +82,33 @@ def test_every_speed_up_quoted_in_the_readme_names_its_results():
     for paragraph in re.split(r"\n\s*\n", README):
         if re.search(r"\d×", paragraph) and not paragraph.lstrip().startswith("|"):
             assert "benchmarks/" in paragraph or paragraph in committed, paragraph[:200]
+
+
+def _section(path, heading):
+    """The text of ``path`` from the line ``heading`` to the next heading of its level."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index(heading + "\n")
+    rule = text[start + len(heading) + 1 :].splitlines()[0]
+    rest = text[start + len(heading) + len(rule) + 2 :]
+    lines = rest.splitlines()
+    for i in range(1, len(lines)):
+        if lines[i] and set(lines[i]) == set(rule[0]) and len(lines[i]) >= len(lines[i - 1]):
+            return "\n".join(lines[: i - 1])
+    return rest
+
+
+@pytest.mark.parametrize(
+    ("page", "heading"),
+    [
+        ("metrics.rst", "Deep metric learning measured this way"),
+        ("deep.rst", "Benchmark"),
+    ],
+)
+def test_deep_retrieval_numbers_quoted_in_the_docs_are_the_committed_run(page, heading):
+    # Every "mean ± CI" the page quotes is a cell of the committed deep_retrieval tables.
+    section = _section(ROOT / "docs" / page, heading)
+    quoted = [" ".join(q.split()) for q in re.findall(r"\d\.\d{3}\s+±\s+\d\.\d{3}", section)]
+    assert len(quoted) >= 4
+    results = (RESULTS / "deep_retrieval" / "results.md").read_text(encoding="utf-8")
+    cells = set(re.findall(r"\d\.\d{3} ± \d\.\d{3}", results))
+    assert [q for q in quoted if q not in cells] == []

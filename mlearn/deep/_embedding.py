@@ -154,6 +154,10 @@ class _DeepEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         return self.optimizer(parameters, lr=self.lr)
 
     def _make_scheduler(self, optimizer, epochs):
+        # Every fit starts at ``lr``: a cosine schedule ends the previous fit at 0, and a
+        # continued fit (warm_start, partial_fit) would otherwise not move at all.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"] = self.lr
         if self.lr_schedule == "cosine" and epochs > 1:
             # Per epoch, from lr down to 0 over the epochs of this fit.
             return torch.optim.lr_scheduler.LambdaLR(

@@ -59,11 +59,11 @@ def collapse_message(name, epoch, spread, start_spread, norm, loss, active):
     if collapsed:
         return (
             f"{name}: the embedding collapsed at epoch {epoch}: the spread of the embedded "
-            f"training points fell to {spread:.3g} from {start_spread:.3g} (loss {loss:.4g}, "
-            f"pinned at the margin when every distance is 0). The usual cause is hard "
-            f"mining (miner='batch_hard' or 'hard') on unnormalised distances with a large "
-            f"learning rate. Fix: use distance='normalized_euclidean' (the default), "
-            f"miner='semihard', or a lower lr."
+            f"training points fell to {spread:.3g} from {start_spread:.3g} (loss {loss:.4g}; "
+            f"a margin loss sits at its margin when every distance is 0). The usual cause is "
+            f"hard mining (miner='batch_hard' or 'hard') on unnormalised distances with a "
+            f"large learning rate, or too little or constant input. Fix: use "
+            f"distance='normalized_euclidean' (the default), miner='semihard', or a lower lr."
         )
     if active == 0.0 and epoch == 1:
         return (

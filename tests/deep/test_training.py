@@ -117,6 +117,12 @@ def test_cosine_schedule_ends_at_zero_learning_rate(digits):
     learner = DeepMetricLearner(max_epochs=3, lr_schedule="cosine", random_state=0)
     learner.fit(X[:100], y[:100])
     assert learner._optimizer.param_groups[0]["lr"] == pytest.approx(0.0, abs=1e-12)
+    # A continued fit starts again at lr, not at the 0 where the schedule ended.
+    before = [p.detach().clone() for p in learner.network_.parameters()]
+    learner.partial_fit(X[:100], y[:100])
+    assert learner._optimizer.param_groups[0]["lr"] == pytest.approx(learner.lr)
+    after = list(learner.network_.parameters())
+    assert all(not torch.equal(a, b) for a, b in zip(before, after, strict=True))
 
 
 @pytest.mark.parametrize("loss", sorted(LOSSES))
