@@ -112,3 +112,31 @@ def test_deep_retrieval_numbers_quoted_in_the_docs_are_the_committed_run(page, h
     results = (RESULTS / "deep_retrieval" / "results.md").read_text(encoding="utf-8")
     cells = set(re.findall(r"\d\.\d{3} ± \d\.\d{3}", results))
     assert [q for q in quoted if q not in cells] == []
+
+
+def test_the_cold_start_table_in_the_migration_page_is_the_committed_run():
+    page = (ROOT / "docs" / "migration.rst").read_text(encoding="utf-8")
+    section = page[page.index("A script that fits once") :]
+    measured = {
+        row[0]: row
+        for row in _table_after(
+            "| learner |", (RESULTS / "cold_start.md").read_text(encoding="utf-8")
+        )
+    }
+    quoted = re.findall(r"\* - (\w+)\n((?:     - .*\n){4})", section)
+    assert quoted[0][0] == "learner"  # the header row
+    assert [name for name, _ in quoted[1:]] == list(measured)
+    for name, cells in quoted[1:]:
+        ours, theirs, cold, warm = (cell.strip()[2:] for cell in cells.strip().splitlines())
+        row = measured[name]
+        assert ours == f"{row[1]} + {row[3]}" and theirs == f"{row[5]} + {row[6]}"
+        assert (cold, warm) == (row[7], row[8])
+    sklearn_s, import_s = ([float(row[i]) for row in measured.values()] for i in (2, 1))
+    takes = f"takes {min(sklearn_s):.2f}–{max(sklearn_s):.2f} s"
+    of_the = f"of the {min(import_s):.2f}–{max(import_s):.2f} s"
+    prose = " ".join(section.split())
+    assert f"{takes} {of_the}" in prose
+    bounds = [row[9].rstrip("×") for row in measured.values()]
+    assert re.findall(
+        r"could not pass ([\d.]+)× \(LMNN\), ([\d.]+)× \(ITMLSupervised\) and ([\d.]+)×", prose
+    ) == [tuple(bounds)]
