@@ -36,9 +36,14 @@ _SETTLED_TARGETS = 0.01
 # after two and three; breast cancer, digits, wine).
 _AUTO_PASSES = 5
 _POINTS_PER_ENTRY = 4
-# Above this many features a full-rank fit warns (benchmarks/lmnn_scale.py --case mnist:
-# at 784 dimensions the full-rank fit takes minutes, n_components=64 seconds).
+# Above this many features, n_components=None with init='auto' learns a map of rank
+# _AUTO_RANK from the leading principal axes instead of a full-rank one from the identity
+# (which a full-rank fit with another init warns about). At 784 dimensions the full-rank
+# fit is slow (MNIST-5k: 166 s against 10 s) and, on few points, fitted to noise in the
+# pixels (1,000 MNIST digits, 5-fold 3-NN: 0.70 from the identity against 0.88 Euclidean);
+# benchmarks/lmnn_defaults.py --case high-dimensional holds the rank sweep.
 _MANY_FEATURES = 256
+_AUTO_RANK = 64
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
@@ -63,7 +68,11 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         ``UserWarning`` says so); points of a single-point class have none
         and only act as impostors.
     n_components : int, default=None
-        Dimension of the embedding (rows of L); None means n_features.
+        Dimension of the embedding (rows of L); None means n_features, except
+        with ``init='auto'`` on more than 256 features, where it means
+        min(64, n_samples − 1) (a full-rank map is then slow to learn and, on
+        few points, fitted to noise; the user guide's LMNN page has the
+        measurements).
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
@@ -253,7 +262,8 @@ default=None
         X, y = self._validate_supervised(X, y)
         self._check_class_sizes(y, row_blocks_of(X))
         (n_samples, n_features), dtype = X.shape, float_dtype(X)
-        self._warn_if_many_features(n_features)
+        n_components = self._resolved_n_components(n_samples, n_features)
+        self._warn_if_many_features(n_components, n_features)
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
@@ -267,7 +277,7 @@ default=None
                 dtype=dtype,
                 random_state=check_random_state(self.random_state),
             )
-            L = self._initial_components(evaluator, X, y, dtype)
+            L = self._initial_components(evaluator, X, y, n_components, dtype)
             fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
         self.components_ = fitted.components
         self.n_iter_, self.n_loss_evals_ = fitted.n_iter, fitted.n_loss_evals
@@ -334,15 +344,25 @@ default=None
         many = n_samples >= _POINTS_PER_ENTRY * shape[0] * shape[1]
         return _AUTO_PASSES if many else 1
 
-    def _warn_if_many_features(self, n_features):
-        """Warn that a full-rank map in many dimensions is slow, and what to do instead."""
+    def _resolved_n_components(self, n_samples, n_features):
+        """``n_components``, with None under ``init='auto'`` on many features resolved."""
         if self.n_components is not None or n_features <= _MANY_FEATURES:
+            return self.n_components
+        if isinstance(self.init, str) and self.init == "auto":
+            # Below n_samples, so that 'auto' starts from the principal axes.
+            return max(1, min(_AUTO_RANK, n_samples - 1))
+        return None
+
+    def _warn_if_many_features(self, n_components, n_features):
+        """Warn that a full-rank map in many dimensions is slow, and what to do instead."""
+        if n_components is not None or n_features <= _MANY_FEATURES:
             return
         warnings.warn(
             f"LMNN with n_components=None learns a {n_features} x {n_features} map; every "
             f"evaluation costs n_samples x {n_features}^2 operations and the fit can take "
             f"minutes. Above {_MANY_FEATURES} features, pass n_components (e.g. "
-            f"n_components=64, init='pca'), or reduce X with PCA first.",
+            f"n_components=64, init='pca'), leave init='auto' (which then learns a map of "
+            f"rank {_AUTO_RANK} from the principal axes), or reduce X with PCA first.",
             UserWarning,
             stacklevel=3,
         )
@@ -370,13 +390,13 @@ default=None
                 stacklevel=3,
             )
 
-    def _initial_components(self, evaluator, X, y, dtype):
+    def _initial_components(self, evaluator, X, y, n_components, dtype):
         """The initial L from ``init`` in X's dtype (:func:`mlearn.base.initial_components_of`)."""
         L = initial_components_of(
             X,
             y,
             self.init,
-            n_components=self.n_components,
+            n_components=n_components,
             random_state=self.random_state,
             statistics=evaluator,
         )

@@ -112,11 +112,28 @@ def test_many_features_at_full_rank_warn_and_say_what_to_do():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 300)), np.arange(20) % 2
     with pytest.warns(UserWarning, match="n_components=64, init='pca'"):
-        LMNN(max_iter=2).fit(X, y)
+        LMNN(init="identity", max_iter=2).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         LMNN(n_components=5, init="pca", max_iter=2).fit(X, y)
+
+
+def test_auto_on_many_features_learns_a_low_rank_map_from_the_principal_axes():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 300)), np.arange(200) % 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = LMNN(max_iter=1).fit(X, y)
+        pca = LMNN(n_components=64, init="pca", max_iter=1).fit(X, y)
+        # Fewer points than 64 + 1: one rank fewer than the points, still the PCA start.
+        few = LMNN(max_iter=1).fit(X[:40], y[:40])
+        # At or below 256 features None keeps its meaning, n_features.
+        full = LMNN(max_iter=1).fit(X[:, :256], y)
+    np.testing.assert_array_equal(auto.components_, pca.components_)
+    assert few.components_.shape == (39, 300)
+    assert full.components_.shape == (256, 256)
 
 
 def _many_points_per_entry():
