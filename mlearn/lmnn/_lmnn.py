@@ -15,6 +15,7 @@ from .._validation import float_dtype
 from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
 from ._evaluator import RowBlockObjective
 from ._solver import minimize_over_active_sets, searches_and_evaluations
+from ._subspace import principal_basis
 
 __all__ = ["LMNN"]
 
@@ -36,14 +37,13 @@ _SETTLED_TARGETS = 0.01
 # after two and three; breast cancer, digits, wine).
 _AUTO_PASSES = 5
 _POINTS_PER_ENTRY = 4
-# Above this many features, n_components=None with init='auto' learns a map of rank
-# _AUTO_RANK from the leading principal axes instead of a full-rank one from the identity
-# (which a full-rank fit with another init warns about). At 784 dimensions the full-rank
-# fit is slow (MNIST-5k: 166 s against 10 s) and, on few points, fitted to noise in the
-# pixels (1,000 MNIST digits, 5-fold 3-NN: 0.70 from the identity against 0.88 Euclidean);
-# benchmarks/lmnn_defaults.py --case high-dimensional holds the rank sweep.
+# Above this many features, n_components=None with init='auto' learns the map within the
+# principal subspace of the points (mlearn.lmnn._subspace) rather than a full-rank one
+# from the identity (which a full-rank fit with another init warns about). At 784
+# dimensions the full-rank fit is slow (MNIST-5k: 166 s against 16 s) and fitted to noise
+# along the directions the points barely spread in (1,000 MNIST digits: 3-NN 0.70 from
+# the identity against 0.85 Euclidean; benchmarks/lmnn_high_dim.py).
 _MANY_FEATURES = 256
-_AUTO_RANK = 64
 
 
 class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
@@ -69,10 +69,12 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         and only act as impostors.
     n_components : int, default=None
         Dimension of the embedding (rows of L); None means n_features, except
-        with ``init='auto'`` on more than 256 features, where it means
-        min(64, n_samples − 1) (a full-rank map is then slow to learn and, on
-        few points, fitted to noise; the user guide's LMNN page has the
-        measurements).
+        with ``init='auto'`` on more than 256 features: L is then learned as
+        W P, P the principal axes of the points whose variance is at least
+        0.3 % of the largest one and W square, from the identity (a full-rank
+        map is slow to learn there and fitted to noise along the directions in
+        which the points barely spread; the user guide's LMNN page has the
+        measurements), and the embedding has as many dimensions as P has rows.
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
@@ -262,12 +264,16 @@ default=None
         X, y = self._validate_supervised(X, y)
         self._check_class_sizes(y, row_blocks_of(X))
         (n_samples, n_features), dtype = X.shape, float_dtype(X)
-        n_components = self._resolved_n_components(n_samples, n_features)
-        self._warn_if_many_features(n_components, n_features)
+        basis = self._principal_basis(X)
+        if basis is None:
+            self._warn_if_many_features(n_features)
+        else:
+            # Fitted within the subspace: L = W P, W learned on the points X Pᵀ.
+            X = X @ basis.T.astype(dtype, copy=False)
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
-        with blas_threads_for(n_features):
+        with blas_threads_for(X.shape[1]):
             evaluator = self._evaluator(
                 RowBlockObjective.from_block,
                 X,
@@ -277,9 +283,11 @@ default=None
                 dtype=dtype,
                 random_state=check_random_state(self.random_state),
             )
-            L = self._initial_components(evaluator, X, y, n_components, dtype)
+            L = self._initial_components(evaluator, X, y, dtype)
             fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
         self.components_ = fitted.components
+        if basis is not None:
+            self.components_ = (fitted.components @ basis).astype(dtype, copy=False)
         self.n_iter_, self.n_loss_evals_ = fitted.n_iter, fitted.n_loss_evals
         self.n_searches_, self.n_impostor_pairs_ = fitted.n_searches, fitted.n_impostor_pairs
         self.impostors_sampled_ = fitted.impostors_sampled
@@ -344,25 +352,22 @@ default=None
         many = n_samples >= _POINTS_PER_ENTRY * shape[0] * shape[1]
         return _AUTO_PASSES if many else 1
 
-    def _resolved_n_components(self, n_samples, n_features):
-        """``n_components``, with None under ``init='auto'`` on many features resolved."""
-        if self.n_components is not None or n_features <= _MANY_FEATURES:
-            return self.n_components
-        if isinstance(self.init, str) and self.init == "auto":
-            # Below n_samples, so that 'auto' starts from the principal axes.
-            return max(1, min(_AUTO_RANK, n_samples - 1))
-        return None
+    def _principal_basis(self, X):
+        """P of L = W P (:mod:`mlearn.lmnn._subspace`), or None for a map of all features."""
+        auto = isinstance(self.init, str) and self.init == "auto"
+        if self.n_components is not None or not auto or X.shape[1] <= _MANY_FEATURES:
+            return None
+        return principal_basis(X)
 
-    def _warn_if_many_features(self, n_components, n_features):
+    def _warn_if_many_features(self, n_features):
         """Warn that a full-rank map in many dimensions is slow, and what to do instead."""
-        if n_components is not None or n_features <= _MANY_FEATURES:
+        if self.n_components is not None or n_features <= _MANY_FEATURES:
             return
         warnings.warn(
             f"LMNN with n_components=None learns a {n_features} x {n_features} map; every "
             f"evaluation costs n_samples x {n_features}^2 operations and the fit can take "
             f"minutes. Above {_MANY_FEATURES} features, pass n_components (e.g. "
-            f"n_components=64, init='pca'), leave init='auto' (which then learns a map of "
-            f"rank {_AUTO_RANK} from the principal axes), or reduce X with PCA first.",
+            f"n_components=64, init='pca'), or reduce X with PCA first.",
             UserWarning,
             stacklevel=3,
         )
@@ -390,13 +395,13 @@ default=None
                 stacklevel=3,
             )
 
-    def _initial_components(self, evaluator, X, y, n_components, dtype):
+    def _initial_components(self, evaluator, X, y, dtype):
         """The initial L from ``init`` in X's dtype (:func:`mlearn.base.initial_components_of`)."""
         L = initial_components_of(
             X,
             y,
             self.init,
-            n_components=n_components,
+            n_components=self.n_components,
             random_state=self.random_state,
             statistics=evaluator,
         )
