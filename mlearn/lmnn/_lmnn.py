@@ -71,7 +71,7 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         Dimension of the embedding (rows of L); None means n_features, except
         with ``init='auto'`` on more than 256 features: L is then learned as
         W P, P the principal axes of the points whose variance is at least
-        0.3 % of the largest one and W square, from the identity (a full-rank
+        1 % of the largest one and W square, from the identity (a full-rank
         map is slow to learn there and fitted to noise along the directions in
         which the points barely spread; the user guide's LMNN page has the
         measurements), and the embedding has as many dimensions as P has rows.

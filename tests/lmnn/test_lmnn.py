@@ -147,7 +147,7 @@ def test_a_flat_spectrum_keeps_every_axis_and_at_most_256_features_are_left_alon
     from mlearn.lmnn._subspace import principal_basis
 
     rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(400, 300)), np.arange(400) % 2
+    X, y = rng.normal(size=(1000, 300)), np.arange(400) % 2
     assert principal_basis(X) is None
     tail = np.hstack([rng.normal(size=(400, 5)), 1e-3 * rng.normal(size=(400, 251))])
     with warnings.catch_warnings():
