@@ -37,12 +37,8 @@ _SETTLED_TARGETS = 0.01
 # after two and three; breast cancer, digits, wine).
 _AUTO_PASSES = 5
 _POINTS_PER_ENTRY = 4
-# Above this many features, n_components=None with init='auto' learns the map within the
-# principal subspace of the points (mlearn.lmnn._subspace) rather than a full-rank one
-# from the identity (which a full-rank fit with another init warns about). At 784
-# dimensions the full-rank fit is slow (MNIST-5k: 166 s against 16 s) and fitted to noise
-# along the directions the points barely spread in (1,000 MNIST digits: 3-NN 0.70 from
-# the identity against 0.85 Euclidean; benchmarks/lmnn_high_dim.py).
+# Above this many features, n_components=None with init='auto' learns within the principal
+# subspace (mlearn.lmnn._subspace); any other full-rank fit warns (benchmarks/lmnn_high_dim.py).
 _MANY_FEATURES = 256
 
 
@@ -70,11 +66,10 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
     n_components : int, default=None
         Dimension of the embedding (rows of L); None means n_features, except
         with ``init='auto'`` on more than 256 features: L is then learned as
-        W P, P the principal axes of the points whose variance is at least
-        1 % of the largest one and W square, from the identity (a full-rank
-        map is slow to learn there and fitted to noise along the directions in
-        which the points barely spread; the user guide's LMNN page has the
-        measurements), and the embedding has as many dimensions as P has rows.
+        W P, P the principal axes of the points of variance at least 1 % of
+        the largest, W square, from the identity (a full-rank map there is slow
+        and fits noise along the directions in which the points barely spread;
+        the user guide's LMNN page has the measurements).
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
