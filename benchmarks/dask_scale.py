@@ -10,6 +10,8 @@ data are the same on every run and with any number of workers.
 Measured, each fit on a fresh ``LocalCluster`` of processes with one thread each and a
 bounded ``memory_limit`` per worker:
 
+- LDA, the cheap strong baseline: the n_classes − 1 discriminant axes from the class sums and
+  scatters summed over the blocks (:func:`dask_lda`), on 2 workers (``--skip lda`` leaves it out);
 - LMNN (``max_iter=--max-iter``) and MMCSupervised (through the public API) on 2 workers: fit
   time, peak RSS of every worker (``ru_maxrss`` via ``client.run``) and of the driver, and the
   3-NN accuracy of a held-out sample (generated from blocks the fit never sees; reference set
