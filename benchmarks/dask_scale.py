@@ -10,6 +10,8 @@ data are the same on every run and with any number of workers.
 Measured, each fit on a fresh ``LocalCluster`` of processes with one thread each and a
 bounded ``memory_limit`` per worker:
 
+- LDA, the cheap strong baseline: the n_classes − 1 discriminant axes from the class sums and
+  scatters summed over the blocks (:func:`dask_lda`), on 2 workers (``--skip lda`` leaves it out);
 - LMNN (``max_iter=--max-iter``) and MMCSupervised (through the public API) on 2 workers: fit
   time, peak RSS of every worker (``ru_maxrss`` via ``client.run``) and of the driver, and the
   3-NN accuracy of a held-out sample (generated from blocks the fit never sees; reference set
@@ -133,6 +135,61 @@ def fit_on_cluster(make_estimator, X, y, n_workers, args):
         return model, elapsed, worker_usage(client)
 
 
+def dask_lda(X, y):
+    """The n_classes − 1 LDA axes of a dask X, from class sums and scatters over its blocks.
+
+    Two passes over the blocks (class counts and sums, then the scatters about the grand and
+    the class means), then :func:`mlearn._init.components_from_scatters`, the discriminant
+    axes LMNN's ``init='lda'`` starts from on a dask X. Returns (L, seconds).
+    """
+    import dask.array as da
+
+    from mlearn._init import components_from_scatters
+
+    start = time.perf_counter()
+    one_hot = da.map_blocks(
+        lambda labels: np.eye(N_CLASSES)[labels],
+        y,
+        new_axis=1,
+        chunks=(y.chunks[0], (N_CLASSES,)),
+        dtype=np.float64,
+    )
+    X64 = X.astype(np.float64)
+    counts, sums = da.compute(one_hot.sum(axis=0), one_hot.T @ X64)
+
+    def scatters(mean, class_means):
+        centred = X64 - mean
+        within = X64 - one_hot @ class_means
+        return da.compute(centred.T @ centred, within.T @ within)
+
+    L = components_from_scatters("lda", N_CLASSES - 1, counts, sums, scatters)
+    return L, time.perf_counter() - start
+
+
+def _lda_row(X, y, reference, queries, args):
+    """The table row of :func:`dask_lda`, computed on its own 2-worker cluster."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=args.memory_limit,
+            dashboard_address=":0",
+            silence_logs=40,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        L, elapsed = dask_lda(X, y)
+        usage = worker_usage(client)
+    accuracy = knn_accuracy(lambda Z: Z @ L.T, reference, queries)
+    rss = " / ".join(f"{r:.2f}" for r, _ in usage)
+    cpu = " / ".join(f"{c:.0f}" for _, c in usage)
+    notes = f"{N_CLASSES - 1} discriminant axes from the blocks' class sums and scatters"
+    return f"| LDA | 2 | {elapsed:.1f} | {rss} | {cpu} | {accuracy:.4f} | {notes} |"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n-samples", type=int, default=1_000_000)
@@ -143,7 +200,7 @@ def main(argv=None):
     parser.add_argument("--throughput-iter", type=int, default=3)
     parser.add_argument("--n-reference", type=int, default=20_000)
     parser.add_argument("--n-test", type=int, default=5_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["mmc", "throughput"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["mmc", "throughput", "lda"])
     parser.add_argument("--output", type=Path, help="write the results as Markdown")
     parser.add_argument("--append", action="store_true", help="append to --output")
     args = parser.parse_args(argv)
@@ -177,6 +234,9 @@ def main(argv=None):
     def lmnn(max_iter):
         return lambda: LMNN(n_neighbors=3, max_iter=max_iter, random_state=0)
 
+    if "lda" not in args.skip:
+        lines.append(_lda_row(X, y, reference, queries, args))
+        print(lines[-1], flush=True)
     fits = [("LMNN", lmnn(args.max_iter), 2)]
     if "mmc" not in args.skip:
         fits.append(("MMCSupervised", lambda: MMCSupervised(random_state=0), 2))

@@ -15,6 +15,7 @@ from .._validation import float_dtype
 from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
 from ._evaluator import RowBlockObjective
 from ._solver import minimize_over_active_sets, searches_and_evaluations
+from ._subspace import principal_basis
 
 __all__ = ["LMNN"]
 
@@ -36,8 +37,8 @@ _SETTLED_TARGETS = 0.01
 # after two and three; breast cancer, digits, wine).
 _AUTO_PASSES = 5
 _POINTS_PER_ENTRY = 4
-# Above this many features a full-rank fit warns (benchmarks/lmnn_scale.py --case mnist:
-# at 784 dimensions the full-rank fit takes minutes, n_components=64 seconds).
+# Above this many features, n_components=None with init='auto' learns within the principal
+# subspace (mlearn.lmnn._subspace); any other full-rank fit warns (benchmarks/lmnn_high_dim.py).
 _MANY_FEATURES = 256
 
 
@@ -63,7 +64,12 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         ``UserWarning`` says so); points of a single-point class have none
         and only act as impostors.
     n_components : int, default=None
-        Dimension of the embedding (rows of L); None means n_features.
+        Dimension of the embedding (rows of L); None means n_features, except
+        with ``init='auto'`` on more than 256 features: L is then learned as
+        W P, P the principal axes of the points of variance at least 1 % of
+        the largest, W square, from the identity (a full-rank map there is slow
+        and fits noise along the directions in which the points barely spread;
+        the user guide's LMNN page has the measurements).
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
@@ -253,11 +259,16 @@ default=None
         X, y = self._validate_supervised(X, y)
         self._check_class_sizes(y, row_blocks_of(X))
         (n_samples, n_features), dtype = X.shape, float_dtype(X)
-        self._warn_if_many_features(n_features)
+        basis = self._principal_basis(X)
+        if basis is None:
+            self._warn_if_many_features(n_features)
+        else:
+            # Fitted within the subspace: L = W P, W learned on the points X Pᵀ.
+            X = X @ basis.T.astype(dtype, copy=False)
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
-        with blas_threads_for(n_features):
+        with blas_threads_for(X.shape[1]):
             evaluator = self._evaluator(
                 RowBlockObjective.from_block,
                 X,
@@ -270,6 +281,8 @@ default=None
             L = self._initial_components(evaluator, X, y, dtype)
             fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
         self.components_ = fitted.components
+        if basis is not None:
+            self.components_ = (fitted.components @ basis).astype(dtype, copy=False)
         self.n_iter_, self.n_loss_evals_ = fitted.n_iter, fitted.n_loss_evals
         self.n_searches_, self.n_impostor_pairs_ = fitted.n_searches, fitted.n_impostor_pairs
         self.impostors_sampled_ = fitted.impostors_sampled
@@ -333,6 +346,13 @@ default=None
             return self.n_passes
         many = n_samples >= _POINTS_PER_ENTRY * shape[0] * shape[1]
         return _AUTO_PASSES if many else 1
+
+    def _principal_basis(self, X):
+        """P of L = W P (:mod:`mlearn.lmnn._subspace`), or None for a map of all features."""
+        auto = isinstance(self.init, str) and self.init == "auto"
+        if self.n_components is not None or not auto or X.shape[1] <= _MANY_FEATURES:
+            return None
+        return principal_basis(X)
 
     def _warn_if_many_features(self, n_features):
         """Warn that a full-rank map in many dimensions is slow, and what to do instead."""

@@ -112,11 +112,59 @@ def test_many_features_at_full_rank_warn_and_say_what_to_do():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 300)), np.arange(20) % 2
     with pytest.warns(UserWarning, match="n_components=64, init='pca'"):
-        LMNN(max_iter=2).fit(X, y)
+        LMNN(init="identity", max_iter=2).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         warnings.simplefilter("ignore", ConvergenceWarning)
         LMNN(n_components=5, init="pca", max_iter=2).fit(X, y)
+
+
+def test_auto_on_many_features_learns_within_the_principal_subspace():
+    from mlearn.lmnn._subspace import principal_basis
+
+    rng = np.random.default_rng(0)
+    # 5 features that spread, 295 that barely do (the border pixels of an image), in the
+    # same units (spreads 67 times apart, below the 100 at which 'auto' standardises).
+    X = np.hstack([rng.normal(size=(200, 5)), 0.015 * rng.normal(size=(200, 295))])
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    P = principal_basis(X)
+    assert P.shape == (5, 300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        auto = LMNN(max_iter=3).fit(X, y)
+        within = LMNN(init="identity", max_iter=3).fit(X @ P.T, y)
+    # L = W P, W the fit on the projected points from the identity (the PCA start).
+    np.testing.assert_allclose(auto.components_, within.components_ @ P, rtol=1e-10, atol=1e-12)
+    assert auto.transform(X).shape == (200, 5)
+    # Another init, or an explicit n_components, keeps the map of all features.
+    with pytest.warns(UserWarning, match="n_components=64"):
+        full = LMNN(init="identity", max_iter=1).fit(X, y)
+    assert full.components_.shape == (300, 300)
+
+
+def test_a_flat_spectrum_keeps_every_axis_and_at_most_256_features_are_left_alone():
+    from mlearn.lmnn._subspace import principal_basis
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, 300)), np.arange(400) % 2
+    assert principal_basis(X) is None
+    tail = np.hstack([rng.normal(size=(400, 5)), 1e-3 * rng.normal(size=(400, 251))])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert LMNN(max_iter=1).fit(tail, y).components_.shape == (256, 256)
+
+
+def test_the_principal_basis_of_features_in_different_units_is_that_of_the_standardised():
+    from mlearn.lmnn._subspace import principal_basis
+
+    rng = np.random.default_rng(1)
+    X = np.hstack([rng.normal(size=(300, 4)), 0.03 * rng.normal(size=(300, 296))])
+    X[:, :2] *= 1e4
+    std = X.std(axis=0)
+    P = principal_basis(X)
+    # The axes of the standardised points (whose spreads are all 1), acting on the raw ones.
+    np.testing.assert_allclose(np.abs(P * std), np.abs(principal_basis(X / std)), atol=1e-8)
 
 
 def _many_points_per_entry():

@@ -339,3 +339,23 @@ def test_a_task_that_raises_stops_the_fit_with_a_clear_error(client):
         warnings.simplefilter("ignore", ConvergenceWarning)
         # A fit after the failure runs as usual on the same cluster.
         LMNN(max_iter=2).fit(da.from_array(X, chunks=50), y)
+
+
+def test_many_features_are_fitted_within_the_principal_subspace_on_the_blocks():
+    # The subspace's mean and scatter are computed on the cluster; the fit then runs on
+    # the projected blocks (one block here, which is the in-memory fit).
+    rng = np.random.default_rng(0)
+    X = np.hstack([rng.normal(size=(240, 5)), 0.015 * rng.normal(size=(240, 295))])
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_memory = LMNN(max_iter=3, random_state=0).fit(X, y)
+        on_blocks = LMNN(max_iter=3, random_state=0).fit(da.from_array(X, chunks=240), y)
+    assert on_blocks.components_.shape == in_memory.components_.shape == (5, 300)
+    # Rows of the subspace are defined up to sign; M = LᵀL is not.
+    np.testing.assert_allclose(
+        on_blocks.components_.T @ on_blocks.components_,
+        in_memory.components_.T @ in_memory.components_,
+        rtol=1e-6,
+        atol=1e-8,
+    )
