@@ -64,12 +64,13 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         ``UserWarning`` says so); points of a single-point class have none
         and only act as impostors.
     n_components : int, default=None
-        Dimension of the embedding (rows of L); None means n_features, except
-        with ``init='auto'`` on more than 256 features: L is then learned as
-        W P, P the principal axes of the points of variance at least 1 % of
+        Dimension of the embedding (rows of L); None means n_features. With
+        None and ``init='auto'`` on more than 256 features, L is learned as
+        W P, P the r principal axes of the points of variance at least 1 % of
         the largest, W square, from the identity (a full-rank map there is slow
         and fits noise along the directions in which the points barely spread;
-        the user guide's LMNN page has the measurements).
+        the user guide's LMNN page has the measurements); its rows past the
+        r-th are zero. An explicit n_components gives a compact map instead.
     init : {'auto', 'pca', 'lda', 'identity', 'random'} or ndarray of shape \
             (n_components, n_features), default='auto'
         Initial L. 'auto' takes 'lda' when n_components ≤ min(n_features,
@@ -282,7 +283,10 @@ default=None
             fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
         self.components_ = fitted.components
         if basis is not None:
-            self.components_ = (fitted.components @ basis).astype(dtype, copy=False)
+            # n_features rows, as n_components=None gives everywhere (zero rows past the
+            # subspace's dimension): downstream shapes do not depend on the data.
+            self.components_ = np.zeros((n_features, n_features), dtype=dtype)
+            self.components_[: basis.shape[0]] = fitted.components @ basis
         self.n_iter_, self.n_loss_evals_ = fitted.n_iter, fitted.n_loss_evals
         self.n_searches_, self.n_impostor_pairs_ = fitted.n_searches, fitted.n_impostor_pairs
         self.impostors_sampled_ = fitted.impostors_sampled

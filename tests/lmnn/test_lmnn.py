@@ -135,8 +135,11 @@ def test_auto_on_many_features_learns_within_the_principal_subspace():
         auto = LMNN(max_iter=3).fit(X, y)
         within = LMNN(init="identity", max_iter=3).fit(X @ P.T, y)
     # L = W P, W the fit on the projected points from the identity (the PCA start).
-    np.testing.assert_allclose(auto.components_, within.components_ @ P, rtol=1e-10, atol=1e-12)
-    assert auto.transform(X).shape == (200, 5)
+    # n_features rows, those past the subspace's 5 zero.
+    assert auto.components_.shape == (300, 300)
+    np.testing.assert_allclose(auto.components_[:5], within.components_ @ P, rtol=1e-10, atol=1e-12)
+    assert not auto.components_[5:].any()
+    assert auto.transform(X).shape == (200, 300)
     # Another init, or an explicit n_components, keeps the map of all features.
     with pytest.warns(UserWarning, match="n_components=64"):
         full = LMNN(init="identity", max_iter=1).fit(X, y)
