@@ -79,6 +79,17 @@ def disparate_feature_scales(std):
     return np.where(varying, std, 1.0)
 
 
+def tuple_point_scales(X, tuples):
+    """:func:`disparate_feature_scales` of the points that ``tuples`` index into X.
+
+    Each index counts once; the points are not compared by value (a tuple learner's
+    'auto' prior only compares σ against a 100× threshold, and the comparison would
+    double the fit time of a small LSML or SDML).
+    """
+    rows = np.unique(tuples)
+    return disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
+
+
 def resolve_components_init(init, n_components, n_features, n_classes=None, n_samples=None):
     """The name that ``init`` stands for ('auto' resolved), or the checked array (a copy).
 
@@ -123,7 +134,7 @@ def initial_components(init, X, y=None, *, n_components=None, random_state=None)
         Class labels encoded 0..n_classes − 1.
     """
     n_classes = None if y is None else int(np.max(y)) + 1
-    scales = disparate_feature_scales(X.std(axis=0)) if _is_auto(init) and X.shape[0] else None
+    scales = disparate_feature_scales(X.std(axis=0)) if is_auto(init) and X.shape[0] else None
     if scales is not None:
         L = initial_components(
             init,
@@ -158,8 +169,9 @@ def initial_components(init, X, y=None, *, n_components=None, random_state=None)
     return padded_discriminant_axes(discriminant, k, total, within)
 
 
-def _is_auto(init):
-    return isinstance(init, str) and init == "auto"
+def is_auto(value):
+    """Whether an ``init`` or ``prior`` parameter is the string 'auto' (arrays are not)."""
+    return isinstance(value, str) and value == "auto"
 
 
 def padded_discriminant_axes(discriminant, n_components, total, within):

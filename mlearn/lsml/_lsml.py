@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import disparate_feature_scales, strictly_definite_prior
+from .._init import is_auto, strictly_definite_prior, tuple_point_scales
 from .._threads import blas_threads_for
 from .._validation import check_n_components, distinct_points, float_dtype
 from ..base import MahalanobisMixin, QuadrupletsMixin, SupervisedMixin, inverse_covariance
@@ -39,17 +39,10 @@ def _quadruplet_weights(weights, n_quadruplets):
     return w / w.sum()
 
 
-def _is_auto(prior):
-    return isinstance(prior, str) and prior == "auto"
-
-
 def _auto_prior(X, quadruplets):
     """prior='auto': the identity, or diag(1/σ²) of the points the tuples use when the
     features' spreads are in different units (:mod:`mlearn._init`'s rule for 'auto')."""
-    # Each index once; not compared by value (:func:`distinct_points` would double the
-    # fit time of a small LSML or SDML, and σ is only compared against a 100× threshold).
-    rows = np.unique(quadruplets)
-    scales = disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
+    scales = tuple_point_scales(X, quadruplets)
     return np.eye(X.shape[1]) if scales is None else np.diag(1.0 / scales**2)
 
 
@@ -82,7 +75,7 @@ class _BaseLSML(MahalanobisMixin, BaseEstimator):
         # 'auto' is diagonal with positive entries: definite however far apart they are.
         M0 = (
             _auto_prior(X, quadruplets)
-            if _is_auto(self.prior)
+            if is_auto(self.prior)
             else strictly_definite_prior(
                 self.prior,
                 n_features,

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._init import disparate_feature_scales, strictly_definite_prior
+from .._init import is_auto, strictly_definite_prior, tuple_point_scales
 from .._threads import blas_threads_for
 from .._validation import check_n_components, distinct_points, float_dtype
 from ..base import MahalanobisMixin, PairsMixin, SupervisedMixin, inverse_covariance
@@ -25,19 +25,6 @@ def _default_n_constraints(y):
     n_similar = int(np.sum(counts * (counts - 1) // 2))
     n_dissimilar = int((counts.sum() ** 2 - np.sum(counts**2)) // 2)
     return max(min(20 * len(counts) ** 2, n_similar, n_dissimilar), 1)
-
-
-def _is_auto(prior):
-    return isinstance(prior, str) and prior == "auto"
-
-
-def _auto_scales(X, pairs):
-    """prior='auto': the spreads σ of the points the pairs use when the features are in
-    different units (:mod:`mlearn._init`'s rule for 'auto'), else None (the identity)."""
-    # Each index once; not compared by value (:func:`distinct_points` would double the
-    # fit time of a small SDML, and σ is only compared against a 100× threshold).
-    rows = np.unique(pairs)
-    return disparate_feature_scales(np.asarray(X[rows].std(axis=0), dtype=np.float64))
 
 
 class _BaseSDML(MahalanobisMixin, BaseEstimator):
@@ -67,10 +54,10 @@ class _BaseSDML(MahalanobisMixin, BaseEstimator):
             used = distinct_points(X, pairs)
             return inverse_covariance(X.astype(np.float64, copy=False), used=used)()
 
-        scales = _auto_scales(X, pairs) if _is_auto(self.prior) else None
+        scales = tuple_point_scales(X, pairs) if is_auto(self.prior) else None
         M0 = (
             np.eye(n_features)
-            if _is_auto(self.prior)
+            if is_auto(self.prior)
             else strictly_definite_prior(
                 self.prior,
                 n_features,
