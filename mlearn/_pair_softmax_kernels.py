@@ -1,14 +1,16 @@
 """Compiled row passes of the pair-softmax core (:mod:`mlearn._pair_softmax`).
 
-A tile of rows I against all n points goes through two compiled passes that
-each read a row of the tile once while it is in cache, where numpy needed a
-dozen passes over the whole tile: distances and their shift
-(:func:`shifted_exponents`), and the pair weights w_ij, normalised, with their
-row and column sums (:func:`pair_weights`). Between them run numpy's exponential,
-which is vectorised (numba's calls the scalar libm one, ten times slower), and
-the targets' mix s_i, a product with B. :func:`symmetrise` turns W into W + Wᵀ
-in place, in cache-sized blocks, and :func:`mirror_lower` copies a lower triangle to the
-upper one (the symmetric product Z Zᵀ writes one triangle).
+A tile of rows I against all n points goes through compiled passes that each
+read a row of the tile once while it is in cache, where numpy needed a dozen
+passes over the whole tile: the squared distances (:func:`squared_distances`),
+their shift by the row's nearest distance (:func:`shifted_exponent_arguments`;
+the row minimum between them is numpy's, which is vectorised), and the pair
+weights w_ij, normalised, with their row and column sums (:func:`pair_weights`).
+Between the last two run numpy's exponential, which is vectorised (numba's calls
+the scalar libm one, ten times slower), and the targets' mix s_i, a product with
+B. :func:`symmetrise` turns W into W + Wᵀ in place, in cache-sized blocks, and
+:func:`mirror_lower` copies a lower triangle to the upper one (the symmetric
+product Z Zᵀ writes one triangle).
 
 The targets are read as Bᵀ, so that every inner loop runs along a contiguous row
 (one pass over the row per target column that u_i does not zero, while the row
@@ -26,45 +28,57 @@ _SYMMETRISE_BLOCK = 64
 
 
 @jit
-def shifted_exponents(G, row_norms, norms, first, floor):
-    """Turn G = Z_I Zᵀ into −min(d_ij − min_l d_il, floor), in place, row by row.
+def squared_distances(G, row_norms, norms, first):
+    """Turn G = Z_I Zᵀ into d_ij = ‖z_i‖² + ‖z_j‖² − 2 G_ij, in place, row by row.
 
-    d_ij = max(‖z_i‖² + ‖z_j‖² − 2 G_ij, 0) is the squared distance; the point
-    itself (column ``first + a`` of row a) is left out of the minimum and gets
-    −inf, so that its exponential is exactly 0 (p_ii = 0).
+    d_ij is not clamped at 0 here (:func:`shifted_exponent_arguments` clamps it); the
+    point itself (column ``first + a`` of row a) gets +inf, so that a row's minimum
+    (numpy's, which is vectorised where a compiled minimum is not) leaves it out.
     """
     n_rows, n = G.shape
     for a in range(n_rows):
         row = G[a]
         base = row_norms[a]
-        own = first + a
-        # Two loops either side of the point itself, so that each vectorises and the
-        # minimum is taken in the same pass as the distances.
-        nearest = np.inf
-        for j in range(own):
-            d = max(base + norms[j] - 2.0 * row[j], 0.0)
-            row[j] = d
-            nearest = min(nearest, d)
-        for j in range(own + 1, n):
-            d = max(base + norms[j] - 2.0 * row[j], 0.0)
-            row[j] = d
-            nearest = min(nearest, d)
+        # row[j] + row[j], not 2.0 * row[j]: a float64 literal would widen float32 rows.
         for j in range(n):
-            row[j] = -min(row[j] - nearest, floor)
-        row[own] = -np.inf
+            row[j] = base + norms[j] - (row[j] + row[j])
+        row[first + a] = np.inf
 
 
 @jit
-def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums):
+def shifted_exponent_arguments(D, nearest, first, floor):
+    """Turn distances D into −min(max(d_ij, 0) − m_i, floor), in place, row by row.
+
+    ``nearest`` holds m_i = max(min_{j≠i} d_ij, 0), the nearest distance clamped at 0
+    (so that max(d_ij, m_i) − m_i = max(d_ij, 0) − m_i); the point itself gets −inf,
+    whose exponential is exactly 0 (p_ii = 0).
+    """
+    n_rows, n = D.shape
+    for a in range(n_rows):
+        row = D[a]
+        m = nearest[a]
+        for j in range(n):
+            row[j] = -min(max(row[j], m) - m, floor)
+        row[first + a] = -np.inf
+
+
+@jit
+def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums, flush):
     """E → W in place, w_aj = p_aj (⟨u_a, s_a⟩ − ⟨u_a, b_j⟩); row sums out, column sums added.
 
     E holds the unnormalised exponentials, p_aj = e_aj · ``inverse_sums[a]``;
     ``factor`` is a scratch row of n entries (the bracket of each pair of the row).
+    A weight smaller in magnitude than ``flush`` is set to 0: the products that read
+    W run several times slower on the subnormal numbers such weights would become
+    (:data:`mlearn._pair_softmax.FLUSH_BELOW`).
     """
     n_rows, n = E.shape
     for a in range(n_rows):
         row = E[a]
-        own = 0.0
+        scale = inverse_sums[a]
+        # Sums in E's dtype (a float64 0.0 would widen a float32 row's loop, 2.5 times
+        # slower); scale is finite, since a row's exponentials include its nearest point's 1.
+        own = scale - scale
         for c in range(Bt.shape[0]):
             own += U[a, c] * S[a, c]
         factor[:] = own
@@ -74,10 +88,10 @@ def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums):
                 continue
             for j in range(n):
                 factor[j] -= u * targets[j]
-        scale = inverse_sums[a]
-        total = 0.0
+        total = scale - scale
         for j in range(n):
             w = row[j] * factor[j] * scale
+            w = w if abs(w) >= flush else flush - flush
             row[j] = w
             total += w
             column_sums[j] += w
