@@ -27,6 +27,7 @@ bounded ``memory_limit`` per worker:
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -113,7 +114,9 @@ def worker_usage(client):
     return [usage[address] for address in sorted(usage)]
 
 
-def fit_on_cluster(make_estimator, X, y, n_workers, args):
+@contextlib.contextmanager
+def local_client(n_workers, memory_limit):
+    """A client of a fresh LocalCluster: processes of one thread, ``memory_limit`` each."""
     from distributed import Client, LocalCluster
 
     with (
@@ -121,12 +124,17 @@ def fit_on_cluster(make_estimator, X, y, n_workers, args):
             n_workers=n_workers,
             threads_per_worker=1,
             processes=True,
-            memory_limit=args.memory_limit,
+            memory_limit=memory_limit,
             dashboard_address=":0",
             silence_logs=40,
         ) as cluster,
         Client(cluster) as client,
     ):
+        yield client
+
+
+def fit_on_cluster(make_estimator, X, y, n_workers, args):
+    with local_client(n_workers, args.memory_limit) as client:
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -168,19 +176,7 @@ def dask_lda(X, y):
 
 def _lda_row(X, y, reference, queries, args):
     """The table row of :func:`dask_lda`, computed on its own 2-worker cluster."""
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=args.memory_limit,
-            dashboard_address=":0",
-            silence_logs=40,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_client(2, args.memory_limit) as client:
         L, elapsed = dask_lda(X, y)
         usage = worker_usage(client)
     accuracy = knn_accuracy(lambda Z: Z @ L.T, reference, queries)

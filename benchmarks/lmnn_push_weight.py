@@ -18,8 +18,6 @@ first push weight on the same folds, and the median fit CPU time. Run on one cor
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,22 +62,6 @@ def make(learner, push_weight):
     return KernelLMNN(push_weight=push_weight, random_state=0)
 
 
-def score(model, A, B, y_train, y_test):
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neighbors import KNeighborsClassifier
-
-    from mlearn import MultiMetricLMNN
-
-    start = time.process_time()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(A, y_train)
-    seconds = time.process_time() - start
-    if isinstance(model, MultiMetricLMNN):
-        return model.score(B, y_test), seconds
-    knn = KNeighborsClassifier(3).fit(model.transform(A), y_train)
-    return knn.score(model.transform(B), y_test), seconds
-
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -90,13 +72,16 @@ def main():
     parser.add_argument("--only", nargs="+", help="these data sets only (e.g. regional)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    # The multi-metric benchmark's scorer (3-NN accuracy on the held-out points, fit CPU s).
+    from multimetric_lmnn import _score
+
     print("| learner | data | push_weight | 3-NN accuracy | − first (paired) | fit CPU s |")
     print("|---|---|---|---|---|---|")
     for learner in args.learners:
         results = {}  # (data, μ) -> [(accuracy, seconds)]
         for data, *split in folds(args.seeds, args.with_mnist, args.only):
             for mu in args.push_weights:
-                results.setdefault((data, mu), []).append(score(make(learner, mu), *split))
+                results.setdefault((data, mu), []).append(_score(make(learner, mu), *split))
             if len(results[(data, args.push_weights[0])]) == 5 * len(args.seeds):
                 first = np.array(results[(data, args.push_weights[0])])[:, 0]
                 for mu in args.push_weights:
