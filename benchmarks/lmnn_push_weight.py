@@ -62,7 +62,6 @@ def make(learner, push_weight):
     return KernelLMNN(push_weight=push_weight, random_state=0)
 
 
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--learners", nargs="+", default=["multimetric", "kernel"])
