@@ -9,34 +9,23 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._optim import warn_not_converged
 from .._threads import blas_threads_for
-from .._validation import float_dtype
+from .._validation import float_dtype, is_dask_array
 from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
 from ._evaluator import RowBlockObjective
+from ._passes import (
+    HELD_OUT_FRACTION,
+    MIN_HELD_OUT,
+    HeldOutAccuracy,
+    fit_passes,
+    held_out_rows,
+    resolved_n_passes,
+)
 from ._solver import minimize_over_active_sets, searches_and_evaluations
 from ._subspace import principal_basis
 
 __all__ = ["LMNN"]
 
-# The passes stop early once at most this fraction of the target neighbours
-# changes from one pass to the next (the metric has stopped moving them).
-_SETTLED_TARGETS = 0.01
-# n_passes='auto': _AUTO_PASSES passes when there are at least _POINTS_PER_ENTRY points
-# per entry of L, else one. Re-selected targets feed a metric's fit to its own points
-# back into the next pass: with few points per entry that fit is partly noise and the
-# passes lose (breast cancer, 455 points for 900 entries, 5-fold: 3-NN 0.970 with one
-# pass, 0.956 with two); with many they gain (20,000 points of the 50-feature problem of
-# benchmarks/lmnn_scale.py, 8 per entry: 0.632 after one pass, 0.724 after three).
-# benchmarks/lmnn_defaults.py and benchmarks/results/lmnn_scale/ hold the sweep.
-# Those passes go on only while each re-selection moves more targets than the one
-# before (the metric is still leaving the neighbourhoods its start chose: 3 seeds of
-# the generator, iris); when one moves fewer, the passes are settling back around the
-# first metric's neighbourhoods, a further pass only re-fits its own training points,
-# and the pass before is kept (Fashion-MNIST: 0.8535 after one pass, 0.8518, 0.8487
-# after two and three; breast cancer, digits, wine).
-_AUTO_PASSES = 5
-_POINTS_PER_ENTRY = 4
 # Above this many features, n_components=None with init='auto' learns within the principal
 # subspace (mlearn.lmnn._subspace); any other full-rank fit warns (benchmarks/lmnn_high_dim.py).
 _MANY_FEATURES = 256
@@ -93,12 +82,22 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         'auto': one pass when there are fewer than 4 points per entry of L
         (n_samples < 4 · n_components · n_features: the metric of one pass is
         then fitted partly to noise in its own points, and the targets it picks
-        carry that into the next); otherwise up to 5 passes, going on while each
-        re-selection moves more targets than the one before, and keeping the
+        carry that into the next); otherwise up to 5 passes. With at least 10,000
+        points in memory, the number is chosen on held-out points: a stratified
+        10 % of them (at most 5,000) is left out of the fit and classified by
+        n_neighbors-NN against the others under each pass's metric
+        (``validation_scores_``); the passes go on while that accuracy does not
+        fall below the best so far, and the best pass is kept when it beats the
+        first by a sign test at two standard deviations, else the first (3-NN
+        0.951 after one pass, 0.980 after five on 100,000 points of 20 Gaussian
+        classes with 40 noise features, where the targets' rule below keeps one).
+        With fewer points, or a dask X, the passes go on while each
+        re-selection moves more targets than the one before, keeping the
         pass before the first one that moves fewer (the passes are then settling
         back around the first metric's neighbourhoods, where a further pass
-        only re-fits its own points; the user guide's LMNN page has the
-        measurements). ``max_iter`` counts the L-BFGS iterations of all passes.
+        only re-fits its own points; :mod:`mlearn.lmnn._passes` and the user
+        guide's LMNN page have the measurements). ``max_iter`` counts the
+        L-BFGS iterations of all passes.
     push_weight : float in [0, 1], default=0.1
         μ, the weight of the impostor (push) term against the target
         neighbour (pull) term. metric-learn's ``regularization`` is 1 − μ (its
@@ -153,6 +152,10 @@ default=None
     n_passes_ : int
         Passes up to the one whose metric was kept (see ``n_passes``); the
         iteration counts include every pass run.
+    validation_scores_ : ndarray of shape (passes run,) or None
+        The held-out kNN accuracy of each pass's metric when the held-out points
+        chose the number of passes (``n_passes='auto'``, at least 10,000 points in
+        memory; those points were left out of the fit); None otherwise.
     n_loss_evals_ : int
         Evaluations of the loss and gradient, including the verifications, over all passes.
     n_searches_ : int
@@ -269,6 +272,8 @@ default=None
         # Every product here is a tile of at most 1024 × 4096 or n × d × n_components
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
+        random_state = check_random_state(self.random_state)
+        X, y, held_out = self._held_out_part(X, y, random_state)
         with blas_threads_for(X.shape[1]):
             evaluator = self._evaluator(
                 RowBlockObjective.from_block,
@@ -277,10 +282,15 @@ default=None
                 by="rows",
                 n_neighbors=self.n_neighbors,
                 dtype=dtype,
-                random_state=check_random_state(self.random_state),
+                random_state=random_state,
             )
             L = self._initial_components(evaluator, X, y, dtype)
-            fitted, self.n_passes_ = self._fit_passes(evaluator, L, n_samples, dtype)
+            # The number of passes follows from all the points, as the held-out choice did.
+            max_passes = resolved_n_passes(self.n_passes, n_samples, L.shape)
+            fitted, self.n_passes_, scores = self._fit_passes(
+                evaluator, L, X.shape[0], max_passes, dtype, held_out
+            )
+        self.validation_scores_ = np.asarray(scores) if held_out is not None else None
         self.components_ = fitted.components
         if basis is not None:
             # n_features rows, as n_components=None gives everywhere (zero rows past the
@@ -292,64 +302,61 @@ default=None
         self.impostors_sampled_ = fitted.impostors_sampled
         return self
 
-    def _fit_passes(self, evaluator, L, n_samples, dtype):
-        """Up to ``n_passes`` LMNN fits, each pass's targets the kNN in the last metric.
+    def _held_out_part(self, X, y, random_state):
+        """(X, y to fit, :class:`~mlearn.lmnn._passes.HeldOutAccuracy` or None).
 
-        Returns the :class:`~mlearn.lmnn._solver.ActiveSetFit` of the pass kept (the
-        last, or with ``n_passes='auto'`` the one before a pass whose targets
-        settled back, see ``_AUTO_PASSES``) with its counts summed over all passes
-        run, and the number of passes up to the one kept.
+        n_passes='auto' on points in memory, with enough points per entry of L for
+        several passes, leaves a stratified part of the points out of the fit to choose
+        the number of passes (:mod:`mlearn.lmnn._passes`); otherwise all points are fitted.
         """
+        if self.n_passes != "auto" or is_dask_array(X):
+            return X, y, None
+        if X.shape[0] * HELD_OUT_FRACTION < MIN_HELD_OUT:
+            return X, y, None
+        n_features = X.shape[1]
+        if isinstance(self.init, np.ndarray):
+            shape = self.init.shape
+        else:
+            shape = (self.n_components or n_features, n_features)
+        if resolved_n_passes("auto", X.shape[0], shape) == 1:
+            return X, y, None
+        held = held_out_rows(y, self.n_neighbors, random_state)
+        if not held.any():
+            return X, y, None
+        fit = ~held
+        scorer = HeldOutAccuracy(X[fit], y[fit], X[held], y[held], self.n_neighbors)
+        return X[fit], y[fit], scorer
+
+    def _fit_passes(self, evaluator, L, n_fitted, max_passes, dtype, held_out):
+        """The passes (:func:`mlearn.lmnn._passes.fit_passes`) of this estimator's settings."""
         search, evaluate = searches_and_evaluations(
             evaluator,
             max_impostors=self.max_impostors,
-            n_samples=n_samples,
+            n_samples=n_fitted,
             push_weight=self.push_weight,
             hinge=self.hinge,
         )
-        totals, n_passes, kept, before, fitted = np.zeros(3, dtype=int), 0, None, None, None
-        max_passes = self._resolved_n_passes(n_samples, L.shape)
-        while n_passes < max_passes and totals[0] < self.max_iter:
-            if n_passes:
-                # Weinberger & Saul (2009, §6.1): the targets of the next pass are the
-                # nearest same-class points under the metric just learned.
-                evaluator.select_targets(L)
-                changed, slots = evaluator.target_changes()
-                if self.verbose:
-                    print(f"[LMNN] pass {n_passes + 1}: {changed} of {slots} targets changed")
-                if changed <= _SETTLED_TARGETS * slots:
-                    break
-                if self.n_passes == "auto" and before is not None and changed < before[0]:
-                    # Fewer targets moved than after the pass before: keep that pass.
-                    kept, n_passes = before[1], n_passes - 1
-                    break
-                before = (changed, fitted)
-            if n_passes or not isinstance(self.init, np.ndarray):
-                L = _unit_target_scale(L, evaluator, dtype)
-            fitted = self._one_pass(L, search, evaluate, self.max_iter - totals[0])
-            L, n_passes = fitted.components, n_passes + 1
-            totals += (fitted.n_iter, fitted.n_loss_evals, fitted.n_searches)
-        fitted = fitted if kept is None else kept
-        fitted.n_iter, fitted.n_loss_evals, fitted.n_searches = (int(t) for t in totals)
-        if fitted.n_iter >= self.max_iter:
-            warn_not_converged("LMNN", self.max_iter)
-        return fitted, n_passes
 
-    def _one_pass(self, L, search, evaluate, max_iter):
-        """One LMNN fit over the evaluator's current targets, from L."""
-        with warnings.catch_warnings():
-            # The budget is the total over the passes: warned about by the caller, once.
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return minimize_over_active_sets(
-                L, search, evaluate, max_iter=max_iter, tol=self.tol, verbose=self.verbose
-            )
+        def one_pass(L, max_iter):
+            with warnings.catch_warnings():
+                # The budget is the total over the passes: warned about by the caller, once.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return minimize_over_active_sets(
+                    L, search, evaluate, max_iter=max_iter, tol=self.tol, verbose=self.verbose
+                )
 
-    def _resolved_n_passes(self, n_samples, shape):
-        """``n_passes``, with 'auto' resolved from the points per entry of L."""
-        if self.n_passes != "auto":
-            return self.n_passes
-        many = n_samples >= _POINTS_PER_ENTRY * shape[0] * shape[1]
-        return _AUTO_PASSES if many else 1
+        return fit_passes(
+            evaluator,
+            L,
+            one_pass=one_pass,
+            max_passes=max_passes,
+            auto=self.n_passes == "auto",
+            max_iter=self.max_iter,
+            rescale_first=not isinstance(self.init, np.ndarray),
+            dtype=dtype,
+            held_out=held_out,
+            verbose=self.verbose,
+        )
 
     def _principal_basis(self, X):
         """P of L = W P (:mod:`mlearn.lmnn._subspace`), or None for a map of all features."""
@@ -405,12 +412,3 @@ default=None
             statistics=evaluator,
         )
         return L.astype(dtype, copy=False)
-
-
-def _unit_target_scale(L, evaluator, dtype):
-    """L scaled so that the mean squared distance to target neighbours is 1."""
-    total, count = evaluator.target_distance_sum(L)
-    mean = total / max(count, 1)
-    if not np.isfinite(mean) or mean <= 0:
-        return L
-    return (L / np.sqrt(mean)).astype(dtype, copy=False)

@@ -58,9 +58,10 @@ from .._threads import blas_threads_for
 from .._validation import float_dtype
 from ..base import SupervisedMixin, initial_components_of
 from ..psd import metric_from_components
-from ._lmnn import LMNN, _unit_target_scale
+from ._lmnn import LMNN
 from ._multimetric_neighbors import NeighborsOverClustersMixin
 from ._multimetric_objective import MultiMetricObjective
+from ._passes import unit_target_scale
 from ._solver import minimize_over_active_sets, searches_and_evaluations
 from ._targets import target_neighbors
 
@@ -325,7 +326,7 @@ default=None
         Ls = np.repeat(L.astype(dtype, copy=False)[None], self.n_metrics_, axis=0)
         if isinstance(init, np.ndarray):
             return Ls
-        return _unit_target_scale(Ls, evaluator, dtype)
+        return unit_target_scale(Ls, evaluator, dtype)
 
     def get_mahalanobis_matrices(self):
         """The learned metrics M_c = L_cᵀL_c, one per cluster.

@@ -6,7 +6,7 @@ from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 
 from mlearn import LMNN
-from mlearn.lmnn import _active_set, _lmnn, _solver
+from mlearn.lmnn import _active_set, _lmnn, _passes, _solver
 from mlearn.lmnn._active_set import ActivePairs
 from mlearn.lmnn._loss import lmnn_loss_and_grad
 from mlearn.lmnn._search import find_impostors
@@ -150,7 +150,7 @@ def test_second_pass_minimises_over_the_targets_of_the_first_passes_metric():
 
 def test_passes_stop_once_the_targets_settle(monkeypatch):
     X, y = small_problem(seed=7, n=60, d=5)
-    monkeypatch.setattr(_lmnn, "_SETTLED_TARGETS", 1.0)
+    monkeypatch.setattr(_passes, "SETTLED_TARGETS", 1.0)
     model = LMNN(n_passes=5, init="identity").fit(X, y)
     assert model.n_passes_ == 1
     assert model.n_iter_ == LMNN(n_passes=1, init="identity").fit(X, y).n_iter_
