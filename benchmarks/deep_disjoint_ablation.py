@@ -37,11 +37,33 @@ from deep_retrieval import load_images, load_runs, scores, split  # noqa: E402
 from retrieval_cnn import SmallCNN  # noqa: E402
 
 from mlearn.deep import DeepMetricLearner  # noqa: E402
-from mlearn.deep.losses import SupConLoss  # noqa: E402
+from mlearn.deep.distances import CosineSimilarity  # noqa: E402
+from mlearn.deep.losses import BaseMetricLoss, MultiSimilarityLoss, SupConLoss  # noqa: E402
+from mlearn.deep.reducers import MeanReducer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 EPOCHS = {"mnist5k": 5, "fashion": 3}
 """deep_retrieval.py's budget."""
+
+
+class SupConAndMultiSimilarity(BaseMetricLoss):
+    """An experiment, not an mlearn loss: SupCon (τ = 0.1) plus the multi-similarity loss
+    (its paper's α, β, λ) over every pair of the batch, each a mean over anchors."""
+
+    def __init__(self):
+        super().__init__()
+        self.supcon, self.ms = SupConLoss(), MultiSimilarityLoss()
+
+    def default_distance(self):
+        return CosineSimilarity()  # as both parts': transform returns unit vectors
+
+    def default_reducer(self):
+        return MeanReducer()
+
+    def compute_losses(self, embeddings, labels, indices_tuple):
+        parts = self.supcon.compute_losses(embeddings, labels, indices_tuple)
+        ms = self.ms.compute_losses(embeddings, labels, indices_tuple)
+        return {"supcon": parts["anchors"], "ms": ms["anchors"]}
 
 
 def _supcon(temperature):
@@ -93,6 +115,8 @@ VARIANTS = {
         "lr": 5e-4,
     },
     "combo_dim64_lr5e-4": lambda: {"embedding_dim": 64, "lr": 5e-4},
+    "supcon_plus_ms": lambda: {"loss": SupConAndMultiSimilarity()},
+    "combo_supcon_plus_ms_dim64": lambda: {"loss": SupConAndMultiSimilarity(), "embedding_dim": 64},
     "combo_margin_dim64_lr1e-3": lambda: {"loss": "margin", "embedding_dim": 64, "lr": 1e-3},
     "combo_proxy_anchor_dim64_lr1e-3": lambda: {
         "loss": "proxy_anchor",
