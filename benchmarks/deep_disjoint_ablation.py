@@ -109,6 +109,11 @@ VARIANTS = {
         "embedding_dim": 128,
         "lr": 1e-3,
     },
+    "combo_tau0.3_dim128_lr1e-3": lambda: {
+        "loss": SupConLoss(temperature=0.3),
+        "embedding_dim": 128,
+        "lr": 1e-3,
+    },
     "combo_ms_dim64_lr5e-4": lambda: {
         "loss": "multi_similarity",
         "embedding_dim": 64,
