@@ -103,6 +103,10 @@ class PairSoftmax:
         when the evaluator holds all the points); None decides by size
         (``WHOLE_MATRIX_BYTES`` and ``working_memory``), False always walks
         row tiles.
+    own_class_loss : bool
+        The targets are one-hot classes and f_i = −p_i, the mass of i's own class
+        (NCA, whose ``row_loss`` this is): the weights are then computed from the
+        class labels in one compiled pass, without the product of the tile with B.
     """
 
     def __init__(
@@ -114,11 +118,12 @@ class PairSoftmax:
         row_loss,
         tile_rows=None,
         whole_matrix=None,
+        own_class_loss=False,
     ):
         self.offset, self.X = int(offset), X
         self.targets = np.asarray(targets, dtype=X.dtype).reshape(X.shape[0], -1)
         self.row_loss, self.tile_rows = row_loss, tile_rows
-        self.whole_matrix = whole_matrix
+        self.whole_matrix, self.own_class_loss = whole_matrix, own_class_loss
         self.n_rows = X.shape[0]
         self._buffer, self._layouts = None, {}
 
@@ -185,7 +190,7 @@ class PairSoftmax:
         """
         key = (n_points, id(B))
         if key not in self._layouts:
-            targets = _TargetLayout(np.asarray(B, dtype=self.X.dtype))
+            targets = _TargetLayout(np.asarray(B, dtype=self.X.dtype), self.own_class_loss)
             plan = (self._uses_whole_matrix(n_points), self._tile_rows(n_points))
             # B itself is kept with its layout, so that its id cannot pass to another array.
             self._layouts = {key: (*plan, targets, B)}
@@ -243,10 +248,16 @@ class PairSoftmax:
 
 
 class _TargetLayout:
-    """The targets B as the row passes read them: B, Bᵀ (contiguous) and [B | 1]."""
+    """The targets B as the row passes read them: B, Bᵀ (contiguous) and [B | 1], or for
+    one-hot classes (``own_class``) the class labels."""
 
-    def __init__(self, B):
-        self.B, self.Bt = B, np.ascontiguousarray(B.T)
+    def __init__(self, B, own_class=False):
+        self.B, self.labels = B, None
+        if own_class:
+            self.labels = np.argmax(B, axis=1).astype(np.int32)
+            self.Bt = self.B_and_ones = None
+            return
+        self.Bt = np.ascontiguousarray(B.T)
         # [B | 1]: one product gives the tile's unnormalised mix and its row sums.
         self.B_and_ones = np.hstack([B, np.ones((B.shape[0], 1), dtype=B.dtype)])
 
@@ -262,6 +273,7 @@ class _RowPasses:
     def __init__(self, Z, targets, row_loss):
         self.Z, self.row_loss = Z, row_loss
         self.B, self.Bt, self.B_and_ones = targets.B, targets.Bt, targets.B_and_ones
+        self.labels = targets.labels
         self.norms = np.einsum("ij,ij->i", Z, Z)
         self.floor = Z.dtype.type(_EXP_ARGUMENT_FLOOR[Z.dtype.type])
         self.flush = Z.dtype.type(FLUSH_BELOW[Z.dtype.type])
@@ -283,12 +295,19 @@ class _RowPasses:
         kernels.shifted_exponent_arguments(out, nearest, rows.start, self.floor)
         # numpy's exp is vectorised; the compiled passes around it are not worth its work.
         np.exp(out, out=out)
+        self.row_sums = np.empty(out.shape[0], dtype=Z.dtype)
+        if self.labels is not None:
+            mass = kernels.own_class_weights(
+                out, self.labels, rows.start, self.row_sums, self.column_sums, self.flush
+            )
+            self.all_row_sums[rows] = self.row_sums
+            self.loss = -float(mass)
+            return out
         mix_and_sums = out @ self.B_and_ones
         inverse_sums = 1.0 / mix_and_sums[:, -1]
         S = mix_and_sums[:, :-1] * inverse_sums[:, None]
         loss, U = self.row_loss(S, B[rows])
         U = np.ascontiguousarray(U, dtype=Z.dtype)
-        self.row_sums = np.empty(out.shape[0], dtype=Z.dtype)
         factor = np.empty(out.shape[1], dtype=Z.dtype)
         kernels.pair_weights(
             out, U, S, self.Bt, inverse_sums, factor, self.row_sums, self.column_sums, self.flush

@@ -5,7 +5,8 @@ read a row of the tile once while it is in cache, where numpy needed a dozen
 passes over the whole tile: the squared distances (:func:`squared_distances`),
 their shift by the row's nearest distance (:func:`shifted_exponent_arguments`;
 the row minimum between them is numpy's, which is vectorised), and the pair
-weights w_ij, normalised, with their row and column sums (:func:`pair_weights`).
+weights w_ij, normalised, with their row and column sums (:func:`pair_weights`; for
+NCA's one-hot classes :func:`own_class_weights`, which needs no mix product).
 Between the last two run numpy's exponential, which is vectorised (numba's calls
 the scalar libm one, ten times slower), and the targets' mix s_i, a product with
 B. :func:`symmetrise` turns W into W + Wᵀ in place, in cache-sized blocks, and
@@ -96,6 +97,44 @@ def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums, flush
             total += w
             column_sums[j] += w
         row_sums[a] = total
+
+
+@jit
+def own_class_weights(E, labels, first, row_sums, column_sums, flush):
+    """E → W in place for one-hot class targets and f_a = −p_a (NCA); returns Σ_a p_a.
+
+    p_a = Σ_{j: y_j = y_a} e_aj / Σ_j e_aj is the mass of a's own class, and the pair
+    weights w_aj = (e_aj / Σ_l e_al)([y_j = y_a] − p_a) are :func:`pair_weights`' for these
+    targets, computed from the labels in two passes over the row (the class mass by a
+    masked sum, which vectorises), without the product with B. Row sums out, column sums
+    added, weights below ``flush`` set to 0 as there.
+    """
+    n_rows, n = E.shape
+    # 0 and 1 in E's dtype (flush > 0): a float64 literal would widen the float32 loops.
+    zero = flush - flush
+    one = flush / flush
+    mass = 0.0
+    for a in range(n_rows):
+        row = E[a]
+        own_label = labels[first + a]
+        total, own = zero, zero
+        for j in range(n):
+            e = row[j]
+            total += e
+            own += e if labels[j] == own_label else zero
+        scale = one / total
+        p = own * scale
+        mass += p
+        row_total = zero
+        for j in range(n):
+            bracket = (one if labels[j] == own_label else zero) - p
+            w = row[j] * scale * bracket
+            w = w if abs(w) >= flush else zero
+            row[j] = w
+            row_total += w
+            column_sums[j] += w
+        row_sums[a] = row_total
+    return mass
 
 
 @jit

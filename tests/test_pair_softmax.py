@@ -176,3 +176,30 @@ def test_weights_hold_no_subnormal_numbers_and_the_objective_is_unchanged(dtype,
     np.testing.assert_allclose(
         gradient.reshape(L.shape), expected_gradient, atol=rtol * np.abs(expected_gradient).max()
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("tile_rows", "whole_matrix"), [(1, False), (7, False), (None, True)])
+def test_the_own_class_pass_of_nca_gives_the_generic_objective(dtype, tile_rows, whole_matrix):
+    """NCA's evaluator computes the weights from the class labels in one compiled pass;
+    loss and V are those of the generic passes (the mix product and u = ∂f/∂s), and the
+    gradient the brute force's."""
+    from mlearn.nca._objective import ClassPairSoftmax
+
+    X, B, row_loss, L = _problem("nca", n=45, seed=6, dtype=dtype)
+    fused = ClassPairSoftmax(0, X, B, tile_rows=tile_rows, whole_matrix=whole_matrix)
+    generic = PairSoftmax(
+        0, X, B, row_loss=row_loss, tile_rows=tile_rows, whole_matrix=whole_matrix
+    )
+    assert fused.own_class_loss and not generic.own_class_loss
+    Z = generic.embed(L)
+    loss, V = fused.loss_and_directions(Z, B)
+    expected_loss, expected_V = generic.loss_and_directions(Z, B)
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(loss, expected_loss, rtol=rtol)
+    np.testing.assert_allclose(V, expected_V, rtol=rtol, atol=rtol * np.abs(expected_V).max())
+    gradient = softmax_loss_and_grad(fused, *L.shape, dtype)(L.ravel())[1]
+    _, brute = _brute_force(*(a.astype(np.float64) for a in (X, B)), "nca", L.astype(np.float64))
+    np.testing.assert_allclose(
+        gradient.reshape(L.shape), brute, atol=10 * rtol * np.abs(brute).max()
+    )

@@ -30,6 +30,7 @@ class ClassPairSoftmax(PairSoftmax):
             row_loss=misclassification_row_loss,
             tile_rows=tile_rows,
             whole_matrix=whole_matrix,
+            own_class_loss=True,
         )
 
     @across_shards("sum")
