@@ -23,8 +23,9 @@ n × k by n × d product, and everything n × n lives only in a row tile: for th
 query rows I, the tile of p (|I| × n) gives s_I, f_I, u_I and w_I, which adds
 r_I z_I − w_I Z to v_I (r the row sums of w_I) and c z − (w_Iᵀ Z_I)_j to every
 v_j (c the column sums). A tile costs three |I| × n × k products (distances and
-the two halves of v), one |I| × n × c one (s) and two compiled passes over its
-rows (:mod:`mlearn._pair_softmax_kernels`); its memory is one |I| × n array,
+the two halves of v), one |I| × n × c one (s; NCA's one-hot targets need none, their
+own class's mass is summed from the labels) and compiled passes over its rows
+(:mod:`mlearn._pair_softmax_kernels`); its memory is one |I| × n array,
 turned from distances into p and into w in place. Tiles of about 4 MiB are
 enough for the products to run at full speed, and ``working_memory`` caps them
 (:func:`mlearn._blocks.rows_per_block`), so n = 60,000 needs O(n (d + k)) memory
