@@ -66,10 +66,10 @@ same-class points under the metric L_p that pass p learned, and minimises ε
 over them from L_p (rescaled to a unit mean target distance). Each pass is an
 ordinary LMNN fit with fixed targets, verified as above; the passes stop early
 when at most 1 % of the target slots change. With ``n_passes='auto'`` (one pass
-below 4 points per entry of L, else up to 5) the number is chosen, from 10,000
-points in memory on, by the kNN accuracy of a held-out tenth of the points under
+below 4 points per entry of L, else several) the number is chosen, from 10,000
+points in memory on (up to 8), by the kNN accuracy of a held-out tenth of the points under
 each pass's metric (the best pass, if a sign test finds it better than the first);
-with fewer points or on a Dask array the passes also stop when a re-selection
+with fewer points or on a Dask array (up to 5) the passes also stop when a re-selection
 moves fewer targets than the one before, and the metric of the pass before that
 is kept (:mod:`mlearn.lmnn._passes`). On a Dask array the targets are
 re-selected within each row block, where they were first chosen.

@@ -160,7 +160,7 @@ def test_large_in_memory_fits_choose_their_passes_on_held_out_points():
     X, y = _two_blobs_per_class(12000, seed=3)
     model = LMNN(random_state=0, max_impostors=None).fit(X, y)
     scores = model.validation_scores_
-    assert 1 <= scores.size <= _passes.AUTO_PASSES
+    assert 1 <= scores.size <= _passes.HELD_OUT_PASSES
     # The pass kept is the best one scored; the passes stopped at the first that did not gain.
     # The passes ran while the held-out accuracy did not fall below the best so far, and
     # the pass kept is the best one (first of the best) or, without a clear gain, the first.
