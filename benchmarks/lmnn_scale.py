@@ -324,7 +324,9 @@ def plot(paths, out):
         for y, a in enumerate(accuracies):
             ax.text(a, y, f" {a:.3f}", va="center", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out, dpi=110)
+    # bbox_inches: the second panel's long learner names pushed its title and axis label
+    # past the figure's right edge.
+    fig.savefig(out, dpi=110, bbox_inches="tight")
 
 
 def main():
