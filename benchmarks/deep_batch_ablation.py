@@ -31,7 +31,6 @@ Usage::
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -41,7 +40,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deep_retrieval import MLEARN_CONFIGS, load_images, scores, split  # noqa: E402
+from deep_retrieval import (  # noqa: E402
+    MLEARN_CONFIGS,
+    append_run,
+    load_images,
+    load_runs,
+    scores,
+    split,
+)
 from retrieval_cnn import SmallCNN  # noqa: E402
 
 import mlearn.deep._metric_learner as metric_learner  # noqa: E402
@@ -127,7 +133,7 @@ def run(dataset, config, variant, seed, epochs):
 
 
 def report(path):
-    runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    runs = load_runs(path)
     cells = {}
     for r in runs:
         cells.setdefault((r["dataset"], r["config"], r["variant"]), {})[r["seed"]] = r["map_at_r"]
@@ -156,11 +162,7 @@ def main(argv=None):
         return
     torch.set_num_threads(1)
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-    done = set()
-    if args.out.is_file():
-        for line in args.out.read_text().splitlines():
-            r = json.loads(line)
-            done.add((r["dataset"], r["config"], r["variant"], r["seed"]))
+    done = {(r["dataset"], r["config"], r["variant"], r["seed"]) for r in load_runs(args.out)}
     for dataset in args.datasets:
         epochs = {"mnist5k": 5, "fashion": 3}[dataset]
         for config in args.configs:
@@ -169,10 +171,7 @@ def main(argv=None):
                     if (dataset, config, variant, seed) in done:
                         continue
                     record = run(dataset, config, variant, seed, epochs)
-                    with args.out.open("a") as file:
-                        file.write(json.dumps(record) + "\n")
-                    print(dataset, config, variant, seed, f"{record['map_at_r']:.3f}",
-                          f"{record['cpu_time_s']:.1f} s", flush=True)  # fmt: skip
+                    append_run(args.out, record, ("dataset", "config", "variant", "seed"))
 
 
 if __name__ == "__main__":

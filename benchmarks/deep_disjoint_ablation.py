@@ -22,7 +22,6 @@ has fewer) with PML's best configuration of each cell read from ``deep_retrieval
 """
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from deep_retrieval import load_images, load_runs, scores, split  # noqa: E402
+from deep_retrieval import append_run, load_images, load_runs, scores, split  # noqa: E402
 from retrieval_cnn import SmallCNN  # noqa: E402
 
 from mlearn.deep import DeepMetricLearner  # noqa: E402
@@ -230,10 +229,7 @@ def main(argv=None):
                     if (dataset, split_name, variant, seed) in done:
                         continue
                     record = run(data, dataset, split_name, variant, seed)
-                    with args.out.open("a") as file:
-                        file.write(json.dumps(record) + "\n")
-                    print(dataset, split_name, variant, seed, f"{record['map_at_r']:.3f}",
-                          f"{record['cpu_time_s']:.1f} s", flush=True)  # fmt: skip
+                    append_run(args.out, record, ("dataset", "split", "variant", "seed"))
 
 
 if __name__ == "__main__":

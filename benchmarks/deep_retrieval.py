@@ -259,7 +259,7 @@ def measure(args):
             key = {"dataset": dataset, "split": split_name, "epochs": epochs}
             if ("pixels", dataset, split_name, "pixels", 0) not in done:
                 record = {"library": "pixels", **key, "cpu_time_s": 0.0, **scores(data[2], data[3])}
-                _append(runs_path, {**record, "config": "pixels", "seed": 0})
+                append_run(runs_path, {**record, "config": "pixels", "seed": 0})
             if "pml" in args.libraries:
                 jobs = [
                     (c, s)
@@ -269,7 +269,7 @@ def measure(args):
                 ]
                 for config, seed, record in run_pml(args.pml_python, jobs, data, epochs):
                     record = {"library": "pml", "pml": versions, **key, **record}
-                    _append(runs_path, {**record, "config": config, "seed": seed})
+                    append_run(runs_path, {**record, "config": config, "seed": seed})
             if "mlearn" in args.libraries:
                 for config in args.mlearn_configs:
                     for seed in args.seeds:
@@ -277,13 +277,14 @@ def measure(args):
                             continue
                         record = run_mlearn(config, data, seed, epochs)
                         record = {"library": "mlearn", "mlearn": source, **key, **record}
-                        _append(runs_path, {**record, "config": config, "seed": seed})
+                        append_run(runs_path, {**record, "config": config, "seed": seed})
 
 
-def _append(path, record):
+def append_run(path, record, keys=("library", "dataset", "split", "config", "seed")):
+    """Append ``record`` to the JSON lines at ``path`` and print it by ``keys`` and scores."""
     with path.open("a") as file:
         file.write(json.dumps(record) + "\n")
-    shown = {k: record.get(k) for k in ("library", "dataset", "split", "config", "seed")}
+    shown = {k: record.get(k) for k in keys}
     outcome = record.get("error") or (
         f"MAP@R {record['map_at_r']:.3f} P@1 {record['precision_at_1']:.3f} "
         f"CPU {record['cpu_time_s']:.1f} s"
