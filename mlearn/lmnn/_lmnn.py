@@ -325,9 +325,9 @@ default=None
         held = held_out_rows(y, self.n_neighbors, random_state)
         if not held.any():
             return X, y, None
-        fit = ~held
-        scorer = HeldOutAccuracy(X[fit], y[fit], X[held], y[held], self.n_neighbors)
-        return X[fit], y[fit], scorer
+        # One copy of the fitted points, shared by the fit and the scorer.
+        X_fit, y_fit = X[~held], y[~held]
+        return X_fit, y_fit, HeldOutAccuracy(X_fit, y_fit, X[held], y[held], self.n_neighbors)
 
     def _fit_passes(self, evaluator, L, n_fitted, max_passes, dtype, held_out):
         """The passes (:func:`mlearn.lmnn._passes.fit_passes`) of this estimator's settings."""

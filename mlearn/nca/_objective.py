@@ -27,6 +27,8 @@ class ClassPairSoftmax(PairSoftmax):
             offset,
             X,
             targets,
+            # The generic form of the loss; with own_class_loss the compiled own-class
+            # pass computes the same weights from the labels (tests/test_pair_softmax.py).
             row_loss=misclassification_row_loss,
             tile_rows=tile_rows,
             whole_matrix=whole_matrix,
