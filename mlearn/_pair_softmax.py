@@ -37,7 +37,9 @@ tiles are written into one n × n array and v = (r + c) z − (W + Wᵀ) Z takes
 n × n × k product instead of two, and the distances' Z Zᵀ is a symmetric rank-k
 update (half the multiply-adds) into one triangle, mirrored: these two products
 are then most of the cost, as in the n × n formulation, without its dozen passes
-over n × n temporaries.
+over n × n temporaries. NCA's one-hot targets go further (:func:`_symmetric_class_terms`):
+unshifted, the exponentials are symmetric, and W + Wᵀ is computed pair by pair in one
+triangle, with no mirror and no transpose.
 
 :class:`PairSoftmax` is an evaluator over a block of query rows (all rows in
 memory; one row block per shard on a Dask array): its loss sums and v are sums
@@ -80,6 +82,17 @@ _EXP_ARGUMENT_FLOOR = {t: -np.log(np.finfo(t).tiny) - 8.0 for t in (np.float32, 
 # 20 orders of magnitude below the resolution of any sum it enters (the rows of |W| sum to
 # order 1).
 FLUSH_BELOW = {t: np.finfo(t).tiny / np.finfo(t).eps for t in (np.float32, np.float64)}
+
+# NCA's whole-matrix passes (_symmetric_class_terms): exponentials without a shift while every
+# point's nearest squared distance is at most this (per dtype), so that the largest entry of
+# each row is at least e^{−NEAREST_RANGE}, far above the exponent floor; numpy's exponential
+# runs on this many row blocks of the lower triangle (each up to its last row: 9/16 of the
+# matrix in all, in a few calls).
+NEAREST_RANGE = {np.float32: 50.0, np.float64: 500.0}
+SYMMETRIC_EXP_BLOCKS = 8
+# ... and compute the rows of points further than that from all others apart, while they
+# are at most this share of the points.
+MAX_ISOLATED_SHARE = 0.125
 
 
 class PairSoftmax:
@@ -203,14 +216,11 @@ class PairSoftmax:
 
         Z = passes.Z
         W = self._scratch((Z.shape[0], Z.shape[0]), Z.dtype)
-        # Z Zᵀ as a symmetric rank-k update (half the multiply-adds of the general product)
-        # into W's lower triangle (the upper one of the Fortran-ordered Wᵀ), then mirrored:
-        # 2.0 ms against 3.2 ms for n = 1,257, k = 64 in float32 (benchmarks/results/
-        # nca_evaluation_parts.md times the evaluations).
-        syrk = get_blas_funcs("syrk", dtype=Z.dtype)
-        gram = syrk(1.0, Z.T, trans=1, beta=0.0, c=W.T, overwrite_c=1)
-        if not np.shares_memory(gram, W):  # scipy copied rather than writing in place
-            W[...] = gram.T
+        if passes.labels is not None:
+            terms = _symmetric_class_terms(passes, W)
+            if terms is not None:
+                return terms
+        _lower_gram(Z, W)
         mirror_lower(W)
         loss = 0.0
         for tile in gen_batches(Z.shape[0], tile_rows):
@@ -246,6 +256,104 @@ class PairSoftmax:
         # (benchmarks/nca_scale.py), so working_memory only caps them.
         fast = max(MIN_TILE_ROWS, FAST_TILE_BYTES // row_bytes)
         return min(rows_per_block(row_bytes, self.n_rows), fast, max(self.n_rows, 1))
+
+
+def _lower_gram(Z, W):
+    """Z Zᵀ into the lower triangle of the square array W (its upper triangle is left as is).
+
+    A symmetric rank-k update (half the multiply-adds of the general product) into the
+    upper triangle of the Fortran-ordered Wᵀ: 2.0 ms against 3.2 ms for n = 1,257, k = 64
+    in float32 (benchmarks/results/nca_evaluation_parts.md times the evaluations).
+    """
+    syrk = get_blas_funcs("syrk", dtype=Z.dtype)
+    gram = syrk(1.0, Z.T, trans=1, beta=0.0, c=W.T, overwrite_c=1)
+    if not np.shares_memory(gram, W):  # scipy copied rather than writing in place
+        W[...] = gram.T
+
+
+def _symmetric_class_terms(passes, W):
+    """(loss, V) of NCA's own-class loss from the strict lower triangle of W, or None.
+
+    Without the shift per row of the other passes, e_ij = exp(−d_ij) is symmetric, and
+    p_ij = e_ij / Σ_l e_il. The pair weights then need no transpose: with
+    σ_i = Σ_l e_il and p_i = Σ_{l: y_l = y_i} e_il / σ_i,
+
+        w_ij + w_ji = e_ij ([y_i = y_j] (1/σ_i + 1/σ_j) − (p_i/σ_i + p_j/σ_j)),
+
+    so every pass reads and writes one triangle, each pair once: the distances, their
+    exponentials, the row sums (those of row i come from row i and column i of the
+    triangle), and w_ij + w_ji; and (W + Wᵀ) Z is the sum of two triangular products.
+    Half the exponentials of the row-shifted passes (one per pair, not one per ordered
+    pair) and no transposing pass make it faster: digits' NCA fit 0.154 → 0.104 s
+    (benchmarks/results/nca_digits_session11).
+
+    The unshifted exponentials serve the points whose nearest squared distance is at most
+    ``NEAREST_RANGE`` (the largest entry of their row is then at least e^{−50} in float32,
+    and a distance beyond the exponent floor, about 79, is taken as exactly 0: e^{−29} below
+    it or more). The rows of the points further from all the others ("isolated") are
+    computed apart, shifted as in the other passes, and their weights w_ij added to the
+    triangle. With more than ``MAX_ISOLATED_SHARE`` of the points isolated (a line search's
+    trial far out), None: the caller takes the row-shifted passes.
+    """
+    from . import _pair_softmax_kernels as kernels
+
+    Z, labels, norms = passes.Z, passes.labels, passes.norms
+    n, dtype = Z.shape[0], Z.dtype
+    _lower_gram(Z, W)
+    nearest = np.full(n, np.inf, dtype=dtype)
+    kernels.lower_distances(W, norms, nearest)
+    isolated = np.zeros(n, dtype=bool)
+    limit = dtype.type(NEAREST_RANGE[dtype.type])
+    if kernels.isolated_points(W, nearest, limit, isolated) > MAX_ISOLATED_SHARE * n:
+        return None
+    isolated = np.flatnonzero(isolated)
+    # The isolated points' rows, whole, before the exponentials overwrite them.
+    isolated_distances = np.empty((isolated.size, n), dtype=dtype)
+    kernels.symmetric_rows(W, isolated, isolated_distances)
+    block_rows = -(-n // SYMMETRIC_EXP_BLOCKS)
+    kernels.lower_exponent_arguments(W, block_rows, passes.floor)
+    for rows in gen_batches(n, block_rows):
+        block = W[rows, : rows.stop]
+        np.exp(block, out=block)
+    sums, own = np.zeros(n, dtype=dtype), np.zeros(n, dtype=dtype)
+    kernels.lower_class_sums(W, labels, sums, own)
+    sums[isolated] = 1  # their rows are computed apart below
+    scale = 1.0 / sums
+    mass = own * scale
+    # p_i / σ_i, 0 where it falls below the smallest normal number (p_i < n · tiny: no weight
+    # it enters reaches the flush), so that the weights' pass meets no subnormal number.
+    mass_scale = mass * scale
+    mass_scale[mass_scale < np.finfo(dtype).tiny] = 0
+    # An isolated point's w_ij are its row's own (below); the pass adds only the w_ji.
+    scale[isolated] = mass_scale[isolated] = 0
+    row_sums = np.zeros(n, dtype=dtype)
+    kernels.lower_pair_weights(W, labels, scale, mass_scale, row_sums, passes.flush)
+    if isolated.size:
+        weights, mass[isolated] = _isolated_row_weights(
+            isolated_distances, labels, isolated, passes.floor, passes.flush
+        )
+        kernels.add_symmetric_rows(W, isolated, weights, row_sums)
+    # (W + Wᵀ) Z = (Zᵀ (T + Tᵀ))ᵀ with T the strict lower triangle of W: two triangular
+    # products on the Fortran-ordered Wᵀ, whose upper triangle is T's.
+    trmm = get_blas_funcs("trmm", dtype=dtype)
+    product = trmm(1.0, W.T, Z.T, side=1, lower=0, trans_a=1)
+    product += trmm(1.0, W.T, Z.T, side=1, lower=0, trans_a=0)
+    V = row_sums[:, None] * Z - product.T
+    return -float(mass.sum(dtype=np.float64)), V
+
+
+def _isolated_row_weights(distances, labels, rows, floor, flush):
+    """(w_ij for the points ``rows`` against all j, their own-class masses p_i), from their
+    whole rows of distances (+inf at the point itself), shifted by each row's minimum."""
+    arguments = distances.min(axis=1, keepdims=True) - distances
+    arguments[arguments < -floor] = -np.inf
+    exponentials = np.exp(arguments)
+    same = labels[rows][:, None] == labels[None, :]
+    P = exponentials / exponentials.sum(axis=1, keepdims=True)
+    mass = np.where(same, P, 0).sum(axis=1)
+    weights = P * (same - mass[:, None])
+    weights[np.abs(weights) < flush] = 0
+    return weights.astype(distances.dtype, copy=False), mass
 
 
 class _TargetLayout:

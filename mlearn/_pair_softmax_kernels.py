@@ -11,7 +11,8 @@ Between the last two run numpy's exponential, which is vectorised (numba's calls
 the scalar libm one, ten times slower), and the targets' mix s_i, a product with
 B. :func:`symmetrise` turns W into W + Wᵀ in place, in cache-sized blocks, and
 :func:`mirror_lower` copies a lower triangle to the upper one (the symmetric
-product Z Zᵀ writes one triangle).
+product Z Zᵀ writes one triangle). The ``lower_*`` passes and their helpers are NCA's
+whole-matrix form, which works on one triangle only (see the comment above them).
 
 The targets are read as Bᵀ, so that every inner loop runs along a contiguous row
 (one pass over the row per target column that u_i does not zero, while the row
@@ -166,3 +167,143 @@ def mirror_lower(W):
             for i in range(start_i, stop_i):
                 for j in range(max(start_j, i + 1), stop_j):
                     W[i, j] = W[j, i]
+
+
+# The passes of NCA's symmetric whole-matrix evaluation (mlearn._pair_softmax's
+# _symmetric_class_terms) over the square matrix W: each reads or writes only its strict lower
+# triangle (j < i), one entry per pair, row by row. W is cut into blocks of ``block_rows``
+# rows for numpy's exponential, which runs on the block's rows up to its last one (columns
+# j < first + block_rows); the passes set the entries of that rectangle on and above the
+# diagonal to what the next pass needs.
+
+
+@jit
+def lower_distances(W, norms, column_minima):
+    """Turn the lower triangle of W = Z Zᵀ into squared distances, in place.
+
+    d_ij = ‖z_i‖² + ‖z_j‖² − 2 w_ij for j < i; ``column_minima[j]`` becomes the minimum of
+    d_ij over i > j: each point's nearest distance among the points after it, an upper
+    bound of its nearest distance.
+    """
+    for i in range(W.shape[0]):
+        row = W[i]
+        base = norms[i]
+        for j in range(i):
+            d = base + norms[j] - (row[j] + row[j])
+            row[j] = d
+            column_minima[j] = min(column_minima[j], d)
+
+
+@jit
+def isolated_points(D, nearest, limit, isolated):
+    """Mark in ``isolated`` the points with no other within squared distance ``limit``, from
+    the lower triangle of distances D and :func:`lower_distances`' bounds ``nearest`` (the
+    points before a point are read only where its bound exceeds the limit); return their
+    number."""
+    count = 0
+    for i in range(D.shape[0]):
+        if nearest[i] <= limit:
+            continue
+        row = D[i]
+        alone = True
+        for j in range(i):
+            if row[j] <= limit:
+                alone = False
+                break
+        isolated[i] = alone
+        count += alone
+    return count
+
+
+@jit
+def symmetric_rows(D, rows, out):
+    """``out[a]`` = row ``rows[a]`` of the symmetric matrix whose lower triangle D holds
+    (its diagonal entry +inf: the point is not its own neighbour)."""
+    n = D.shape[0]
+    for a in range(rows.shape[0]):
+        i = rows[a]
+        target = out[a]
+        for j in range(i):
+            target[j] = D[i, j]
+        target[i] = np.inf
+        for j in range(i + 1, n):
+            target[j] = D[j, i]
+
+
+@jit
+def add_symmetric_rows(A, rows, weights, row_sums):
+    """Add ``weights[a]`` to row ``rows[a]`` of the symmetric matrix whose lower triangle A
+    holds (each pair's entry once), and each weight to both its points' ``row_sums``."""
+    n = A.shape[0]
+    for a in range(rows.shape[0]):
+        i = rows[a]
+        source = weights[a]
+        for j in range(i):
+            A[i, j] += source[j]
+        for j in range(i + 1, n):
+            A[j, i] += source[j]
+        total = source[0] - source[0]
+        for j in range(n):
+            total += source[j]
+            row_sums[j] += source[j]
+        row_sums[i] += total
+
+
+@jit
+def lower_exponent_arguments(D, block_rows, floor):
+    """Turn the lower triangle of distances D into the arguments −d_ij, in place; −inf
+    beyond −floor, and on and above the diagonal in each block (exp gives exactly 0)."""
+    n = D.shape[0]
+    for i in range(n):
+        row = D[i]
+        for j in range(i):
+            # not (d > floor) rather than d <= floor: a NaN distance stays NaN (and so the loss).
+            row[j] = -row[j] if not row[j] > floor else -np.inf
+        for j in range(i, min(n, (i // block_rows + 1) * block_rows)):
+            row[j] = -np.inf
+
+
+@jit
+def lower_class_sums(E, labels, sums, own):
+    """Each point's sum of e_ij over all j (and over j of its own class), into ``sums``
+    (``own``), from the lower triangle of the symmetric matrix E (row i and column i)."""
+    zero = sums[0] - sums[0]  # 0 in the sums' dtype (a float64 literal would widen float32 loops)
+    for i in range(E.shape[0]):
+        row = E[i]
+        label = labels[i]
+        total, same = zero, zero
+        for j in range(i):
+            e = row[j]
+            total += e
+            sums[j] += e
+            e = e if labels[j] == label else zero
+            same += e
+            own[j] += e
+        sums[i] += total
+        own[i] += same
+
+
+@jit
+def lower_pair_weights(E, labels, scale, mass_scale, row_sums, flush):
+    """Turn the lower triangle of E into a_ij = w_ij + w_ji, in place, and 0 on the diagonal.
+
+    With p_ij = e_ij · ``scale[i]`` and ``mass_scale[i]`` = p_i · ``scale[i]``,
+    a_ij = e_ij ([y_i = y_j] (scale_i + scale_j) − (mass_scale_i + mass_scale_j)) for
+    j < i; weights below ``flush`` are set to 0 (as in :func:`pair_weights`). Each point's
+    row sum of the symmetric matrix goes to ``row_sums``.
+    """
+    zero = flush - flush  # as in pair_weights
+    for i in range(E.shape[0]):
+        row = E[i]
+        label = labels[i]
+        own_scale, own_mass = scale[i], mass_scale[i]
+        total = zero
+        for j in range(i):
+            same = own_scale + scale[j] if labels[j] == label else zero
+            w = row[j] * (same - (own_mass + mass_scale[j]))
+            w = w if abs(w) >= flush else zero
+            row[j] = w
+            total += w
+            row_sums[j] += w
+        row_sums[i] += total
+        row[i] = zero

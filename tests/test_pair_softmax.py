@@ -203,3 +203,54 @@ def test_the_own_class_pass_of_nca_gives_the_generic_objective(dtype, tile_rows,
     np.testing.assert_allclose(
         gradient.reshape(L.shape), brute, atol=10 * rtol * np.abs(brute).max()
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("n_isolated", "symmetric"), [(0, True), (3, True), (12, False)])
+def test_the_symmetric_passes_of_nca_equal_brute_force_with_isolated_points(
+    dtype, n_isolated, symmetric, monkeypatch
+):
+    """NCA's whole-matrix evaluation exponentiates each pair once, unshifted, and computes
+    the rows of points far from all others (nearest squared distance beyond NEAREST_RANGE)
+    apart; with more than an eighth of the points isolated it hands over to the row-shifted
+    passes. Loss and gradient are the brute force's on every path, and the path taken is
+    the one expected."""
+    import mlearn._pair_softmax as pair_softmax
+    from mlearn.nca._objective import ClassPairSoftmax
+
+    X, B, _, L = _problem("nca", n=48, seed=7, dtype=dtype)
+    # Groups of up to four points at the corners of a regular tetrahedron (in the projected
+    # space), far from the rest and from each other, of squared edge about 1.5 times the
+    # range (within about 1 of each other): their nearest neighbours are each other, beyond
+    # the range, at distances close enough for their softmax to spread over two classes.
+    rng = np.random.default_rng(1)
+    corners = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]]) / np.sqrt(8)
+    edge = np.sqrt(1.5 * pair_softmax.NEAREST_RANGE[dtype])
+    lift = np.linalg.pinv(L.astype(np.float64))
+    for point in range(n_isolated):
+        group, corner = divmod(point, 4)
+        centre = np.zeros(3)
+        centre[group] = 3 * edge
+        target = centre + edge * (corners[corner] + rng.normal(size=3) / edge**2)
+        i = 4 * point + 1
+        X[i] += (lift @ (target - L @ X[i].astype(np.float64))).astype(dtype)
+        B[i] = np.eye(3)[corner // 2]  # two classes in a group, two of each
+    taken = []
+
+    def spy(passes, W):
+        terms = symmetric_terms(passes, W)
+        taken.append(terms is not None)
+        return terms
+
+    symmetric_terms = pair_softmax._symmetric_class_terms
+    monkeypatch.setattr(pair_softmax, "_symmetric_class_terms", spy)
+    evaluator = ClassPairSoftmax(0, X, B, whole_matrix=True)
+    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, dtype)(L.ravel())
+    assert taken == [symmetric]
+    X64, B64, L64 = (a.astype(np.float64) for a in (X, B, L))
+    expected_loss, expected_gradient = _brute_force(X64, B64, "nca", L64)
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(loss, expected_loss, rtol=rtol)
+    np.testing.assert_allclose(
+        gradient.reshape(L.shape), expected_gradient, atol=rtol * np.abs(expected_gradient).max()
+    )
