@@ -15,7 +15,7 @@ dataset, so that every learner's accuracy is compared against it in the same run
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import import_module
 from typing import Any, NamedTuple
 
@@ -106,6 +106,21 @@ def register(name, make_estimator, *, supervised, params=None, peer=None, librar
     entry = Benchmark(name, make_estimator, supervised, dict(params or {}), peer, library)
     _REGISTRY[name] = entry
     return entry
+
+
+def with_random_state(benchmark, seed):
+    """The entry with ``random_state=seed`` wherever it sets one: its params and its peer's.
+
+    Learners that draw (constraints, starts, samples) are registered with ``random_state=0``;
+    another seed shows how much of a row's accuracy is that one draw.
+    """
+    params = dict(benchmark.params)
+    if "random_state" in params:
+        params["random_state"] = seed
+    peer = benchmark.peer
+    if peer is not None and "random_state" in peer.kwargs:
+        peer = peer._replace(kwargs={**peer.kwargs, "random_state": seed})
+    return replace(benchmark, params=params, peer=peer)
 
 
 def registered_names():

@@ -22,7 +22,7 @@ if (_ROOT / "mlearn" / "__init__.py").is_file():
 from datasets import DATASETS, SHIPPED_DATASETS, load_dataset, stratified_test_folds  # noqa: E402
 from measure import SCALERS, blas_threads, measure_cv  # noqa: E402
 from peer import peer_versions, run_peer  # noqa: E402
-from registry import EUCLIDEAN, get_benchmark, registered_names  # noqa: E402
+from registry import EUCLIDEAN, get_benchmark, registered_names, with_random_state  # noqa: E402
 from report import (  # noqa: E402
     PEER,
     Result,
@@ -99,6 +99,12 @@ def parse_args(argv=None):
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds allowed per peer run (default 600)"
     )
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        help="random_state of every learner and peer registered with one (default: as "
+        "registered, 0); the folds stay those of random_state=0",
+    )
     parser.add_argument("--csv", help="write the results as CSV to this path")
     parser.add_argument("--markdown", help="write the header and table as Markdown to this path")
     parser.add_argument(
@@ -133,6 +139,8 @@ def parse_args(argv=None):
         args.estimators = selected_benchmarks(args.estimators or "all")
     except ValueError as error:
         parser.error(str(error))
+    if args.random_state is not None:
+        args.estimators = [with_random_state(b, args.random_state) for b in args.estimators]
     return args
 
 
@@ -197,6 +205,8 @@ def header_lines(args, peer_info):
         f"scale: {args.scale}, fitted per fold; repeats: {args.repeats} (median fit time per "
         f"fold, median over folds); kNN k={args.knn_k}, accuracy mean ± std over folds",
     ]
+    if args.random_state is not None:
+        lines.append(f"learners' random_state: {args.random_state} (where registered with one)")
     if peer_info is not None:
         described = peer_info.get("error") or ", ".join(
             f"{name} {value}" for name, value in peer_info.items()

@@ -97,6 +97,20 @@ def test_harness_reports_an_unavailable_peer_in_its_row(tmp_path):
     assert peer[0]["knn_accuracy"] == ""
 
 
+def test_random_state_reaches_the_learners_and_peers_that_take_one(harness):
+    args = harness["run"].parse_args(
+        ["--estimators", "ITMLSupervised,Covariance", "--random-state", "3"]
+    )
+    itml, covariance = args.estimators
+    assert itml.params["random_state"] == 3 and itml.peer.kwargs["random_state"] == 3
+    assert itml.new_estimator().random_state == 3
+    assert "random_state" not in covariance.params
+    registered = harness["registry"].get_benchmark("ITMLSupervised")
+    assert registered.params["random_state"] == 0  # the registry itself is unchanged
+    assert any("random_state: 3" in line for line in harness["run"].header_lines(args, None))
+    assert harness["run"].parse_args([]).random_state is None
+
+
 def test_stratified_test_folds_keep_class_proportions(harness):
     y = np.repeat([0, 1, 2], [50, 30, 20])
     test_fold = harness["datasets"].stratified_test_folds(y, n_folds=10)

@@ -152,30 +152,48 @@ def test_wide_evaluator_takes_over_above_the_squared_norm():
     assert alone["float32"][0] != alone["float64"][0]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("whole_matrix", [False, True])
-def test_weights_hold_no_subnormal_numbers_and_the_objective_is_unchanged(dtype, whole_matrix):
-    """Distances spread up to the exponent floor: without the flush, a share of the pair
-    weights falls below the smallest normal number (and the products that read W slow
-    down several times); with it, none does, and loss and gradient are the brute force's."""
-    X, B, row_loss, L = _problem("nca", n=60, seed=5, dtype=dtype)
-    # Squared distances from 0 to well past the floor (about 79 in float32, 700 in float64).
-    scale = 3.0 if dtype == np.float32 else 8.0
-    L = (scale * L).astype(dtype)
-    evaluator = PairSoftmax(0, X, B, row_loss=row_loss, tile_rows=13, whole_matrix=whole_matrix)
-    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, dtype)(L.ravel())
-    W = evaluator._buffer
-    tiny = np.finfo(dtype).tiny
-    assert not np.any((W != 0) & (np.abs(W) < tiny))
-    # The flush did act: some weights are exactly 0 besides the diagonal's.
-    assert np.count_nonzero(W == 0) > W.shape[0]
+def _assert_is_brute_force(X, B, L, loss, gradient, rtol):
+    """NCA's loss and gradient at L are the float64 brute force's, to ``rtol``."""
     X64, B64, L64 = (a.astype(np.float64) for a in (X, B, L))
     expected_loss, expected_gradient = _brute_force(X64, B64, "nca", L64)
-    rtol = 1e-4 if dtype == np.float32 else 1e-9
     np.testing.assert_allclose(loss, expected_loss, rtol=rtol)
     np.testing.assert_allclose(
         gradient.reshape(L.shape), expected_gradient, atol=rtol * np.abs(expected_gradient).max()
     )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    ("whole_matrix", "own_class"), [(False, False), (True, False), (True, True)]
+)
+def test_weights_hold_no_subnormal_numbers_and_the_objective_is_unchanged(
+    dtype, whole_matrix, own_class
+):
+    """Distances spread up to the exponent floor: without the flush, a share of the pair
+    weights falls below the smallest normal number (and the products that read W slow
+    down several times); with it, none does, and loss and gradient are the brute force's.
+    NCA's whole-matrix passes (``own_class``) keep their weights in W's lower triangle."""
+    from mlearn.nca._objective import ClassPairSoftmax
+
+    # (Seed 6 makes weights below the smallest normal number in both layouts; seed 5 in the
+    # row-shifted one only.)
+    X, B, row_loss, L = _problem("nca", n=60, seed=6 if own_class else 5, dtype=dtype)
+    # Squared distances from 0 to well past the floor (about 79 in float32, 700 in float64).
+    scale = 3.0 if dtype == np.float32 else 8.0
+    L = (scale * L).astype(dtype)
+    if own_class:
+        evaluator = ClassPairSoftmax(0, X, B, whole_matrix=True)
+    else:
+        evaluator = PairSoftmax(0, X, B, row_loss=row_loss, tile_rows=13, whole_matrix=whole_matrix)
+    loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, dtype)(L.ravel())
+    W = evaluator._buffer
+    if own_class:
+        W = W[np.tril_indices(W.shape[0], -1)]
+    tiny = np.finfo(dtype).tiny
+    assert not np.any((W != 0) & (np.abs(W) < tiny))
+    # The flush did act: some weights are exactly 0 besides the diagonal's.
+    assert np.count_nonzero(W == 0) > X.shape[0]
+    _assert_is_brute_force(X, B, L, loss, gradient, 1e-4 if dtype == np.float32 else 1e-9)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -247,10 +265,4 @@ def test_the_symmetric_passes_of_nca_equal_brute_force_with_isolated_points(
     evaluator = ClassPairSoftmax(0, X, B, whole_matrix=True)
     loss, gradient = softmax_loss_and_grad(evaluator, *L.shape, dtype)(L.ravel())
     assert taken == [symmetric]
-    X64, B64, L64 = (a.astype(np.float64) for a in (X, B, L))
-    expected_loss, expected_gradient = _brute_force(X64, B64, "nca", L64)
-    rtol = 1e-4 if dtype == np.float32 else 1e-10
-    np.testing.assert_allclose(loss, expected_loss, rtol=rtol)
-    np.testing.assert_allclose(
-        gradient.reshape(L.shape), expected_gradient, atol=rtol * np.abs(expected_gradient).max()
-    )
+    _assert_is_brute_force(X, B, L, loss, gradient, 1e-4 if dtype == np.float32 else 1e-10)
