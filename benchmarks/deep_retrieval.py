@@ -152,6 +152,26 @@ def mlearn_source():
     return f"{commit or 'unknown'}{'+uncommitted' if dirty else ''}"
 
 
+def machine():
+    """The processor and the instruction set torch's CPU kernels dispatch to.
+
+    A run repeats bit for bit on one machine; on another, kernels of another instruction
+    set round differently, and training carries those last bits into the scores
+    (``results/deep_retrieval/README.md``): records say where they were made.
+    """
+    import platform
+
+    import torch
+
+    name = platform.processor()
+    try:
+        with open("/proc/cpuinfo") as file:
+            name = next(line.split(":", 1)[1].strip() for line in file if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return {"processor": name, "torch_cpu_capability": torch.backends.cpu.get_cpu_capability()}
+
+
 def run_mlearn(config, data, seed, epochs):
     """Fit one mlearn configuration; the record of the run (``error`` when it failed)."""
     import torch
@@ -243,6 +263,7 @@ def measure(args):
     if "mlearn" in args.libraries:
         source = args.mlearn_source or mlearn_source()
     versions = pml_versions(args.pml_python) if "pml" in args.libraries else None
+    where = machine()
     if "mlearn" in args.libraries:
         import torch
 
@@ -268,7 +289,7 @@ def measure(args):
                     if ("pml", dataset, split_name, c, s) not in done
                 ]
                 for config, seed, record in run_pml(args.pml_python, jobs, data, epochs):
-                    record = {"library": "pml", "pml": versions, **key, **record}
+                    record = {"library": "pml", "pml": versions, "machine": where, **key, **record}
                     append_run(runs_path, {**record, "config": config, "seed": seed})
             if "mlearn" in args.libraries:
                 for config in args.mlearn_configs:
@@ -276,7 +297,13 @@ def measure(args):
                         if ("mlearn", dataset, split_name, config, seed) in done:
                             continue
                         record = run_mlearn(config, data, seed, epochs)
-                        record = {"library": "mlearn", "mlearn": source, **key, **record}
+                        record = {
+                            "library": "mlearn",
+                            "mlearn": source,
+                            "machine": where,
+                            **key,
+                            **record,
+                        }
                         append_run(runs_path, {**record, "config": config, "seed": seed})
 
 
