@@ -10,8 +10,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import blas_threads_for
-from .._validation import float_dtype, is_dask_array
-from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
+from .._validation import float_dtype
+from ..base import (
+    MahalanobisMixin,
+    SupervisedMixin,
+    initial_components_of,
+    row_blocks_of,
+    rows_set_apart,
+)
 from ._evaluator import RowBlockObjective
 from ._passes import (
     HELD_OUT_FRACTION,
@@ -273,7 +279,7 @@ default=None
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
         random_state = check_random_state(self.random_state)
-        X, y, held_out = self._held_out_part(X, y, random_state)
+        X, y, held = self._held_out_part(X, y, random_state)
         with blas_threads_for(X.shape[1]):
             evaluator = self._evaluator(
                 RowBlockObjective.from_block,
@@ -283,6 +289,11 @@ default=None
                 n_neighbors=self.n_neighbors,
                 dtype=dtype,
                 random_state=random_state,
+            )
+            # The held-out points' neighbours are searched among the evaluator's rows,
+            # where they are (each row block's nearest, merged, on a dask X).
+            held_out = (
+                None if held is None else HeldOutAccuracy(evaluator, y, *held, self.n_neighbors)
             )
             L = self._initial_components(evaluator, X, y, dtype)
             # The number of passes follows from all the points, as the held-out choice did.
@@ -305,15 +316,15 @@ default=None
         return self
 
     def _held_out_part(self, X, y, random_state):
-        """(X, y to fit, :class:`~mlearn.lmnn._passes.HeldOutAccuracy` or None).
+        """(X, y to fit, (X_held, y_held) or None).
 
-        n_passes='auto' on points in memory, with enough points per entry of L for
-        several passes, leaves a stratified part of the points out of the fit to choose
-        the number of passes (:mod:`mlearn.lmnn._passes`); otherwise all points are fitted.
+        n_passes='auto', with enough points per entry of L for several passes, leaves a
+        stratified part of the points out of the fit to choose the number of passes
+        (:mod:`mlearn.lmnn._passes`); otherwise all points are fitted. The part is drawn
+        from y alone, so a dask X holds out the same rows as the same points in memory;
+        its other rows stay in their row blocks and only the held-out ones are computed.
         """
-        if self.n_passes != "auto" or is_dask_array(X):
-            return X, y, None
-        if X.shape[0] * HELD_OUT_FRACTION < MIN_HELD_OUT:
+        if self.n_passes != "auto" or X.shape[0] * HELD_OUT_FRACTION < MIN_HELD_OUT:
             return X, y, None
         n_features = X.shape[1]
         if isinstance(self.init, np.ndarray):
@@ -325,9 +336,8 @@ default=None
         held = held_out_rows(y, self.n_neighbors, random_state)
         if not held.any():
             return X, y, None
-        # One copy of the fitted points, shared by the fit and the scorer.
-        X_fit, y_fit = X[~held], y[~held]
-        return X_fit, y_fit, HeldOutAccuracy(X_fit, y_fit, X[held], y[held], self.n_neighbors)
+        X_fit, X_held = rows_set_apart(X, held)
+        return X_fit, y[~held], (X_held, y[held])
 
     def _fit_passes(self, evaluator, L, n_fitted, max_passes, dtype, held_out):
         """The passes (:func:`mlearn.lmnn._passes.fit_passes`) of this estimator's settings."""
