@@ -88,16 +88,20 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         'auto': one pass when there are fewer than 4 points per entry of L
         (n_samples < 4 · n_components · n_features: the metric of one pass is
         then fitted partly to noise in its own points, and the targets it picks
-        carry that into the next); otherwise several. With at least 10,000 points
-        in memory, up to 8, their number chosen on held-out points: a stratified
-        10 % of them (at most 5,000) is left out of the fit and classified by
+        carry that into the next); otherwise several. With at least 10,000 points,
+        up to 8, their number chosen on held-out points: a stratified 10 % of
+        them (at most 5,000) is left out of the fit and classified by
         n_neighbors-NN against the others under each pass's metric
         (``validation_scores_``); the passes go on while that accuracy does not
         fall below the best so far, and the best pass is kept when it beats the
         first by a sign test at two standard deviations, else the first (3-NN
         0.951 after one pass, 0.982 after six on 100,000 points of 20 Gaussian
         classes with 40 noise features, where the targets' rule below keeps one).
-        With fewer points, or a dask X, up to 5, which go on while each
+        A dask X holds out the rows the same points in memory would (they are
+        drawn from y alone); its other rows stay in their row blocks, the
+        held-out rows alone come to the driver, and each held-out point's
+        nearest fitted points are found within every block, on its worker, and
+        merged. With fewer points, up to 5, which go on while each
         re-selection moves more targets than the one before, keeping the
         pass before the first one that moves fewer (the passes are then settling
         back around the first metric's neighbourhoods, where a further pass
@@ -160,8 +164,9 @@ default=None
         iteration counts include every pass run.
     validation_scores_ : ndarray of shape (passes run,) or None
         The held-out kNN accuracy of each pass's metric when the held-out points
-        chose the number of passes (``n_passes='auto'``, at least 10,000 points in
-        memory; those points were left out of the fit); None otherwise.
+        chose the number of passes (``n_passes='auto'``, at least 10,000 points, in
+        memory or on a dask array; those points were left out of the fit); None
+        otherwise.
     n_loss_evals_ : int
         Evaluations of the loss and gradient, including the verifications, over all passes.
     n_searches_ : int

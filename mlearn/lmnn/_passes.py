@@ -13,7 +13,9 @@ How many passes pay depends on the data, and ``n_passes='auto'`` decides it:
 - Otherwise several passes, and from 10,000 points on (in memory or a dask X), up to
   ``HELD_OUT_PASSES``, their number chosen on held-out points: a stratified
   ``HELD_OUT_FRACTION`` of the points (at most ``MAX_HELD_OUT``) is left out of the fit,
-  and each pass's metric classifies them by kNN against the fitted points. The passes go on
+  and each pass's metric classifies them by kNN against the fitted points (on a dask X,
+  the same rows, drawn from y alone: the others stay in their row blocks, and the kNN is
+  each block's nearest, merged). The passes go on
   while that accuracy does not fall below the best so far; the best pass is kept when it
   gets clearly more of the held-out points right than the first pass (a sign test on the
   points the two classify differently, :func:`significantly_better`), and the first pass
