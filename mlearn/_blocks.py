@@ -48,8 +48,14 @@ def paired_distances(X, first, second, L):
 
 
 def squared_distances(A, B):
-    """‖a − b‖² for every row a of A and b of B (A Aᵀ, B Bᵀ and one GEMM), clipped at 0."""
-    dist = np.einsum("ij,ij->i", A, A)[:, None] - 2 * A @ B.T + np.einsum("ij,ij->i", B, B)
+    """‖a − b‖² for every row a of A and b of B (A Aᵀ, B Bᵀ and one GEMM), clipped at 0.
+
+    In place on the product, so that the only n_A × n_B array is the result.
+    """
+    dist = A @ B.T
+    dist *= -2
+    dist += np.einsum("ij,ij->i", A, A)[:, None]
+    dist += np.einsum("ij,ij->i", B, B)
     return np.maximum(dist, 0, out=dist)
 
 
@@ -83,14 +89,14 @@ def nearest_rows(queries, points, k, offset=0):
     """Each query's k nearest rows of ``points`` (squared Euclidean), nearest first.
 
     The points are walked in blocks bounded by ``working_memory`` (a block holds its
-    distances to every query). Returns (distances, indices) of shape
+    distances to every query and their argpartition). Returns (distances, indices) of shape
     (n_queries, min(k, n_points)), the indices counted from ``offset``.
     """
     n_queries, n_points = queries.shape[0], points.shape[0]
     k = min(k, n_points)
     best_d = np.empty((n_queries, 0), dtype=np.result_type(queries, points))
     best_i = np.empty((n_queries, 0), dtype=np.intp)
-    block_rows = rows_per_block(2 * best_d.itemsize * n_queries, n_points)
+    block_rows = rows_per_block((best_d.itemsize + best_i.itemsize) * n_queries, n_points)
     for block in gen_batches(n_points, block_rows):
         dist = squared_distances(queries, points[block])
         index = np.broadcast_to(np.arange(block.start, block.stop) + offset, dist.shape)
