@@ -74,6 +74,7 @@ def main(argv=None):
     parser.add_argument("--noise", type=float, default=2.0)
     parser.add_argument("--memory-limit", default="4GiB")
     parser.add_argument("--big-reference", type=int, default=200_000)
+    parser.add_argument("--init", default="auto", help="LMNN's init (an experiment)")
     parser.add_argument(
         "--max-held-out",
         type=int,
@@ -102,9 +103,10 @@ def main(argv=None):
         start = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = LMNN(n_neighbors=3, random_state=0).fit(X, y)
+            model = LMNN(n_neighbors=3, init=args.init, random_state=0).fit(X, y)
         elapsed = time.perf_counter() - start
     print(f"{args.n_samples:,} points in {n_blocks} blocks of {args.chunk_rows:,}; one worker")
+    print(f"LMNN(init={args.init!r}), MAX_HELD_OUT {args.max_held_out or 'as the rule has it'}")
     print(f"held out: {len(seen[0][1]):,} points" if seen else "no held-out points")
     print(
         f"LMNN() {elapsed:.1f} s, {model.n_iter_} iterations, "
