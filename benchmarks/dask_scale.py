@@ -11,8 +11,9 @@ Measured, each fit on a fresh ``LocalCluster`` of processes with one thread each
 bounded ``memory_limit`` per worker:
 
 - LDA, the cheap strong baseline: the n_classes − 1 discriminant axes from the class sums and
-  scatters summed over the blocks (:func:`dask_lda`), on 2 workers (``--skip lda`` leaves it out);
-- LMNN (``max_iter=--max-iter``) and MMCSupervised (through the public API) on 2 workers: fit
+  scatters summed over the blocks (:func:`dask_lda`) (``--skip lda`` leaves it out);
+- LMNN (``max_iter=--max-iter``) and MMCSupervised (through the public API), each of these
+  three on ``--n-workers`` workers (default 2): fit
   time, peak RSS of every worker (``ru_maxrss`` via ``client.run``) and of the driver, and the
   3-NN accuracy of a held-out sample (generated from blocks the fit never sees; reference set
   ``--n-reference`` points, ``--n-test`` queries) against the Euclidean metric;
@@ -175,15 +176,15 @@ def dask_lda(X, y):
 
 
 def _lda_row(X, y, reference, queries, args):
-    """The table row of :func:`dask_lda`, computed on its own 2-worker cluster."""
-    with local_client(2, args.memory_limit) as client:
+    """The table row of :func:`dask_lda`, computed on its own cluster of ``--n-workers``."""
+    with local_client(args.n_workers, args.memory_limit) as client:
         L, elapsed = dask_lda(X, y)
         usage = worker_usage(client)
     accuracy = knn_accuracy(lambda Z: Z @ L.T, reference, queries)
     rss = " / ".join(f"{r:.2f}" for r, _ in usage)
     cpu = " / ".join(f"{c:.0f}" for _, c in usage)
     notes = f"{N_CLASSES - 1} discriminant axes from the blocks' class sums and scatters"
-    return f"| LDA | 2 | {elapsed:.1f} | {rss} | {cpu} | {accuracy:.4f} | {notes} |"
+    return f"| LDA | {args.n_workers} | {elapsed:.1f} | {rss} | {cpu} | {accuracy:.4f} | {notes} |"
 
 
 def main(argv=None):
@@ -192,6 +193,9 @@ def main(argv=None):
     parser.add_argument("--chunk-rows", type=int, default=5_000)
     parser.add_argument("--noise", type=float, default=2.0)
     parser.add_argument("--memory-limit", default="2GiB", help="per worker")
+    parser.add_argument(
+        "--n-workers", type=int, default=2, help="workers of the LDA, LMNN and MMC fits"
+    )
     parser.add_argument("--max-iter", type=int, default=100, help="LMNN's L-BFGS budget")
     parser.add_argument("--throughput-iter", type=int, default=3)
     parser.add_argument("--n-reference", type=int, default=20_000)
@@ -233,9 +237,9 @@ def main(argv=None):
     if "lda" not in args.skip:
         lines.append(_lda_row(X, y, reference, queries, args))
         print(lines[-1], flush=True)
-    fits = [("LMNN", lmnn(args.max_iter), 2)]
+    fits = [("LMNN", lmnn(args.max_iter), args.n_workers)]
     if "mmc" not in args.skip:
-        fits.append(("MMCSupervised", lambda: MMCSupervised(random_state=0), 2))
+        fits.append(("MMCSupervised", lambda: MMCSupervised(random_state=0), args.n_workers))
     for name, make, n_workers in fits:
         model, elapsed, usage = fit_on_cluster(make, X, y, n_workers, args)
         accuracy = knn_accuracy(model.transform, reference, queries)
@@ -243,8 +247,12 @@ def main(argv=None):
         if name == "LMNN":
             notes += (
                 f", {model.n_loss_evals_} loss evaluations, {model.n_impostor_pairs_:,} "
-                f"impostor pairs{' (sampled)' if model.impostors_sampled_ else ''}"
+                f"impostor pairs{' (sampled)' if model.impostors_sampled_ else ''}, "
+                f"{model.n_passes_} passes kept"
             )
+            if model.validation_scores_ is not None:
+                scores = ", ".join(f"{s:.4f}" for s in model.validation_scores_)
+                notes += f" (held-out 3-NN of the passes run: {scores})"
         rss = " / ".join(f"{r:.2f}" for r, _ in usage)
         cpu = " / ".join(f"{c:.0f}" for _, c in usage)
         lines.append(

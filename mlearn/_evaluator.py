@@ -15,6 +15,10 @@ evaluator declares how the shards' results combine, with :func:`across_shards`:
 - ``'concatenate'``: it returns one value per constraint (concatenated in
   constraint order);
 - ``'any'``: it returns a bool, true if true on any shard;
+- ``'nearest'``: it returns (distances, indices), each query's nearest points of
+  the shard, nearest first, of shape (n_queries, k), indices counted over all the
+  shards' points; they merge into the k nearest over all shards
+  (:func:`mlearn._blocks.k_nearest`, equal distances by index);
 - ``'update'``: it changes the evaluator in place and returns nothing (run on
   every shard, where it lives);
 - ``'subset'``: it returns the evaluator of some of its constraints, given as
@@ -29,7 +33,7 @@ that is not declared, so that a new method is never silently summed.
 
 import inspect
 
-COMBINATIONS = ("sum", "concatenate", "any", "update", "subset")
+COMBINATIONS = ("sum", "concatenate", "any", "nearest", "update", "subset")
 ATTRIBUTE_COMBINATIONS = ("sum", "same")
 
 
@@ -38,7 +42,7 @@ def across_shards(combine, *, sliced=()):
 
     Parameters
     ----------
-    combine : {'sum', 'concatenate', 'any', 'update', 'subset'}
+    combine : {'sum', 'concatenate', 'any', 'nearest', 'update', 'subset'}
     sliced : tuple of str
         Names of the arguments that are vectors over the constraints.
 

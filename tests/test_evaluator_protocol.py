@@ -153,6 +153,7 @@ def _row_block_objective_case():
         ("target_changes", ()),
         ("search_active_set", (L, None, len(X))),
         ("loss_and_grad", (L, 0.5, "hinge")),
+        ("nearest_rows", (rng.normal(size=(25, X.shape[1])), L, 4)),
     ]
     options = {"n_neighbors": 3, "dtype": np.float64, "random_state": 0}
     return RowBlockObjective.from_block, "rows", X, (y,), options, calls
@@ -285,14 +286,18 @@ def _assert_same(sharded, in_memory, what):
 
 class _Blocks:
     """The in-memory reference of a row-sharded evaluator: one evaluator per row block,
-    each method's results combined as it declares (the blocks see their own rows only)."""
+    each method's results combined as it declares (the blocks see their own rows only);
+    a 'nearest' method's, the method of one evaluator of all the rows."""
 
     def __init__(self, build, X, arrays, bounds, options):
         self.cuts = list(zip(bounds[:-1], bounds[1:], strict=True))
         self.blocks = [build(a, X[a:b], *(v[a:b] for v in arrays), **options) for a, b in self.cuts]
+        self.whole = build(0, X, *arrays, **options)
 
     def __getattr__(self, name):
         combine, sliced = declared_combination(type(self.blocks[0]), name)
+        if combine == "nearest":
+            return getattr(self.whole, name)
 
         def combined(*args):
             # Vectors over the rows (the sliced arguments, last) are cut along the blocks.

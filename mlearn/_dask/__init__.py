@@ -19,6 +19,7 @@ from ._arrays import (
     lazy_transform,
     row_block_bounds,
     row_blocks,
+    rows_apart,
     rows_for_tuples,
     rows_of,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "lazy_transform",
     "row_block_bounds",
     "row_blocks",
+    "rows_apart",
     "rows_for_tuples",
     "rows_of",
     "shard_bounds",

@@ -85,6 +85,41 @@ def rows_for_tuples(X, tuples):
     return np.asarray(rows.compute()), tuples
 
 
+def rows_apart(X, rows):
+    """The dask array X without the rows marked in ``rows``, and those rows in memory.
+
+    Parameters
+    ----------
+    X : dask.array.Array of shape (n_samples, n_features)
+    rows : ndarray of shape (n_samples,), bool
+
+    Returns
+    -------
+    rest : dask.array.Array of shape (n_samples − rows.sum(), n_features)
+        The other rows, lazily, in X's row blocks: each block keeps its unmarked rows,
+        where it is (nothing moves between workers), and a block left empty is dropped.
+    apart : ndarray of shape (rows.sum(), n_features)
+        The marked rows in increasing order, computed (only they reach the driver).
+    """
+    import dask.array as da
+
+    X = X.rechunk({1: -1})
+    rows = np.asarray(rows, dtype=bool)
+    bounds = np.cumsum((0,) + X.chunks[0])
+    kept = [int(np.count_nonzero(~rows[a:b])) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    keep = da.from_array(~rows, chunks=(X.chunks[0],))
+    rest = da.map_blocks(
+        _kept_rows, X, keep[:, None], chunks=(tuple(kept), X.chunks[1]), dtype=X.dtype
+    )
+    if 0 in kept:
+        rest = rest.rechunk({0: tuple(n for n in kept if n)})
+    return rest, np.asarray(X[np.flatnonzero(rows)].compute())
+
+
+def _kept_rows(X_block, keep_block):
+    return X_block[keep_block[:, 0]]
+
+
 def row_blocks(X, *aligned):
     """The row blocks of the dask array X, each with the same rows of ``aligned`` arrays.
 

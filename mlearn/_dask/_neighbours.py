@@ -2,18 +2,8 @@
 
 import numpy as np
 
+from .._blocks import k_nearest, merged_nearest, squared_distances
 from ._arrays import row_blocks
-
-
-def _nearest(dist, index, k):
-    """The k smallest of each row of ``dist``, nearest first, as (distances, indices)."""
-    k = min(k, dist.shape[1])
-    if k < dist.shape[1]:
-        chosen = np.argpartition(dist, k - 1, axis=1)[:, :k]
-        dist, index = np.take_along_axis(dist, chosen, 1), np.take_along_axis(index, chosen, 1)
-    # Nearest first; equal distances by index, so that the merge is deterministic.
-    order = np.lexsort((index, dist), axis=1)
-    return np.take_along_axis(dist, order, 1), np.take_along_axis(index, order, 1)
 
 
 def _block_neighbours(query, data, k_genuine, k_impostor):
@@ -25,24 +15,21 @@ def _block_neighbours(query, data, k_genuine, k_impostor):
     """
     (q_offset, Xq, yq), (d_offset, Xd, yd) = query, data
     Xq, Xd = np.asarray(Xq, dtype=np.float64), np.asarray(Xd, dtype=np.float64)
-    dist = np.sum(Xq**2, axis=1)[:, None] - 2 * Xq @ Xd.T + np.sum(Xd**2, axis=1)[None, :]
-    np.maximum(dist, 0, out=dist)
+    dist = squared_distances(Xq, Xd)
     q_index = np.arange(Xq.shape[0])[:, None] + q_offset
     index = np.broadcast_to(np.arange(Xd.shape[0])[None, :] + d_offset, dist.shape)
     same = yq[:, None] == yd[None, :]
     genuine = np.where(same & (index != q_index), dist, np.inf)
     impostor = np.where(same, np.inf, dist)
-    return (*_nearest(genuine, index, k_genuine), *_nearest(impostor, index, k_impostor))
+    return (*k_nearest(genuine, index, k_genuine), *k_nearest(impostor, index, k_impostor))
 
 
 def _merge_neighbours(parts, k_genuine, k_impostor):
     """The nearest over all data blocks, from each block's nearest; (genuine, impostors)."""
-    merged = []
-    for column, k in ((0, k_genuine), (2, k_impostor)):
-        dist = np.concatenate([part[column] for part in parts], axis=1)
-        index = np.concatenate([part[column + 1] for part in parts], axis=1)
-        merged.append(_nearest(dist, index, k)[1])
-    return merged
+    return [
+        merged_nearest([part[column : column + 2] for part in parts], k)[1]
+        for column, k in ((0, k_genuine), (2, k_impostor))
+    ]
 
 
 def _all_finite(X_block):

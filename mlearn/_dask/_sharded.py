@@ -24,6 +24,7 @@ from functools import partial
 
 import numpy as np
 
+from .._blocks import merged_nearest
 from .._evaluator import declared_attribute, declared_combination
 from ._arrays import row_block_bounds, row_blocks, rows_of
 from ._state import ShardedState, current_client, tree_sum
@@ -229,6 +230,8 @@ class ShardedEvaluator:
             return tree_sum(results)
         if combine == "any":
             return any(bool(r) for r in results)
+        if combine == "nearest":
+            return merged_nearest(results)
         return np.concatenate(results)
 
     def _subset(self, rows):

@@ -51,6 +51,7 @@ from ._points import map_rows as map_rows
 from ._points import points_in_memory as points_in_memory
 from ._points import points_of as points_of
 from ._points import row_blocks_of as row_blocks_of
+from ._points import rows_set_apart as rows_set_apart
 from ._starts import initial_components_of as initial_components_of
 from ._tuples import _TuplesMixin as _TuplesMixin
 

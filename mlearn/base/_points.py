@@ -11,6 +11,7 @@ from .._dask import (
     inverse_covariance_on_cluster,
     lazy_transform,
     row_block_bounds,
+    rows_apart,
     rows_for_tuples,
 )
 from .._validation import (
@@ -69,6 +70,17 @@ def inverse_covariance(X, used=None):
 def row_blocks_of(X):
     """Where X's row blocks start, and n: [0, n_samples] for an array in memory."""
     return row_block_bounds(X) if is_dask_array(X) else [0, X.shape[0]]
+
+
+def rows_set_apart(X, rows):
+    """(X without the rows marked in the boolean ``rows``, those rows in memory).
+
+    For a dask X the rest stays on the cluster in X's row blocks, each block keeping its
+    unmarked rows (:func:`mlearn._dask.rows_apart`), and only the marked rows are computed.
+    """
+    if is_dask_array(X):
+        return rows_apart(X, rows)
+    return X[~rows], X[rows]
 
 
 def _rows_unless_fitted_on_dask(estimator, X, tuples, name):

@@ -7,12 +7,15 @@ one per row block, on its worker, and the fit minimises the sum of the blocks'
 objectives ε_S(L) = Σ_b ε(L; X_b, y_b) (see :mod:`mlearn.lmnn`). Every method
 the solver calls declares how it combines across the blocks
 (:func:`mlearn._evaluator.across_shards`): statistics and objectives are sums,
-the re-search of the active sets an update in place.
+the re-search of the active sets an update in place, and the rows nearest to
+given points (the held-out points that choose the passes) a merge of each block's
+nearest.
 """
 
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._blocks import nearest_rows
 from .._evaluator import across_shards
 from ._active_set import search_active_set
 from ._loss import lmnn_loss_and_grad
@@ -118,6 +121,15 @@ class RowBlockObjective:
     def active_set_size(self):
         """Impostor pairs in the active set, and 1 if they are a sample (else 0)."""
         return self.pairs.n_impostor_pairs, int(self.pairs.sampled)
+
+    @across_shards("nearest")
+    def nearest_rows(self, queries, L, k):
+        """Each query's k nearest rows of the block under L: (squared distances, row
+        indices in X), nearest first; merged over the blocks, the nearest over all X."""
+        Lt = np.asarray(L, dtype=self.X.dtype).T
+        return nearest_rows(
+            np.asarray(queries, dtype=self.X.dtype) @ Lt, self.X @ Lt, k, self.offset
+        )
 
     @across_shards("sum")
     def loss_and_grad(self, L, push_weight, hinge):

@@ -10,8 +10,14 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._threads import blas_threads_for
-from .._validation import float_dtype, is_dask_array
-from ..base import MahalanobisMixin, SupervisedMixin, initial_components_of, row_blocks_of
+from .._validation import float_dtype
+from ..base import (
+    MahalanobisMixin,
+    SupervisedMixin,
+    initial_components_of,
+    row_blocks_of,
+    rows_set_apart,
+)
 from ._evaluator import RowBlockObjective
 from ._passes import (
     HELD_OUT_FRACTION,
@@ -82,16 +88,20 @@ class LMNN(SupervisedMixin, MahalanobisMixin, BaseEstimator):
         'auto': one pass when there are fewer than 4 points per entry of L
         (n_samples < 4 · n_components · n_features: the metric of one pass is
         then fitted partly to noise in its own points, and the targets it picks
-        carry that into the next); otherwise several. With at least 10,000 points
-        in memory, up to 8, their number chosen on held-out points: a stratified
-        10 % of them (at most 5,000) is left out of the fit and classified by
+        carry that into the next); otherwise several. With at least 10,000 points,
+        up to 8, their number chosen on held-out points: a stratified 10 % of
+        them (at most 5,000) is left out of the fit and classified by
         n_neighbors-NN against the others under each pass's metric
         (``validation_scores_``); the passes go on while that accuracy does not
         fall below the best so far, and the best pass is kept when it beats the
         first by a sign test at two standard deviations, else the first (3-NN
         0.951 after one pass, 0.982 after six on 100,000 points of 20 Gaussian
         classes with 40 noise features, where the targets' rule below keeps one).
-        With fewer points, or a dask X, up to 5, which go on while each
+        A dask X holds out the rows the same points in memory would (they are
+        drawn from y alone); its other rows stay in their row blocks, the
+        held-out rows alone come to the driver, and each held-out point's
+        nearest fitted points are found within every block, on its worker, and
+        merged. With fewer points, up to 5, which go on while each
         re-selection moves more targets than the one before, keeping the
         pass before the first one that moves fewer (the passes are then settling
         back around the first metric's neighbourhoods, where a further pass
@@ -154,8 +164,9 @@ default=None
         iteration counts include every pass run.
     validation_scores_ : ndarray of shape (passes run,) or None
         The held-out kNN accuracy of each pass's metric when the held-out points
-        chose the number of passes (``n_passes='auto'``, at least 10,000 points in
-        memory; those points were left out of the fit); None otherwise.
+        chose the number of passes (``n_passes='auto'``, at least 10,000 points, in
+        memory or on a dask array; those points were left out of the fit); None
+        otherwise.
     n_loss_evals_ : int
         Evaluations of the loss and gradient, including the verifications, over all passes.
     n_searches_ : int
@@ -273,7 +284,7 @@ default=None
         # with small d, which threaded BLAS slows down (100,000 × 50 on the 2-core
         # machine under load: the whole fit 16.7 s CPU on one thread, 70 s on two).
         random_state = check_random_state(self.random_state)
-        X, y, held_out = self._held_out_part(X, y, random_state)
+        X, y, held = self._held_out_part(X, y, random_state)
         with blas_threads_for(X.shape[1]):
             evaluator = self._evaluator(
                 RowBlockObjective.from_block,
@@ -283,6 +294,11 @@ default=None
                 n_neighbors=self.n_neighbors,
                 dtype=dtype,
                 random_state=random_state,
+            )
+            # The held-out points' neighbours are searched among the evaluator's rows,
+            # where they are (each row block's nearest, merged, on a dask X).
+            held_out = (
+                None if held is None else HeldOutAccuracy(evaluator, y, *held, self.n_neighbors)
             )
             L = self._initial_components(evaluator, X, y, dtype)
             # The number of passes follows from all the points, as the held-out choice did.
@@ -305,15 +321,15 @@ default=None
         return self
 
     def _held_out_part(self, X, y, random_state):
-        """(X, y to fit, :class:`~mlearn.lmnn._passes.HeldOutAccuracy` or None).
+        """(X, y to fit, (X_held, y_held) or None).
 
-        n_passes='auto' on points in memory, with enough points per entry of L for
-        several passes, leaves a stratified part of the points out of the fit to choose
-        the number of passes (:mod:`mlearn.lmnn._passes`); otherwise all points are fitted.
+        n_passes='auto', with enough points per entry of L for several passes, leaves a
+        stratified part of the points out of the fit to choose the number of passes
+        (:mod:`mlearn.lmnn._passes`); otherwise all points are fitted. The part is drawn
+        from y alone, so a dask X holds out the same rows as the same points in memory;
+        its other rows stay in their row blocks and only the held-out ones are computed.
         """
-        if self.n_passes != "auto" or is_dask_array(X):
-            return X, y, None
-        if X.shape[0] * HELD_OUT_FRACTION < MIN_HELD_OUT:
+        if self.n_passes != "auto" or X.shape[0] * HELD_OUT_FRACTION < MIN_HELD_OUT:
             return X, y, None
         n_features = X.shape[1]
         if isinstance(self.init, np.ndarray):
@@ -325,9 +341,8 @@ default=None
         held = held_out_rows(y, self.n_neighbors, random_state)
         if not held.any():
             return X, y, None
-        # One copy of the fitted points, shared by the fit and the scorer.
-        X_fit, y_fit = X[~held], y[~held]
-        return X_fit, y_fit, HeldOutAccuracy(X_fit, y_fit, X[held], y[held], self.n_neighbors)
+        X_fit, X_held = rows_set_apart(X, held)
+        return X_fit, y[~held], (X_held, y[held])
 
     def _fit_passes(self, evaluator, L, n_fitted, max_passes, dtype, held_out):
         """The passes (:func:`mlearn.lmnn._passes.fit_passes`) of this estimator's settings."""

@@ -10,10 +10,12 @@ How many passes pay depends on the data, and ``n_passes='auto'`` decides it:
   is then fitted partly to noise in its own points, and the targets it picks carry that into
   the next (breast cancer, 455 points for 900 entries, 5-fold: 3-NN 0.970 with one pass,
   0.956 with two).
-- Otherwise several passes, and for points in memory, from 10,000 of them on, up to
+- Otherwise several passes, and from 10,000 points on (in memory or a dask X), up to
   ``HELD_OUT_PASSES``, their number chosen on held-out points: a stratified
   ``HELD_OUT_FRACTION`` of the points (at most ``MAX_HELD_OUT``) is left out of the fit,
-  and each pass's metric classifies them by kNN against the fitted points. The passes go on
+  and each pass's metric classifies them by kNN against the fitted points (on a dask X,
+  the same rows, drawn from y alone: the others stay in their row blocks, and the kNN is
+  each block's nearest, merged). The passes go on
   while that accuracy does not fall below the best so far; the best pass is kept when it
   gets clearly more of the held-out points right than the first pass (a sign test on the
   points the two classify differently, :func:`significantly_better`), and the first pass
@@ -24,7 +26,7 @@ How many passes pay depends on the data, and ``n_passes='auto'`` decides it:
   points are not kept: on Fashion-MNIST (PCA 50) the first passes' held-out accuracies
   (0.851, 0.856) and the test set's (0.8535, 0.8518) disagree on their order, and 87 points
   won against 66 lost is within chance.
-- Fewer points, and a dask X, keep the rule that needs no held-out points: up to
+- Fewer points keep the rule that needs no held-out points: up to
   ``AUTO_PASSES`` passes, which go on while each re-selection moves more targets than the
   one before, keeping the pass before the first that moves fewer (the passes are then
   settling back around the first metric's neighbourhoods: breast cancer, digits, wine).
@@ -44,7 +46,7 @@ SETTLED_TARGETS = 0.01
 AUTO_PASSES = 5
 HELD_OUT_PASSES = 8
 POINTS_PER_ENTRY = 4
-# n_passes='auto' on points in memory: the held-out share that chooses the number of passes,
+# n_passes='auto': the held-out share that chooses the number of passes,
 # taken only when it makes at least MIN_HELD_OUT points (n ≥ 10,000), whose kNN accuracy is
 # then known to about ±0.015; smaller data keep the targets' rule below and all their points.
 HELD_OUT_FRACTION = 0.1
@@ -83,20 +85,27 @@ def held_out_rows(y, n_neighbors, random_state):
 
 
 class HeldOutAccuracy:
-    """Which held-out points the kNN rule gets right against the fitted ones, under a map L."""
+    """Which held-out points the kNN rule gets right against the fitted ones, under a map L.
 
-    def __init__(self, X_fit, y_fit, X_held, y_held, n_neighbors):
-        self.X_fit, self.y_fit = X_fit, y_fit
+    ``neighbours`` is the fit's evaluator: its ``nearest_rows(queries, L, k)`` finds each
+    held-out point's k nearest fitted points, in memory or over the row blocks of a dask X
+    where they are (each block's nearest, merged), so that the fitted points never gather.
+    The vote is scikit-learn's ``KNeighborsClassifier`` (uniform weights): the most
+    frequent class among the k, the smallest label of a tie.
+    """
+
+    def __init__(self, neighbours, y_fit, X_held, y_held, n_neighbors):
+        self.neighbours, self.y_fit = neighbours, y_fit
         self.X_held, self.y_held = X_held, y_held
         self.n_neighbors = n_neighbors
 
     def __call__(self, L):
-        from sklearn.neighbors import KNeighborsClassifier
-
-        L = np.asarray(L, dtype=self.X_fit.dtype)
-        knn = KNeighborsClassifier(self.n_neighbors, algorithm="brute")
-        knn.fit(self.X_fit @ L.T, self.y_fit)
-        return knn.predict(self.X_held @ L.T) == self.y_held
+        _, nearest = self.neighbours.nearest_rows(self.X_held, L, self.n_neighbors)
+        labels = self.y_fit[nearest]
+        n_classes = int(max(self.y_fit.max(), self.y_held.max())) + 1
+        votes = np.zeros((labels.shape[0], n_classes), dtype=np.intp)
+        np.add.at(votes, (np.arange(labels.shape[0])[:, None], labels), 1)
+        return np.argmax(votes, axis=1) == self.y_held
 
 
 def wins_and_losses(correct, best):

@@ -5,6 +5,9 @@ from sklearn.datasets import make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 
+from mlearn.lmnn._evaluator import RowBlockObjective
+from mlearn.lmnn._passes import HeldOutAccuracy
+
 
 def small_problem(seed=0, n=30, d=4, n_classes=3):
     rng = np.random.default_rng(seed)
@@ -35,3 +38,20 @@ def noisy_problem():
 
 def knn_accuracy(X_train, X_test, y_train, y_test):
     return KNeighborsClassifier(3).fit(X_train, y_train).score(X_test, y_test)
+
+
+def two_blobs_per_class(n, seed):
+    """Classes of two blobs each in 2 informative features, with 3 noise features."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 4, n)
+    centres = 3.0 * rng.normal(size=(8, 2))
+    informative = centres[2 * y + rng.integers(0, 2, n)] + rng.normal(size=(n, 2))
+    return np.hstack([informative, 2.0 * rng.normal(size=(n, 3))]), y
+
+
+def held_out_accuracy(X_fit, y_fit, X_held, y_held, n_neighbors):
+    """The scorer of a fit in memory: its neighbours searched among one block of all X_fit."""
+    block = RowBlockObjective.from_block(
+        0, X_fit, y_fit, n_neighbors=3, dtype=X_fit.dtype, random_state=0
+    )
+    return HeldOutAccuracy(block, y_fit, X_held, y_held, n_neighbors)

@@ -16,6 +16,7 @@ def test_every_method_the_solver_calls_declares_how_blocks_combine():
         "centred_scatters",
         "class_sums",
         "loss_and_grad",
+        "nearest_rows",
         "search_active_set",
         "select_targets",
         "target_changes",
@@ -26,6 +27,7 @@ def test_every_method_the_solver_calls_declares_how_blocks_combine():
     names = ["active_set_size", "class_sums", "loss_and_grad", "target_changes"]
     for name in names + ["target_distance_sum"]:
         assert declared_combination(RowBlockObjective, name) == ("sum", ())
+    assert declared_combination(RowBlockObjective, "nearest_rows") == ("nearest", ())
 
 
 def test_one_block_of_all_rows_evaluates_the_in_memory_objective():

@@ -8,11 +8,12 @@ from sklearn.neighbors import KNeighborsClassifier
 from mlearn import LMNN
 from mlearn.lmnn import _passes
 from mlearn.lmnn._passes import (
-    HeldOutAccuracy,
     fit_passes,
     held_out_rows,
     significantly_better,
 )
+
+from ._helpers import held_out_accuracy, two_blobs_per_class
 
 
 class _Fit:
@@ -123,13 +124,15 @@ def test_held_out_rows_are_stratified_bounded_and_leave_each_class_its_targets()
     assert abs(fraction - _passes.HELD_OUT_FRACTION) < 1e-3
 
 
-def test_held_out_accuracy_is_the_knn_accuracy_of_the_held_out_points():
+@pytest.mark.parametrize("n_neighbors", [1, 4, 5])
+def test_held_out_accuracy_is_the_knn_accuracy_of_the_held_out_points(n_neighbors):
     rng = np.random.default_rng(2)
     X, y = rng.normal(size=(300, 4)), rng.integers(0, 3, 300)
     X[:, 0] += y
     L = rng.normal(size=(2, 4))
-    correct = HeldOutAccuracy(X[:200], y[:200], X[200:], y[200:], 5)(L)
-    knn = KNeighborsClassifier(5).fit(X[:200] @ L.T, y[:200])
+    correct = held_out_accuracy(X[:200], y[:200], X[200:], y[200:], n_neighbors)(L)
+    # Ties of the vote (4 neighbours, two classes twice) go to the smallest label, as here.
+    knn = KNeighborsClassifier(n_neighbors).fit(X[:200] @ L.T, y[:200])
     np.testing.assert_array_equal(correct, knn.predict(X[200:] @ L.T) == y[200:])
 
 
@@ -147,17 +150,8 @@ def test_a_gain_counts_when_it_beats_chance_on_the_points_classified_differently
     assert not significantly_better(best, best)
 
 
-def _two_blobs_per_class(n, seed):
-    """Classes of two blobs each in 2 informative features, with 3 noise features."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 4, n)
-    centres = 3.0 * rng.normal(size=(8, 2))
-    informative = centres[2 * y + rng.integers(0, 2, n)] + rng.normal(size=(n, 2))
-    return np.hstack([informative, 2.0 * rng.normal(size=(n, 3))]), y
-
-
 def test_large_in_memory_fits_choose_their_passes_on_held_out_points():
-    X, y = _two_blobs_per_class(12000, seed=3)
+    X, y = two_blobs_per_class(12000, seed=3)
     model = LMNN(random_state=0, max_impostors=None).fit(X, y)
     scores = model.validation_scores_
     assert 1 <= scores.size <= _passes.HELD_OUT_PASSES
@@ -173,7 +167,7 @@ def test_large_in_memory_fits_choose_their_passes_on_held_out_points():
     same.fit(X[~held], y[~held])
     np.testing.assert_allclose(model.components_, same.components_, rtol=1e-6, atol=1e-9)
     assert scores[model.n_passes_ - 1] == pytest.approx(
-        HeldOutAccuracy(X[~held], y[~held], X[held], y[held], 3)(same.components_).mean()
+        held_out_accuracy(X[~held], y[~held], X[held], y[held], 3)(same.components_).mean()
     )
 
 
@@ -181,5 +175,5 @@ def test_large_in_memory_fits_choose_their_passes_on_held_out_points():
 def test_small_data_and_explicit_passes_keep_every_point():
     X, y = load_iris(return_X_y=True)
     assert LMNN(random_state=0).fit(X, y).validation_scores_ is None
-    X, y = _two_blobs_per_class(12000, seed=4)
+    X, y = two_blobs_per_class(12000, seed=4)
     assert LMNN(n_passes=2, random_state=0, max_iter=5).fit(X, y).validation_scores_ is None

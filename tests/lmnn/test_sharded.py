@@ -18,11 +18,15 @@ from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 
 from mlearn import LMNN  # noqa: E402
 from mlearn._dask import ShardedState, current_client  # noqa: E402
+from mlearn.lmnn import _lmnn  # noqa: E402
 from mlearn.lmnn._active_set import ActivePairs, search_active_set  # noqa: E402
 from mlearn.lmnn._evaluator import RowBlockObjective  # noqa: E402
 from mlearn.lmnn._loss import lmnn_loss_and_grad  # noqa: E402
+from mlearn.lmnn._passes import held_out_rows  # noqa: E402
 from mlearn.lmnn._solver import minimize_over_active_sets  # noqa: E402
 from mlearn.lmnn._targets import target_neighbors  # noqa: E402
+
+from ._helpers import held_out_accuracy, two_blobs_per_class  # noqa: E402
 
 
 def _noisy_problem(n=600, seed=0):
@@ -215,6 +219,55 @@ def test_bad_input_fails_with_the_named_problem_without_a_cluster():
         LMNN(max_iter=3).fit(da.from_array(X[::3], chunks=5), y[::3])
 
 
+@pytest.fixture
+def held_out_from_1000(monkeypatch):
+    """n_passes='auto' chooses on held-out points from 1,000 points (100 held out), not 10,000."""
+    monkeypatch.setattr(_lmnn, "MIN_HELD_OUT", 100)
+
+
+def _same_passes(a, b):
+    _same_fit(a, b)
+    assert a.n_passes_ == b.n_passes_
+    np.testing.assert_array_equal(a.validation_scores_, b.validation_scores_)
+
+
+def test_one_block_chooses_its_passes_on_the_held_out_points_as_in_memory(held_out_from_1000):
+    X, y = two_blobs_per_class(2000, seed=3)
+    in_memory = LMNN(random_state=0).fit(X, y)
+    assert in_memory.validation_scores_.size > 1  # the held-out points chose
+    _same_passes(LMNN(random_state=0).fit(da.from_array(X, chunks=(2000, 5)), y), in_memory)
+
+
+def _blocks_without(X, held, rows):
+    """X without its ``held`` rows, each block of ``rows`` rows keeping its other rows."""
+    starts = range(0, X.shape[0], rows)
+    return da.concatenate([da.from_array(X[a : a + rows][~held[a : a + rows]]) for a in starts])
+
+
+def test_held_out_rows_of_a_dask_x_stay_out_of_its_blocks_fit(held_out_from_1000):
+    X, y = two_blobs_per_class(2000, seed=3)
+    model = LMNN(random_state=0, max_impostors=None).fit(da.from_array(X, chunks=(500, 5)), y)
+    scores = model.validation_scores_
+    assert scores.size > 1 and model.n_passes_ in (1, int(np.argmax(scores)) + 1)
+    # The rows held out are those held out in memory (drawn from y alone); the fit is the
+    # one of the same blocks without them, with the number of passes chosen.
+    held = held_out_rows(y, 3, np.random.RandomState(0))
+    same = LMNN(random_state=0, max_impostors=None, n_passes=model.n_passes_)
+    same.fit(_blocks_without(X, held, 500), y[~held])
+    np.testing.assert_allclose(model.components_, same.components_, rtol=1e-6, atol=1e-9)
+    # Its held-out score: the kNN of the held-out points among all the fitted rows,
+    # though each block searched its own.
+    assert scores[model.n_passes_ - 1] == pytest.approx(
+        held_out_accuracy(X[~held], y[~held], X[held], y[held], 3)(same.components_).mean()
+    )
+
+
+def test_a_dask_x_below_the_held_out_threshold_fits_every_point():
+    X, y = two_blobs_per_class(2000, seed=3)
+    model = LMNN(random_state=0, max_iter=20).fit(da.from_array(X, chunks=(500, 5)), y)
+    assert model.validation_scores_ is None
+
+
 # On a two-worker cluster of processes.
 
 
@@ -230,6 +283,12 @@ def test_cluster_fit_equals_the_in_memory_fit_of_the_same_objective(client):
     iris_X, iris_y = load_iris(return_X_y=True)
     one_block = LMNN(init="identity").fit(da.from_array(iris_X, chunks=150), iris_y)
     _same_fit(one_block, LMNN(init="identity").fit(iris_X, iris_y))
+
+
+def test_cluster_fit_chooses_its_passes_as_in_memory(client, held_out_from_1000):
+    X, y = two_blobs_per_class(2000, seed=3)
+    on_cluster = LMNN(random_state=0).fit(da.from_array(X, chunks=(2000, 5)), y)
+    _same_passes(on_cluster, LMNN(random_state=0).fit(X, y))
 
 
 # The maps over the blocks that the old sum over shards counted: the unit-scale sum, then
