@@ -19,7 +19,6 @@ A diagnostic: the test points choose nothing.
 """
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -34,11 +33,10 @@ from dask_scale import (  # noqa: E402
     N_FEATURES,
     N_INFORMATIVE,
     dask_lda,
-    held_out,
     knn_accuracy,
-    lazy_problem,
     local_client,
     make_block,
+    problem_and_test_points,
 )
 
 
@@ -81,17 +79,10 @@ def main(argv=None):
         help="an experiment: the held-out rule's cap on held-out points (default: the rule's)",
     )
     args = parser.parse_args(argv)
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = "1"
-    sys.path.insert(0, str(ROOT))
+    X, y, n_blocks, reference, queries = problem_and_test_points(args, 20_000, 5_000)
     from mlearn import LMNN
     from mlearn.lmnn._passes import MIN_GAIN_IN_SD, wins_and_losses
 
-    X, y, n_blocks = lazy_problem(args.n_samples, args.chunk_rows, args.noise)
-    reference_X, reference_y, test_X, test_y = held_out(
-        n_blocks, args.chunk_rows, args.noise, 20_000, 5_000
-    )
-    reference, queries = (reference_X, reference_y), (test_X, test_y)
     big = big_reference(reference, n_blocks, args)
     seen = scored_passes()
     if args.max_held_out is not None:

@@ -80,6 +80,20 @@ def _make_chunk(noise, block_info=None):
     return make_block(n_rows, noise, info["chunk-location"][0])
 
 
+def problem_and_test_points(args, n_reference, n_test):
+    """(X, y, n_blocks, reference, queries) of the command line's problem, with one BLAS
+    thread in this process and in the worker processes (they inherit the environment; BLAS
+    would otherwise start one thread per core in each) and mlearn importable from ROOT."""
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
+    sys.path.insert(0, str(ROOT))
+    X, y, n_blocks = lazy_problem(args.n_samples, args.chunk_rows, args.noise)
+    reference_X, reference_y, test_X, test_y = held_out(
+        n_blocks, args.chunk_rows, args.noise, n_reference, n_test
+    )
+    return X, y, n_blocks, (reference_X, reference_y), (test_X, test_y)
+
+
 def held_out(n_blocks, chunk_rows, noise, n_reference, n_test):
     """Points from blocks after the training ones: a kNN reference set and queries."""
     blocks, total, index = [], 0, n_blocks
@@ -204,19 +218,11 @@ def main(argv=None):
     parser.add_argument("--output", type=Path, help="write the results as Markdown")
     parser.add_argument("--append", action="store_true", help="append to --output")
     args = parser.parse_args(argv)
-    # One BLAS thread per worker process (they inherit the environment), as with one
-    # thread per worker: BLAS would otherwise start one thread per core in each.
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = "1"
-
-    sys.path.insert(0, str(ROOT))
+    X, y, n_blocks, reference, queries = problem_and_test_points(
+        args, args.n_reference, args.n_test
+    )
     from mlearn import LMNN, MMCSupervised
 
-    X, y, n_blocks = lazy_problem(args.n_samples, args.chunk_rows, args.noise)
-    reference_X, reference_y, test_X, test_y = held_out(
-        n_blocks, args.chunk_rows, args.noise, args.n_reference, args.n_test
-    )
-    reference, queries = (reference_X, reference_y), (test_X, test_y)
     euclidean = knn_accuracy(lambda Z: Z, reference, queries)
     lines = [
         f"{args.n_samples:,} x {N_FEATURES} float32 points, {N_CLASSES} classes, "
