@@ -39,6 +39,30 @@ def test_default_bounds_from_a_sample_when_there_are_many_points(monkeypatch):
     assert not np.allclose(sampled.bounds_, exact, rtol=1e-9, atol=0)
 
 
+def test_sampled_bounds_work_in_small_blocks_whatever_working_memory_allows():
+    """The 10⁶ sampled pairs' differences are formed a block at a time: at digits' size the
+    temporaries stay a few MiB (they were 1.5 GB, which a fresh process paid 2 s for), and
+    the distances are those of the whole sample."""
+    import tracemalloc
+
+    from sklearn import config_context
+
+    from mlearn.itml._prior import _sampled_squared_distances
+
+    Z = np.random.default_rng(4).normal(size=(1797, 64))
+    with config_context(working_memory=4096):
+        tracemalloc.start()
+        squared = _sampled_squared_distances(Z, 1_000_000, 0)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    # The result (8 MB) and the pair indices (2 × 8 MB), plus blocks: far below 1.5 GB.
+    assert peak < 64 * 2**20
+    rng = np.random.RandomState(0)
+    first, second = rng.randint(1797, size=1_000_000), rng.randint(1796, size=1_000_000)
+    second += second >= first
+    np.testing.assert_allclose(squared, np.sum((Z[first] - Z[second]) ** 2, axis=1), rtol=1e-12)
+
+
 def test_random_prior_is_a_gram_matrix_of_standard_normal_rows_over_d():
     X = np.random.default_rng(0).normal(size=(10, 4))
     M0 = prior_metric("random", X, np.random.RandomState(3))
