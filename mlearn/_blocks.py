@@ -5,7 +5,8 @@ distance tiles, Gram blocks) walks its rows in blocks of :func:`rows_per_block`
 rows, so peak memory follows ``sklearn.set_config(working_memory=...)`` (MiB)
 rather than the size of the data. The k-nearest selections here serve a search in
 memory and one over the row blocks of a dask array alike: each block's nearest,
-then :func:`k_nearest` over their union.
+then :func:`k_nearest` over their union; :func:`class_votes` counts the neighbours'
+classes for a kNN vote.
 """
 
 import numpy as np
@@ -102,3 +103,16 @@ def nearest_rows(queries, points, k, offset=0):
         index = np.broadcast_to(np.arange(block.start, block.stop) + offset, dist.shape)
         best_d, best_i = merged_nearest([(best_d, best_i), k_nearest(dist, index, k)], k)
     return best_d, best_i
+
+
+def class_votes(neighbour_labels, n_classes):
+    """Votes per class of each row's neighbours: counts of shape (n_rows, n_classes).
+
+    ``neighbour_labels`` (n_rows, k) holds the classes (0 .. n_classes − 1) of each row's k
+    neighbours; ``votes.argmax(axis=1)`` is the uniform kNN vote, a tie to the smallest class,
+    as scikit-learn's ``KNeighborsClassifier`` decides it.
+    """
+    votes = np.zeros((neighbour_labels.shape[0], n_classes), dtype=np.intp)
+    rows = np.arange(neighbour_labels.shape[0])[:, None]
+    np.add.at(votes, (rows, neighbour_labels), 1)
+    return votes

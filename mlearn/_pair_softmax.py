@@ -291,7 +291,7 @@ def _symmetric_class_terms(passes, W):
     ``NEAREST_RANGE`` (the largest entry of their row is then at least e^{−50} in float32,
     and a distance beyond the exponent floor, about 79, is taken as exactly 0: e^{−29} below
     it or more). The rows of the points further from all the others ("isolated") are
-    computed apart, shifted as in the other passes, and their weights w_ij added to the
+    computed apart, by the row-shifted passes' kernels, and their weights w_ij added to the
     triangle. With more than ``MAX_ISOLATED_SHARE`` of the points isolated (a line search's
     trial far out), None: the caller takes the row-shifted passes.
     """
@@ -324,36 +324,30 @@ def _symmetric_class_terms(passes, W):
     # it enters reaches the flush), so that the weights' pass meets no subnormal number.
     mass_scale = mass * scale
     mass_scale[mass_scale < np.finfo(dtype).tiny] = 0
-    # An isolated point's w_ij are its row's own (below); the pass adds only the w_ji.
-    scale[isolated] = mass_scale[isolated] = 0
+    # An isolated point's w_ij (and p_i) are its row's own (below); the pass adds only the w_ji.
+    scale[isolated] = mass_scale[isolated] = mass[isolated] = 0
     row_sums = np.zeros(n, dtype=dtype)
     kernels.lower_pair_weights(W, labels, scale, mass_scale, row_sums, passes.flush)
+    loss = -float(mass.sum(dtype=np.float64))
     if isolated.size:
-        weights, mass[isolated] = _isolated_row_weights(
-            isolated_distances, labels, isolated, passes.floor, passes.flush
+        # Their rows, shifted, through the row passes of the tiles; then added to the triangle.
+        weights = isolated_distances
+        nearest = np.maximum(weights.min(axis=1), 0)
+        kernels.shifted_exponent_arguments(weights, nearest, isolated, passes.floor)
+        np.exp(weights, out=weights)
+        own_row_sums = np.empty(isolated.size, dtype=dtype)
+        loss -= kernels.own_class_weights(
+            weights, labels, isolated, own_row_sums, row_sums, passes.flush
         )
-        kernels.add_symmetric_rows(W, isolated, weights, row_sums)
+        row_sums[isolated] += own_row_sums
+        kernels.add_symmetric_rows(W, isolated, weights)
     # (W + Wᵀ) Z = (Zᵀ (T + Tᵀ))ᵀ with T the strict lower triangle of W: two triangular
     # products on the Fortran-ordered Wᵀ, whose upper triangle is T's.
     trmm = get_blas_funcs("trmm", dtype=dtype)
     product = trmm(1.0, W.T, Z.T, side=1, lower=0, trans_a=1)
     product += trmm(1.0, W.T, Z.T, side=1, lower=0, trans_a=0)
     V = row_sums[:, None] * Z - product.T
-    return -float(mass.sum(dtype=np.float64)), V
-
-
-def _isolated_row_weights(distances, labels, rows, floor, flush):
-    """(w_ij for the points ``rows`` against all j, their own-class masses p_i), from their
-    whole rows of distances (+inf at the point itself), shifted by each row's minimum."""
-    arguments = distances.min(axis=1, keepdims=True) - distances
-    arguments[arguments < -floor] = -np.inf
-    exponentials = np.exp(arguments)
-    same = labels[rows][:, None] == labels[None, :]
-    P = exponentials / exponentials.sum(axis=1, keepdims=True)
-    mass = np.where(same, P, 0).sum(axis=1)
-    weights = P * (same - mass[:, None])
-    weights[np.abs(weights) < flush] = 0
-    return weights.astype(distances.dtype, copy=False), mass
+    return loss, V
 
 
 class _TargetLayout:
@@ -401,13 +395,14 @@ class _RowPasses:
         kernels.squared_distances(out, self.norms[rows], self.norms, rows.start)
         # A compiled minimum does not vectorise (5 times slower than numpy's on a row).
         nearest = np.maximum(out.min(axis=1), 0)
-        kernels.shifted_exponent_arguments(out, nearest, rows.start, self.floor)
+        points = np.arange(rows.start, rows.stop)
+        kernels.shifted_exponent_arguments(out, nearest, points, self.floor)
         # numpy's exp is vectorised; the compiled passes around it are not worth its work.
         np.exp(out, out=out)
         self.row_sums = np.empty(out.shape[0], dtype=Z.dtype)
         if self.labels is not None:
             mass = kernels.own_class_weights(
-                out, self.labels, rows.start, self.row_sums, self.column_sums, self.flush
+                out, self.labels, points, self.row_sums, self.column_sums, self.flush
             )
             self.all_row_sums[rows] = self.row_sums
             self.loss = -float(mass)

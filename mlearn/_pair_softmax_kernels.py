@@ -48,12 +48,13 @@ def squared_distances(G, row_norms, norms, first):
 
 
 @jit
-def shifted_exponent_arguments(D, nearest, first, floor):
+def shifted_exponent_arguments(D, nearest, points, floor):
     """Turn distances D into −min(max(d_ij, 0) − m_i, floor), in place, row by row.
 
-    ``nearest`` holds m_i = max(min_{j≠i} d_ij, 0), the nearest distance clamped at 0
-    (so that max(d_ij, m_i) − m_i = max(d_ij, 0) − m_i); the point itself gets −inf,
-    whose exponential is exactly 0 (p_ii = 0).
+    Row a holds the distances of point ``points[a]`` (a tile's consecutive points, or any
+    rows gathered whole). ``nearest`` holds m_i = max(min_{j≠i} d_ij, 0), the nearest
+    distance clamped at 0 (so that max(d_ij, m_i) − m_i = max(d_ij, 0) − m_i); the point
+    itself gets −inf, whose exponential is exactly 0 (p_ii = 0).
     """
     n_rows, n = D.shape
     for a in range(n_rows):
@@ -61,7 +62,7 @@ def shifted_exponent_arguments(D, nearest, first, floor):
         m = nearest[a]
         for j in range(n):
             row[j] = -min(max(row[j], m) - m, floor)
-        row[first + a] = -np.inf
+        row[points[a]] = -np.inf
 
 
 @jit
@@ -102,8 +103,10 @@ def pair_weights(E, U, S, Bt, inverse_sums, factor, row_sums, column_sums, flush
 
 
 @jit
-def own_class_weights(E, labels, first, row_sums, column_sums, flush):
+def own_class_weights(E, labels, points, row_sums, column_sums, flush):
     """E → W in place for one-hot class targets and f_a = −p_a (NCA); returns Σ_a p_a.
+
+    Row a is point ``points[a]``'s, as in :func:`shifted_exponent_arguments`.
 
     p_a = Σ_{j: y_j = y_a} e_aj / Σ_j e_aj is the mass of a's own class, and the pair
     weights w_aj = (e_aj / Σ_l e_al)([y_j = y_a] − p_a) are :func:`pair_weights`' for these
@@ -118,7 +121,7 @@ def own_class_weights(E, labels, first, row_sums, column_sums, flush):
     mass = 0.0
     for a in range(n_rows):
         row = E[a]
-        own_label = labels[first + a]
+        own_label = labels[points[a]]
         total, own = zero, zero
         for j in range(n):
             e = row[j]
@@ -231,9 +234,9 @@ def symmetric_rows(D, rows, out):
 
 
 @jit
-def add_symmetric_rows(A, rows, weights, row_sums):
+def add_symmetric_rows(A, rows, weights):
     """Add ``weights[a]`` to row ``rows[a]`` of the symmetric matrix whose lower triangle A
-    holds (each pair's entry once), and each weight to both its points' ``row_sums``."""
+    holds (each pair's entry once)."""
     n = A.shape[0]
     for a in range(rows.shape[0]):
         i = rows[a]
@@ -242,11 +245,6 @@ def add_symmetric_rows(A, rows, weights, row_sums):
             A[i, j] += source[j]
         for j in range(i + 1, n):
             A[j, i] += source[j]
-        total = source[0] - source[0]
-        for j in range(n):
-            total += source[j]
-            row_sums[j] += source[j]
-        row_sums[i] += total
 
 
 @jit

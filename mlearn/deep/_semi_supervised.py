@@ -20,6 +20,7 @@ the hard threshold τ, which a hand count can check.
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
+from .._blocks import class_votes
 from ..constraints import UNLABELLED
 
 __all__ = ["UNLABELLED", "unlabelled_mask", "neighbour_pseudo_labels"]
@@ -61,9 +62,7 @@ def neighbour_pseudo_labels(unlabelled, labelled, labels, n_neighbors, threshold
     # Blocks of queries against the labelled points: no n_unlabelled × n_labelled matrix.
     index = NearestNeighbors(n_neighbors=k).fit(labelled)
     neighbours = index.kneighbors(unlabelled, return_distance=False)
-    n_classes = int(labels.max()) + 1
-    votes = np.zeros((unlabelled.shape[0], n_classes), dtype=np.intp)
-    np.add.at(votes, (np.arange(unlabelled.shape[0])[:, None], labels[neighbours]), 1)
+    votes = class_votes(labels[neighbours], int(labels.max()) + 1)
     majority = votes.argmax(axis=1)
     confidence = votes[np.arange(votes.shape[0]), majority] / k
     pseudo = np.where(confidence >= threshold, majority, UNLABELLED).astype(np.intp)

@@ -34,6 +34,7 @@ How many passes pay depends on the data, and ``n_passes='auto'`` decides it:
 
 import numpy as np
 
+from .._blocks import class_votes
 from .._optim import warn_not_converged
 
 # The passes stop early once at most this fraction of the target neighbours
@@ -103,9 +104,7 @@ class HeldOutAccuracy:
         _, nearest = self.neighbours.nearest_rows(self.X_held, L, self.n_neighbors)
         labels = self.y_fit[nearest]
         n_classes = int(max(self.y_fit.max(), self.y_held.max())) + 1
-        votes = np.zeros((labels.shape[0], n_classes), dtype=np.intp)
-        np.add.at(votes, (np.arange(labels.shape[0])[:, None], labels), 1)
-        return np.argmax(votes, axis=1) == self.y_held
+        return class_votes(labels, n_classes).argmax(axis=1) == self.y_held
 
 
 def wins_and_losses(correct, best):
